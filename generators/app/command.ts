@@ -1,0 +1,100 @@
+/** The app generator's settings: each is a command-line option and, unless given, a prompt. */
+import {
+  ENVIRONMENTS,
+  SCHEMA_FORMATS,
+  parseBrokers,
+  validateCompatibility,
+  validatePort,
+  validateRegistryUrl,
+  validateSchemaFormat,
+  validateServiceName,
+  type CompatibilityLevel,
+  type EnvironmentName,
+  type SchemaFormat,
+} from '../lib/model.js';
+import type { Setting, Settings } from '../lib/settings.js';
+
+export interface AppAnswers {
+  name: string;
+  description: string;
+  port: number;
+  developmentBrokers: string[];
+  developmentRegistryUrl: string;
+  testBrokers: string[];
+  testRegistryUrl: string;
+  productionBrokers: string[];
+  productionRegistryUrl: string;
+  schemaFormat: SchemaFormat;
+  compatibility: CompatibilityLevel;
+}
+
+const DEFAULT_BROKERS = 'localhost:9092';
+const DEFAULT_REGISTRY = 'http://localhost:8081/apis/ccompat/v7';
+
+function brokersSetting(env: EnvironmentName): Setting<AppAnswers, string[]> {
+  const previous = env === 'development' ? undefined : ('developmentBrokers' as const);
+  return {
+    option: `${env}-brokers`,
+    description: `Kafka bootstrap servers for ${env}, host:port separated by commas (default: ${previous ? 'the development value' : DEFAULT_BROKERS}; --brokers sets all environments)`,
+    message: `Kafka bootstrap servers (${env})`,
+    default: (answers) => (previous ? answers[previous]?.join(',') : DEFAULT_BROKERS),
+    parse: (raw) => parseBrokers(raw, `Kafka bootstrap servers (${env})`),
+  };
+}
+
+function registrySetting(env: EnvironmentName): Setting<AppAnswers, string> {
+  const previous = env === 'development' ? undefined : ('developmentRegistryUrl' as const);
+  return {
+    option: `${env}-registry-url`,
+    description: `Schema registry URL for ${env} (default: ${previous ? 'the development value' : DEFAULT_REGISTRY}; --registry-url sets all environments)`,
+    message: `Schema registry URL (${env})`,
+    default: (answers) => (previous ? answers[previous] : DEFAULT_REGISTRY),
+    parse: (raw) => validateRegistryUrl(raw, `Schema registry URL (${env})`),
+  };
+}
+
+export const appSettings: Settings<AppAnswers> = {
+  name: {
+    option: 'name',
+    description: 'Service name (an npm package name); also the positional argument',
+    message: 'Service name',
+    default: () => 'my-service',
+    parse: validateServiceName,
+  },
+  description: {
+    option: 'description',
+    description: 'One line saying what the service does',
+    message: 'Description',
+    default: (answers) => `The ${answers.name ?? ''} service`,
+    parse: (raw) => String(raw ?? '').trim(),
+  },
+  port: {
+    option: 'port',
+    description: 'HTTP port (default 3000)',
+    message: 'HTTP port',
+    default: () => '3000',
+    parse: validatePort,
+  },
+  developmentBrokers: brokersSetting('development'),
+  developmentRegistryUrl: registrySetting('development'),
+  testBrokers: brokersSetting('test'),
+  testRegistryUrl: registrySetting('test'),
+  productionBrokers: brokersSetting('production'),
+  productionRegistryUrl: registrySetting('production'),
+  schemaFormat: {
+    option: 'schema-format',
+    description: `Schema format of the events: ${SCHEMA_FORMATS.join(' or ')} (default json = JSON Schema)`,
+    message: 'Schema format',
+    choices: () => SCHEMA_FORMATS,
+    default: () => 'json',
+    parse: validateSchemaFormat,
+  },
+  compatibility: {
+    option: 'compatibility',
+    description: 'Schema registry compatibility set on each subject (default BACKWARD)',
+    default: () => 'BACKWARD',
+    parse: validateCompatibility,
+  },
+};
+
+export { ENVIRONMENTS };

@@ -1,0 +1,63 @@
+// <%- generatedHeader %>
+import { asClass, asFunction, asValue, createContainer, InjectionMode, type AwilixContainer } from 'awilix';
+import type { AppConfig } from './config.ts';
+import { LocalCodec, RegistryCodec, SchemaValidator, type EventCodec } from './eventing/codec.ts';
+import { ConsumerHost } from './eventing/consumer-host.ts';
+import { EventBus } from './eventing/event-bus.ts';
+import type { MessageContext } from './eventing/handler.ts';
+import { KafkaTransport } from './eventing/kafka/kafka-transport.ts';
+import { MemoryTransport } from './eventing/memory/memory-transport.ts';
+import { EventProducers, type EventRoute } from './eventing/producers.ts';
+import type { Transport } from './eventing/transport.ts';
+import { createLogger, type Logger } from './logger.ts';
+import { registerServices, type Services } from './services.ts';
+import { handlerRegistrationName, subscriptionDefinitions } from './subscriptions/index.ts';
+
+/** Everything the container can resolve. Scoped entries exist only in a request's or message's scope. */
+export interface Cradle extends Services {
+  config: AppConfig;
+  logger: Logger;
+  transport: Transport;
+  schemaValidator: SchemaValidator;
+  eventCodec: EventCodec;
+  eventRoutes: Record<string, EventRoute>;
+  eventProducers: EventProducers;
+  consumerHost: ConsumerHost;
+  /** Scoped: set per HTTP request and per handled message. */
+  messageContext: MessageContext;
+  /** Scoped: one bus per unit of work. */
+  eventBus: EventBus;
+}
+
+export interface ContainerOverrides {
+  /** Replaces the transport chosen by config (tests). */
+  readonly transport?: Transport;
+}
+
+/** The composition root: singletons for the process, scoped entries per request or message. */
+export function buildContainer(config: AppConfig, overrides: ContainerOverrides = {}): AwilixContainer<Cradle> {
+  const container = createContainer<Cradle>({ injectionMode: InjectionMode.PROXY, strict: true });
+  const logger = createLogger(config);
+  const transport = overrides.transport ?? createTransport(config, logger);
+  const validator = new SchemaValidator();
+  container.register({
+    config: asValue(config),
+    logger: asValue(logger),
+    transport: asValue(transport),
+    schemaValidator: asValue(validator),
+    eventCodec: asValue(transport.kind === 'kafka' ? new RegistryCodec(config.schemaRegistry, validator) : new LocalCodec(validator)),
+    eventRoutes: asValue(config.events),
+    eventProducers: asClass(EventProducers).singleton(),
+    consumerHost: asFunction(() => new ConsumerHost(container)).singleton(),
+    eventBus: asClass(EventBus).scoped(),
+  });
+  for (const subscription of subscriptionDefinitions) {
+    container.register(handlerRegistrationName(subscription.name), asClass(subscription.handler as never).scoped());
+  }
+  registerServices(container);
+  return container;
+}
+
+function createTransport(config: AppConfig, logger: Logger): Transport {
+  return config.eventing.transport === 'memory' ? new MemoryTransport() : new KafkaTransport(config.kafka, logger);
+}

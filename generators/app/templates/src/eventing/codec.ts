@@ -1,0 +1,217 @@
+// <%- generatedHeader %>
+import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import { Ajv, type ValidateFunction } from 'ajv';
+import addFormats from 'ajv-formats';
+import avro from 'avsc';
+import type { EventDefinition } from './event-definition.ts';
+
+/** A payload that does not match its event's schema; the message names the offending fields. */
+export class EventValidationError extends Error {
+  override name = 'EventValidationError';
+  readonly eventType: string;
+  readonly problems: readonly string[];
+
+  constructor(eventType: string, problems: readonly string[]) {
+    super(`${eventType} does not match its schema: ${problems.join('; ')}`);
+    this.eventType = eventType;
+    this.problems = problems;
+  }
+}
+
+type AnyDefinition = EventDefinition<never>;
+
+/**
+ * Checks payloads against the schema of their event, locally and before anything is sent, and
+ * converts between the TypeScript shape and the wire shape (Avro writes absent optional fields as null).
+ */
+export class SchemaValidator {
+  readonly ajv: Ajv;
+  readonly #checks = new Map<string, (payload: unknown) => string[]>();
+
+  constructor() {
+    this.ajv = new Ajv({ allErrors: true, strict: false });
+    addFormats.default(this.ajv);
+  }
+
+  validate(definition: AnyDefinition, payload: unknown): void {
+    const problems = this.#checkFor(definition)(payload);
+    if (problems.length > 0) throw new EventValidationError(definition.name, problems);
+  }
+
+  toWire(definition: AnyDefinition, payload: unknown): unknown {
+    if (definition.schemaFormat !== 'avro' || !isRecord(payload)) return payload;
+    const wire: Record<string, unknown> = {};
+    for (const field of avroFields(definition)) wire[field] = payload[field] ?? null;
+    return wire;
+  }
+
+  fromWire(definition: AnyDefinition, wire: unknown): unknown {
+    if (definition.schemaFormat !== 'avro' || !isRecord(wire)) return wire;
+    return Object.fromEntries(Object.entries(wire).filter(([, value]) => value !== null));
+  }
+
+  #checkFor(definition: AnyDefinition): (payload: unknown) => string[] {
+    let check = this.#checks.get(definition.name);
+    if (!check) {
+      check = definition.schemaFormat === 'avro' ? avroCheck(definition) : jsonCheck(this.ajv.compile(definition.schema));
+      this.#checks.set(definition.name, check);
+    }
+    return check;
+  }
+}
+
+function jsonCheck(validate: ValidateFunction): (payload: unknown) => string[] {
+  return (payload) => {
+    if (validate(payload)) return [];
+    return (validate.errors ?? []).map((error) => {
+      const extra = error.params as { additionalProperty?: string; missingProperty?: string };
+      const field = extra.missingProperty ?? extra.additionalProperty ?? error.instancePath.replace(/^\//, '').replace(/\//g, '.');
+      return `${field || '(event)'} ${error.message ?? 'is invalid'}`;
+    });
+  };
+}
+
+function avroCheck(definition: AnyDefinition): (payload: unknown) => string[] {
+  const type = avro.Type.forSchema(definition.schema as avro.Schema);
+  const fields = avroFields(definition);
+  return (payload) => {
+    if (!isRecord(payload)) return ['(event) must be an object'];
+    const problems: string[] = Object.keys(payload)
+      .filter((key) => !fields.includes(key))
+      .map((key) => `${key} is not a field of the event`);
+    const wire: Record<string, unknown> = {};
+    for (const field of fields) wire[field] = payload[field] ?? null;
+    type.isValid(wire, {
+      errorHook: (path: string[], value: unknown) => {
+        problems.push(`${path.join('.') || '(event)'} has an invalid value ${JSON.stringify(value)}`);
+      },
+    });
+    return problems;
+  };
+}
+
+function avroFields(definition: AnyDefinition): string[] {
+  const fields = (definition.schema as { fields?: { name: string }[] }).fields ?? [];
+  return fields.map((field) => field.name);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Turns event payloads into message bytes and back. */
+export interface EventCodec {
+  /** Registers the schemas of the events this service publishes (before anything is sent). */
+  prepare(published: readonly { definition: AnyDefinition; topic: string }[]): Promise<void>;
+  encode(definition: AnyDefinition, topic: string, payload: unknown): Promise<Buffer>;
+  decode(definition: AnyDefinition, value: Buffer): Promise<unknown>;
+  /** Whatever the codec depends on (the schema registry) answers. */
+  isReady(): Promise<boolean>;
+}
+
+export interface RegistrySettings {
+  readonly url: string;
+  readonly username?: string | undefined;
+  readonly password?: string | undefined;
+  readonly compatibility: string;
+  readonly register: boolean;
+}
+
+/** The Confluent wire format through a schema registry: magic byte 0, the schema id, then the body. */
+export class RegistryCodec implements EventCodec {
+  readonly #registry: SchemaRegistry;
+  readonly #validator: SchemaValidator;
+  readonly #settings: RegistrySettings;
+  readonly #schemaIds = new Map<string, number>();
+
+  constructor(settings: RegistrySettings, validator: SchemaValidator) {
+    this.#settings = settings;
+    this.#validator = validator;
+    const auth = settings.username ? { username: settings.username, password: settings.password ?? '' } : undefined;
+    this.#registry = new SchemaRegistry(
+      { host: settings.url, ...(auth ? { auth } : {}) },
+      { [SchemaType.JSON]: { ajvInstance: validator.ajv } },
+    );
+  }
+
+  async prepare(published: readonly { definition: AnyDefinition; topic: string }[]): Promise<void> {
+    for (const { definition, topic } of published) {
+      const subject = `${topic}-value`;
+      const text = JSON.stringify(definition.schema);
+      const schema =
+        definition.schemaFormat === 'avro'
+          ? { type: SchemaType.AVRO as const, schema: text }
+          : { type: SchemaType.JSON as const, schema: text };
+      const { id } = this.#settings.register
+        ? await this.#registry.register(schema, { subject })
+        : { id: await this.#registry.getRegistryIdBySchema(subject, schema) };
+      if (this.#settings.register) await this.#setCompatibility(subject);
+      this.#schemaIds.set(topic, id);
+    }
+  }
+
+  async encode(definition: AnyDefinition, topic: string, payload: unknown): Promise<Buffer> {
+    this.#validator.validate(definition, payload);
+    const id = this.#schemaIds.get(topic);
+    if (id === undefined) throw new Error(`No schema registered for topic ${topic}: was ${definition.name} prepared?`);
+    return this.#registry.encode(id, this.#validator.toWire(definition, payload));
+  }
+
+  async decode(definition: AnyDefinition, value: Buffer): Promise<unknown> {
+    const payload = this.#validator.fromWire(definition, await this.#registry.decode(value));
+    this.#validator.validate(definition, payload);
+    return payload;
+  }
+
+  /** Reachable = the registry answers its subjects list. */
+  async isReady(): Promise<boolean> {
+    const response = await fetch(`${this.#settings.url}/subjects`, {
+      headers: this.#authHeaders(),
+      signal: AbortSignal.timeout(2000),
+    }).catch(() => undefined);
+    return response?.ok ?? false;
+  }
+
+  async #setCompatibility(subject: string): Promise<void> {
+    const response = await fetch(`${this.#settings.url}/config/${encodeURIComponent(subject)}`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/vnd.schemaregistry.v1+json', ...this.#authHeaders() },
+      body: JSON.stringify({ compatibility: this.#settings.compatibility }),
+    });
+    if (!response.ok) {
+      throw new Error(`Setting ${this.#settings.compatibility} compatibility on ${subject} failed: HTTP ${response.status}`);
+    }
+  }
+
+  #authHeaders(): Record<string, string> {
+    if (!this.#settings.username) return {};
+    const token = Buffer.from(`${this.#settings.username}:${this.#settings.password ?? ''}`).toString('base64');
+    return { authorization: `Basic ${token}` };
+  }
+}
+
+/** For the in-memory transport: the same validation, JSON bytes, no registry. */
+export class LocalCodec implements EventCodec {
+  readonly #validator: SchemaValidator;
+
+  constructor(validator: SchemaValidator) {
+    this.#validator = validator;
+  }
+
+  async prepare(): Promise<void> {}
+
+  async isReady(): Promise<boolean> {
+    return true;
+  }
+
+  async encode(definition: AnyDefinition, _topic: string, payload: unknown): Promise<Buffer> {
+    this.#validator.validate(definition, payload);
+    return Buffer.from(JSON.stringify(this.#validator.toWire(definition, payload)));
+  }
+
+  async decode(definition: AnyDefinition, value: Buffer): Promise<unknown> {
+    const payload = this.#validator.fromWire(definition, JSON.parse(value.toString('utf8')));
+    this.#validator.validate(definition, payload);
+    return payload;
+  }
+}

@@ -1,0 +1,61 @@
+// <%- generatedHeader %>
+import type { AwilixContainer } from 'awilix';
+import type { Cradle } from '../container.ts';
+import { eventDefinitions } from '../events/index.ts';
+import { handlerRegistrationName, subscriptionDefinitions } from '../subscriptions/index.ts';
+import type { EventDefinition } from './event-definition.ts';
+import { MessageProcessor, type SubscriptionSettings } from './message-processor.ts';
+import type { RunningConsumer } from './transport.ts';
+
+/** Runs one consumer worker per subscription; started and stopped with the service. */
+export class ConsumerHost {
+  readonly #container: AwilixContainer<Cradle>;
+  #running: RunningConsumer[] = [];
+
+  constructor(container: AwilixContainer<Cradle>) {
+    this.#container = container;
+  }
+
+  /** Topics read, and dead-letter topics written, by the subscriptions. */
+  get topics(): string[] {
+    return this.#settings().flatMap(({ settings }) => [settings.topic, settings.deadLetterTopic]);
+  }
+
+  async start(): Promise<void> {
+    const { transport } = this.#container.cradle;
+    for (const { subscription, settings } of this.#settings()) {
+      const definition = eventDefinitions[subscription.event] as EventDefinition<never>;
+      const processor = new MessageProcessor(settings, definition, handlerRegistrationName(subscription.name), this.#container);
+      this.#running.push(await transport.consume(settings, processor.listener));
+    }
+  }
+
+  /**
+   * Stops fetching and lets in-flight handlers finish; what finished is committed. Past the deadline
+   * it gives up waiting: unfinished messages stay uncommitted and are delivered again later.
+   * Resolves true when everything stopped in time.
+   */
+  async stop(deadlineMs: number): Promise<boolean> {
+    const running = this.#running;
+    this.#running = [];
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), deadlineMs);
+    });
+    const stopped = Promise.all(running.map((consumer) => consumer.stop())).then(() => true);
+    try {
+      return await Promise.race([stopped, deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  #settings(): { subscription: (typeof subscriptionDefinitions)[number]; settings: SubscriptionSettings }[] {
+    const configured = this.#container.cradle.config.subscriptions;
+    return subscriptionDefinitions.map((subscription) => {
+      const entry = configured[subscription.name];
+      if (!entry) throw new Error(`config has no "subscriptions.${subscription.name}" entry`);
+      return { subscription, settings: { name: subscription.name, ...entry } };
+    });
+  }
+}

@@ -1,0 +1,15 @@
+// <%- generatedHeader %>
+export type SchemaFormat = 'json' | 'avro';
+
+/** Everything the eventing code needs to know about one event type. */
+export interface EventDefinition<Payload> {
+  /** Event type name, also sent in the `event-type` header. */
+  readonly name: string;
+  /** Published by another service: this one only consumes it. */
+  readonly external: boolean;
+  readonly schemaFormat: SchemaFormat;
+  /** JSON Schema or Avro schema, the same that is registered under `<topic>-value`. */
+  readonly schema: Readonly<Record<string, unknown>>;
+  /** Message key (ordering per key), or null for no key. */
+  readonly keyOf: (payload: Payload) => string | null;
+}

@@ -1,0 +1,111 @@
+// <%- generatedHeader %>
+import type { ConsumerSettings, IncomingMessage, MessageListener, OutgoingMessage, RunningConsumer, Transport } from '../transport.ts';
+
+const REDELIVERY_DELAY_MS = 200;
+
+interface Subscriber {
+  readonly settings: ConsumerSettings;
+  readonly listener: MessageListener;
+  /** Next offset to deliver (the group's committed position). */
+  position: number;
+  running: boolean;
+  draining?: Promise<void>;
+}
+
+/**
+ * Keeps topics in process memory: one partition per topic, every consumer group reads from the
+ * start and moves on only after its listener finished the message. For unit tests and for running
+ * without a broker (`EVENTING_TRANSPORT=memory`); nothing survives a restart.
+ */
+export class MemoryTransport implements Transport {
+  readonly kind = 'memory';
+  readonly #topics = new Map<string, IncomingMessage[]>();
+  readonly #subscribers = new Set<Subscriber>();
+
+  async connect(): Promise<void> {}
+
+  async ensureTopics(): Promise<void> {}
+
+  async send(messages: readonly OutgoingMessage[]): Promise<void> {
+    for (const message of messages) {
+      const log = this.#log(message.topic);
+      log.push({
+        topic: message.topic,
+        partition: 0,
+        offset: String(log.length),
+        key: message.key === null ? null : Buffer.from(message.key),
+        value: message.value,
+        headers: { ...message.headers },
+      });
+    }
+    for (const subscriber of this.#subscribers) this.#drain(subscriber);
+  }
+
+  async consume(settings: ConsumerSettings, listener: MessageListener): Promise<RunningConsumer> {
+    const subscriber: Subscriber = { settings, listener, position: 0, running: true };
+    this.#subscribers.add(subscriber);
+    this.#drain(subscriber);
+    return {
+      stop: async () => {
+        subscriber.running = false;
+        await subscriber.draining;
+        this.#subscribers.delete(subscriber);
+      },
+    };
+  }
+
+  async isReady(): Promise<boolean> {
+    return true;
+  }
+
+  async disconnect(): Promise<void> {
+    await Promise.all([...this.#subscribers].map(async (subscriber) => {
+      subscriber.running = false;
+      await subscriber.draining;
+    }));
+    this.#subscribers.clear();
+  }
+
+  /** What a topic holds, for tests. */
+  messages(topic: string): readonly IncomingMessage[] {
+    return this.#log(topic);
+  }
+
+  /** Resolves once every consumer has finished every message sent so far. */
+  async idle(): Promise<void> {
+    while ([...this.#subscribers].some((s) => s.draining)) {
+      await Promise.all([...this.#subscribers].map((s) => s.draining));
+    }
+  }
+
+  #log(topic: string): IncomingMessage[] {
+    let log = this.#topics.get(topic);
+    if (!log) {
+      log = [];
+      this.#topics.set(topic, log);
+    }
+    return log;
+  }
+
+  #drain(subscriber: Subscriber): void {
+    if (subscriber.draining || !subscriber.running) return;
+    subscriber.draining = (async () => {
+      const log = this.#log(subscriber.settings.topic);
+      const control = { heartbeat: async () => {}, shouldStop: () => !subscriber.running };
+      while (subscriber.running && subscriber.position < log.length) {
+        const message = log[subscriber.position];
+        if (!message) break;
+        try {
+          await subscriber.listener(message, control);
+          subscriber.position += 1;
+        } catch {
+          // Not finished: deliver it again, as a broker would after a restart.
+          await new Promise((resolve) => setTimeout(resolve, REDELIVERY_DELAY_MS));
+        }
+      }
+    })().finally(() => {
+      subscriber.draining = undefined;
+      if (subscriber.running && subscriber.position < this.#log(subscriber.settings.topic).length) this.#drain(subscriber);
+    });
+  }
+}

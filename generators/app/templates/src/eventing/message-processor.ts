@@ -1,0 +1,126 @@
+// <%- generatedHeader %>
+import { asValue, type AwilixContainer } from 'awilix';
+import type { Cradle } from '../container.ts';
+import type { Logger } from '../logger.ts';
+import type { EventCodec } from './codec.ts';
+import { deadLetterMessage } from './dead-letter.ts';
+import type { EventDefinition } from './event-definition.ts';
+import type { EventContext, EventHandler, MessageContext } from './handler.ts';
+import { EventHeaders } from './headers.ts';
+import { backoffDelay, waitWhileAlive, type RetryPolicy } from './retry.ts';
+import type { DeliveryControl, IncomingMessage, MessageListener, Transport } from './transport.ts';
+
+export interface SubscriptionSettings {
+  readonly name: string;
+  readonly topic: string;
+  readonly groupId: string;
+  readonly concurrency: number;
+  readonly retry: RetryPolicy;
+  readonly deadLetterTopic: string;
+}
+
+/** Thrown when the worker stops during a retry wait: the message is not finished and will be redelivered. */
+export class DeliveryInterrupted extends Error {
+  override name = 'DeliveryInterrupted';
+}
+
+/**
+ * Handles one consumed message for one subscription: decode (undecodable → dead-letter topic at
+ * once), then call the handler in a fresh DI scope and flush what it published; on failure retry
+ * with backoff, and after the last attempt send the original message to the dead-letter topic.
+ * Resolving means the message is finished and its offset may be committed.
+ */
+export class MessageProcessor {
+  readonly #subscription: SubscriptionSettings;
+  readonly #definition: EventDefinition<never>;
+  readonly #handlerName: string;
+  readonly #container: AwilixContainer<Cradle>;
+  readonly #codec: EventCodec;
+  readonly #transport: Transport;
+  readonly #logger: Logger;
+
+  constructor(
+    subscription: SubscriptionSettings,
+    definition: EventDefinition<never>,
+    handlerName: string,
+    container: AwilixContainer<Cradle>,
+  ) {
+    this.#subscription = subscription;
+    this.#definition = definition;
+    this.#handlerName = handlerName;
+    this.#container = container;
+    this.#codec = container.cradle.eventCodec;
+    this.#transport = container.cradle.transport;
+    this.#logger = container.cradle.logger.child({ subscription: subscription.name });
+  }
+
+  readonly listener: MessageListener = async (message, control) => {
+    let payload: unknown;
+    try {
+      if (message.value === null) throw new Error('message has no value');
+      payload = await this.#codec.decode(this.#definition, message.value);
+    } catch (error) {
+      await this.#deadLetter(message, error, 0);
+      return;
+    }
+    const context = eventContext(message, this.#definition.name);
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await this.#handleOnce(payload, { ...context, attempt });
+        return;
+      } catch (error) {
+        if (attempt >= this.#subscription.retry.attempts) {
+          await this.#deadLetter(message, error, attempt);
+          return;
+        }
+        const delay = backoffDelay(this.#subscription.retry, attempt);
+        this.#logger.warn({ err: error, attempt, delayMs: delay, offset: message.offset }, 'handler failed; retrying');
+        await this.#wait(delay, control);
+      }
+    }
+  };
+
+  async #wait(delay: number, control: DeliveryControl): Promise<void> {
+    const completed = await waitWhileAlive(delay, () => control.heartbeat(), () => control.shouldStop());
+    if (!completed) throw new DeliveryInterrupted('worker stopping during a retry wait; the message will be redelivered');
+  }
+
+  async #handleOnce(payload: unknown, context: EventContext): Promise<void> {
+    const scope = this.#container.createScope<Cradle>();
+    const messageContext: MessageContext = { correlationId: context.correlationId, causationId: context.eventId };
+    scope.register({ messageContext: asValue(messageContext) });
+    try {
+      const handler = scope.resolve<EventHandler<unknown>>(this.#handlerName);
+      await handler.handle(payload, context);
+      await scope.cradle.eventBus.flushAll();
+    } finally {
+      await scope.dispose();
+    }
+  }
+
+  async #deadLetter(message: IncomingMessage, error: unknown, attempts: number): Promise<void> {
+    const { deadLetterTopic, name } = this.#subscription;
+    this.#logger.error(
+      { err: error, attempts, topic: message.topic, partition: message.partition, offset: message.offset, deadLetterTopic },
+      'message sent to the dead-letter topic',
+    );
+    await this.#transport.send([deadLetterMessage(deadLetterTopic, message, { error, attempts, subscription: name })]);
+  }
+}
+
+function eventContext(message: IncomingMessage, eventType: string): Omit<EventContext, 'attempt'> {
+  const headers = message.headers;
+  const eventId = headers[EventHeaders.eventId] ?? `${message.topic}-${message.partition}-${message.offset}`;
+  return {
+    eventId,
+    eventType: headers[EventHeaders.eventType] ?? eventType,
+    occurredAt: headers[EventHeaders.occurredAt] ?? '',
+    correlationId: headers[EventHeaders.correlationId] ?? eventId,
+    causationId: headers[EventHeaders.causationId] ?? null,
+    topic: message.topic,
+    partition: message.partition,
+    offset: message.offset,
+    key: message.key === null ? null : message.key.toString('utf8'),
+    headers,
+  };
+}

@@ -1,0 +1,92 @@
+// <%- generatedHeader %>
+import { eventDefinitions, publishedEventNames, type EventName } from '../events/index.ts';
+import type { EventCodec } from './codec.ts';
+import type { EventDefinition } from './event-definition.ts';
+import { EventHeaders } from './headers.ts';
+import type { OutgoingMessage, SendOptions, Transport } from './transport.ts';
+
+/** An event waiting in a bus for `flushAll()`. */
+export interface PendingEvent {
+  readonly type: EventName;
+  readonly payload: unknown;
+  readonly eventId: string;
+  readonly occurredAt: string;
+  readonly correlationId: string;
+  readonly causationId: string | null;
+}
+
+export interface EventRoute {
+  readonly topic: string;
+  readonly producer: SendOptions;
+}
+
+/** One typed producer per published event type: its definition, topic and producer settings. */
+export class EventProducer {
+  readonly definition: EventDefinition<never>;
+  readonly topic: string;
+  readonly options: SendOptions;
+  /** Events whose producer settings agree share one underlying producer. */
+  readonly sharingKey: string;
+
+  constructor(definition: EventDefinition<never>, route: EventRoute) {
+    this.definition = definition;
+    this.topic = route.topic;
+    this.options = route.producer;
+    this.sharingKey = JSON.stringify(route.producer, Object.keys(route.producer).sort());
+  }
+
+  async encode(codec: EventCodec, event: PendingEvent): Promise<OutgoingMessage> {
+    return {
+      topic: this.topic,
+      key: this.definition.keyOf(event.payload as never),
+      value: await codec.encode(this.definition, this.topic, event.payload),
+      headers: {
+        [EventHeaders.eventId]: event.eventId,
+        [EventHeaders.eventType]: event.type,
+        [EventHeaders.occurredAt]: event.occurredAt,
+        [EventHeaders.correlationId]: event.correlationId,
+        ...(event.causationId ? { [EventHeaders.causationId]: event.causationId } : {}),
+      },
+    };
+  }
+}
+
+/** All producers of the service, created once per process at start. */
+export class EventProducers {
+  readonly #producers = new Map<EventName, EventProducer>();
+  readonly #codec: EventCodec;
+  readonly #transport: Transport;
+
+  constructor({ eventRoutes, eventCodec, transport }: { eventRoutes: Record<string, EventRoute>; eventCodec: EventCodec; transport: Transport }) {
+    this.#codec = eventCodec;
+    this.#transport = transport;
+    for (const name of publishedEventNames) {
+      const route = eventRoutes[name];
+      if (!route) throw new Error(`config has no "events.${name}" entry`);
+      this.#producers.set(name, new EventProducer(eventDefinitions[name] as EventDefinition<never>, route));
+    }
+  }
+
+  /** Registers every published event's schema; called once at start, before anything is sent. */
+  async prepare(): Promise<void> {
+    await this.#codec.prepare([...this.#producers.values()]);
+  }
+
+  get topics(): string[] {
+    return [...this.#producers.values()].map((producer) => producer.topic);
+  }
+
+  /** Encodes all first (so an invalid event stops the whole flush), then sends per shared producer. */
+  async send(events: readonly PendingEvent[]): Promise<void> {
+    const groups = new Map<string, { options: SendOptions; messages: OutgoingMessage[] }>();
+    for (const event of events) {
+      const producer = this.#producers.get(event.type);
+      if (!producer) throw new Error(`${event.type} is not published by this service`);
+      const message = await producer.encode(this.#codec, event);
+      const group = groups.get(producer.sharingKey) ?? { options: producer.options, messages: [] };
+      group.messages.push(message);
+      groups.set(producer.sharingKey, group);
+    }
+    await Promise.all([...groups.values()].map((group) => this.#transport.send(group.messages, group.options)));
+  }
+}

@@ -1,0 +1,65 @@
+// <%- generatedHeader %>
+import type { HeaderMap } from './headers.ts';
+
+/** A message on its way out: already encoded, headers set. */
+export interface OutgoingMessage {
+  readonly topic: string;
+  readonly key: string | null;
+  readonly value: Buffer;
+  readonly headers: HeaderMap;
+}
+
+/** A message as consumed, still encoded. */
+export interface IncomingMessage {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly headers: HeaderMap;
+}
+
+/** What a worker may do while it handles one message. */
+export interface DeliveryControl {
+  /** Keeps the consumer's group membership alive during long work or waits. */
+  heartbeat(): Promise<void>;
+  /** True once the worker is stopping or lost the partition: stop waiting, do not finish. */
+  shouldStop(): boolean;
+}
+
+export interface ConsumerSettings {
+  readonly name: string;
+  readonly topic: string;
+  readonly groupId: string;
+  readonly concurrency: number;
+}
+
+/** Handles one message; resolving means done (the offset may be committed), rejecting means try again later. */
+export type MessageListener = (message: IncomingMessage, control: DeliveryControl) => Promise<void>;
+
+export interface RunningConsumer {
+  /** Stops fetching, lets the message in hand finish, commits what finished, leaves the group. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The only boundary between the service and its message broker. The Kafka transport is the default;
+ * the in-memory one serves unit tests and running without a broker.
+ */
+export interface Transport {
+  readonly kind: 'kafka' | 'memory';
+  connect(): Promise<void>;
+  /** Creates the topics the service writes to or reads from, where the transport needs that. */
+  ensureTopics(topics: readonly string[]): Promise<void>;
+  /** Resolves once every message is acknowledged; rejects (within a bounded time) otherwise. */
+  send(messages: readonly OutgoingMessage[], options?: SendOptions): Promise<void>;
+  consume(settings: ConsumerSettings, listener: MessageListener): Promise<RunningConsumer>;
+  isReady(): Promise<boolean>;
+  disconnect(): Promise<void>;
+}
+
+/** Per-event producer overrides (config `events.<Name>.producer`); events whose overrides agree share a producer. */
+export interface SendOptions {
+  readonly sendTimeoutMs?: number;
+  readonly compression?: 'none' | 'gzip';
+}

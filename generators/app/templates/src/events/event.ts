@@ -1,0 +1,27 @@
+// <%- generatedHeader %>
+import type { EventDefinition } from '../eventing/event-definition.ts';
+
+/**
+ * <%- event.description %>
+<% if (event.external) { -%>
+ * Published by another service on topic `<%- event.topic %>`; this service only consumes it.
+<% } else { -%>
+ * Published on topic `<%- event.topic %>`, schema subject `<%- event.subject %>`.
+<% } -%>
+ */
+export interface <%- event.name %> {
+<% for (const field of event.fieldViews) { -%>
+<% if (field.comment) { -%>
+  /** <%- field.comment %> */
+<% } -%>
+  <%- field.name %><%- field.optional ? '?' : '' %>: <%- field.tsType %>;
+<% } -%>
+}
+
+export const <%- event.constName %>: EventDefinition<<%- event.name %>> = {
+  name: '<%- event.name %>',
+  external: <%- event.external %>,
+  schemaFormat: '<%- service.schemaFormat %>',
+  schema: <%- event.schemaLiteral %>,
+  keyOf: <% if (event.key) { %>(event) => String(event.<%- event.key %>)<% } else { %>() => null<% } %>,
+};

@@ -1,0 +1,44 @@
+// <%- generatedHeader %>
+import type { AwilixContainer } from 'awilix';
+import express, { type ErrorRequestHandler, type Express } from 'express';
+import type { Cradle } from '../container.ts';
+import { EventValidationError } from '../eventing/codec.ts';
+import { registerRoutes } from '../routes/index.ts';
+import { healthRouter, type Readiness } from './health.ts';
+import { requestScope } from './request-scope.ts';
+
+/** The Express application: health checks, a DI scope per request, your routes, error answers. */
+export function createApp(container: AwilixContainer<Cradle>, readiness: Readiness): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(express.json());
+  app.use(healthRouter(container.cradle, readiness));
+  app.use(requestScope(container));
+  const router = express.Router();
+  registerRoutes(router);
+  app.use(router);
+  app.use(errorHandler(container.cradle));
+  return app;
+}
+
+function errorHandler(cradle: Cradle): ErrorRequestHandler {
+  return (error: unknown, request, response, next) => {
+    if (response.headersSent) {
+      next(error);
+      return;
+    }
+    if (error instanceof EventValidationError) {
+      cradle.logger.warn({ err: error, path: request.path }, 'event rejected by its schema');
+      response.status(422).json({ error: error.message, problems: error.problems });
+      return;
+    }
+    const status = statusOf(error);
+    if (status >= 500) cradle.logger.error({ err: error, path: request.path }, 'request failed');
+    response.status(status).json({ error: status >= 500 ? 'internal error' : String((error as Error).message) });
+  };
+}
+
+function statusOf(error: unknown): number {
+  const status = (error as { status?: unknown; statusCode?: unknown } | null)?.status ?? (error as { statusCode?: unknown } | null)?.statusCode;
+  return typeof status === 'number' && status >= 400 && status < 600 ? status : 500;
+}

@@ -1,0 +1,58 @@
+// <%- generatedHeader %>
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { AwilixContainer } from 'awilix';
+import type { AppConfig } from './config.ts';
+import { buildContainer, type Cradle, type ContainerOverrides } from './container.ts';
+import { createApp } from './http/app.ts';
+import type { Readiness } from './http/health.ts';
+
+export interface RunningService {
+  readonly container: AwilixContainer<Cradle>;
+  readonly server: Server;
+  readonly port: number;
+  /** Stops taking requests and messages, drains in-flight work (up to the deadline), disconnects. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the service: broker connection and producers, topics, schema registration (before anything
+ * can be sent), one consumer worker per subscription, then HTTP.
+ */
+export async function startService(config: AppConfig, overrides: ContainerOverrides = {}): Promise<RunningService> {
+  const container = buildContainer(config, overrides);
+  const { transport, eventProducers, consumerHost, logger } = container.cradle;
+  const readiness: Readiness = { accepting: false };
+
+  await transport.connect();
+  if (config.kafka.createTopics) await transport.ensureTopics([...eventProducers.topics, ...consumerHost.topics]);
+  await eventProducers.prepare();
+  await consumerHost.start();
+
+  const server = createApp(container, readiness).listen(config.service.port);
+  await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
+  readiness.accepting = true;
+  const port = (server.address() as AddressInfo).port;
+  logger.info({ port, transport: transport.kind }, 'service started');
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      readiness.accepting = false;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const drained = await consumerHost.stop(config.shutdown.drainTimeoutMs);
+      if (!drained) {
+        // Unfinished messages stay uncommitted: the group hands them out again after this process exits.
+        logger.warn({ deadlineMs: config.shutdown.drainTimeoutMs }, 'drain deadline passed; unfinished messages will be redelivered');
+        return;
+      }
+      await closed;
+      await transport.disconnect();
+      await container.dispose();
+      logger.info('service stopped');
+    })();
+    return stopping;
+  };
+  return { container, server, port, stop };
+}

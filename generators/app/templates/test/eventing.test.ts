@@ -1,0 +1,89 @@
+// <%- generatedHeader %>
+// Checks every event and subscription of the model on the in-memory transport (no broker needed).
+import assert from 'node:assert/strict';
+import { asValue } from 'awilix';
+import { loadConfig } from '../src/config.ts';
+import { EventValidationError } from '../src/eventing/codec.ts';
+import { EventHeaders } from '../src/eventing/headers.ts';
+import { eventDefinitions } from '../src/events/index.ts';
+import { MemoryTransport } from '../src/eventing/memory/memory-transport.ts';
+import { startService, type RunningService } from '../src/service.ts';
+
+describe('eventing (in-memory transport)', () => {
+  let service: RunningService;
+  let transport: MemoryTransport;
+
+  beforeEach(async () => {
+    transport = new MemoryTransport();
+    const config = loadConfig({ service: { port: 0 }, log: { level: 'silent' }, eventing: { transport: 'memory' } });
+    service = await startService(config, { transport });
+  });
+
+  afterEach(() => service.stop());
+
+  it('sends nothing until flushAll, and nothing after discard', async () => {
+    const scope = service.container.createScope();
+    scope.register({ messageContext: asValue({ correlationId: 'c-1', causationId: null }) });
+    const bus = scope.cradle.eventBus;
+    assert.equal(bus.pending, 0);
+    await bus.flushAll();
+    bus.discard();
+    assert.equal(bus.pending, 0);
+    await scope.dispose();
+  });
+<% for (const event of publishedEvents) { -%>
+
+  describe('<%- event.name %>', () => {
+    const valid = <%- samples[event.name].valid %>;
+
+    it('is buffered by publish, sent by flushAll with its headers, and read back', async () => {
+        const scope = service.container.createScope();
+      scope.register({ messageContext: asValue({ correlationId: 'c-<%- event.fileBase %>', causationId: null }) });
+      const eventId = scope.cradle.eventBus.publish('<%- event.name %>', valid);
+      assert.equal(transport.messages('<%- event.topic %>').length, 0);
+      await scope.cradle.eventBus.flushAll();
+      const [message] = transport.messages('<%- event.topic %>');
+      assert.ok(message);
+      assert.equal(message.headers[EventHeaders.eventId], eventId);
+      assert.equal(message.headers[EventHeaders.eventType], '<%- event.name %>');
+      assert.equal(message.headers[EventHeaders.correlationId], 'c-<%- event.fileBase %>');
+<% if (event.key) { -%>
+      assert.equal(message.key?.toString(), String(valid.<%- event.key %>));
+<% } else { -%>
+      assert.equal(message.key, null);
+<% } -%>
+      assert.deepEqual(await service.container.cradle.eventCodec.decode(eventDefinitions.<%- event.name %>, message.value ?? Buffer.alloc(0)), valid);
+      await transport.idle();
+      await scope.dispose();
+    });
+
+    it('rejects a payload that breaks its schema, naming the field, and sends nothing', async () => {
+        const scope = service.container.createScope();
+      scope.register({ messageContext: asValue({ correlationId: 'c-invalid', causationId: null }) });
+      scope.cradle.eventBus.publish('<%- event.name %>', <%- samples[event.name].invalid %> as never);
+      await assert.rejects(scope.cradle.eventBus.flushAll(), (error: unknown) => {
+        assert.ok(error instanceof EventValidationError);
+        assert.match(error.message, /<%- samples[event.name].invalidField %>/);
+        return true;
+      });
+      assert.equal(transport.messages('<%- event.topic %>').length, 0);
+      await scope.dispose();
+    });
+  });
+<% } -%>
+<% for (const subscription of subscriptions) { -%>
+
+  it('runs the <%- subscription.name %> handler on a <%- subscription.event %> without dead-lettering it', async () => {
+    await transport.send([
+      {
+        topic: '<%- subscription.eventView.topic %>',
+        key: null,
+        value: Buffer.from(JSON.stringify(<%- samples[subscription.event].valid %>)),
+        headers: { [EventHeaders.eventId]: 'e-1', [EventHeaders.eventType]: '<%- subscription.event %>' },
+      },
+    ]);
+    await transport.idle();
+    assert.equal(transport.messages('<%- subscription.deadLetterTopic %>').length, 0);
+  });
+<% } -%>
+});

@@ -1,0 +1,344 @@
+/**
+ * The eventing model: everything the generator knows about a service, kept in `.yo-rc.json`
+ * under the generator's namespace. Generators validate input, change the model and re-render.
+ */
+import validateNpmPackageName from 'validate-npm-package-name';
+import { kebabCase, pascalCase } from './names.js';
+
+export const GENERATOR_NAMESPACE = 'generator-kafka-eventing';
+export const MODEL_VERSION = 1;
+
+export const ENVIRONMENTS = ['development', 'test', 'production'] as const;
+export type EnvironmentName = (typeof ENVIRONMENTS)[number];
+
+export const SCHEMA_FORMATS = ['json', 'avro'] as const;
+export type SchemaFormat = (typeof SCHEMA_FORMATS)[number];
+
+export const FIELD_TYPES = ['string', 'int', 'number', 'boolean', 'datetime', 'uuid'] as const;
+export type FieldType = (typeof FIELD_TYPES)[number];
+
+export const COMPATIBILITY_LEVELS = [
+  'BACKWARD',
+  'BACKWARD_TRANSITIVE',
+  'FORWARD',
+  'FORWARD_TRANSITIVE',
+  'FULL',
+  'FULL_TRANSITIVE',
+  'NONE',
+] as const;
+export type CompatibilityLevel = (typeof COMPATIBILITY_LEVELS)[number];
+
+export interface EnvironmentSettings {
+  brokers: string[];
+  schemaRegistryUrl: string;
+}
+
+export interface ServiceModel {
+  name: string;
+  description: string;
+  port: number;
+  schemaFormat: SchemaFormat;
+  compatibility: CompatibilityLevel;
+  environments: Record<EnvironmentName, EnvironmentSettings>;
+}
+
+export interface FieldModel {
+  name: string;
+  type: FieldType;
+  optional: boolean;
+  array: boolean;
+}
+
+export interface EventModel {
+  name: string;
+  description: string;
+  topic: string;
+  key: string | null;
+  external: boolean;
+  fields: FieldModel[];
+}
+
+export interface SubscriptionModel {
+  name: string;
+  event: string;
+  groupId: string;
+}
+
+export interface EventingModel {
+  modelVersion: number;
+  service: ServiceModel;
+  events: EventModel[];
+  subscriptions: SubscriptionModel[];
+}
+
+/** An error caused by what the user gave us: reported as one clear line, never with a stack. */
+export class UserInputError extends Error {
+  override name = 'UserInputError';
+}
+
+const IDENTIFIER = /^[A-Za-z][A-Za-z0-9]*$/;
+const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const TOPIC = /^[A-Za-z0-9._-]{1,249}$/;
+const HOST_PORT = /^[A-Za-z0-9.-]+:\d{1,5}$/;
+
+export function validateServiceName(name: unknown): string {
+  if (typeof name !== 'string' || name.trim() === '') {
+    throw new UserInputError('Service name is empty: give a name such as "orders".');
+  }
+  if (/\s/.test(name)) {
+    throw new UserInputError(`Service name "${name}" contains spaces: use a name such as "${kebabCase(name)}".`);
+  }
+  const verdict = validateNpmPackageName(name);
+  if (!verdict.validForNewPackages) {
+    const reasons = [...(verdict.errors ?? []), ...(verdict.warnings ?? [])].join('; ');
+    throw new UserInputError(`Service name "${name}" is not a valid npm package name: ${reasons}.`);
+  }
+  return name;
+}
+
+export function validatePort(value: unknown): number {
+  const text = String(value ?? '').trim();
+  if (!/^\d+$/.test(text)) {
+    throw new UserInputError(`HTTP port "${String(value)}" is not a number: give a whole number from 1 to 65535.`);
+  }
+  const port = Number(text);
+  if (port < 1 || port > 65535) {
+    throw new UserInputError(`HTTP port ${port} is out of range: give a whole number from 1 to 65535.`);
+  }
+  return port;
+}
+
+export function parseBrokers(value: unknown, label = 'Kafka bootstrap servers'): string[] {
+  const list = Array.isArray(value) ? value.map(String) : String(value ?? '').split(',');
+  const brokers = list.map((entry) => entry.trim()).filter((entry) => entry !== '');
+  if (brokers.length === 0) {
+    throw new UserInputError(`${label} are empty: give host:port pairs separated by commas, e.g. "localhost:9092".`);
+  }
+  for (const broker of brokers) {
+    const port = Number(broker.split(':').pop());
+    if (!HOST_PORT.test(broker) || port < 1 || port > 65535) {
+      throw new UserInputError(`${label}: "${broker}" is not host:port (e.g. "localhost:9092").`);
+    }
+  }
+  return brokers;
+}
+
+export function validateRegistryUrl(value: unknown, label = 'Schema registry URL'): string {
+  const text = String(value ?? '').trim();
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new UserInputError(`${label} "${text}" is not a URL (e.g. "http://localhost:8081").`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new UserInputError(`${label} "${text}" must start with http:// or https://.`);
+  }
+  if (url.username || url.password) {
+    throw new UserInputError(
+      `${label} "${text}" contains credentials: set SCHEMA_REGISTRY_USERNAME and SCHEMA_REGISTRY_PASSWORD instead.`,
+    );
+  }
+  return text.replace(/\/+$/, '');
+}
+
+export function validateSchemaFormat(value: unknown): SchemaFormat {
+  const format = String(value ?? '').trim().toLowerCase();
+  if (!(SCHEMA_FORMATS as readonly string[]).includes(format)) {
+    throw new UserInputError(`Unknown schema format "${String(value)}": choose one of ${SCHEMA_FORMATS.join(', ')}.`);
+  }
+  return format as SchemaFormat;
+}
+
+export function validateCompatibility(value: unknown): CompatibilityLevel {
+  const level = String(value ?? '').trim().toUpperCase();
+  if (!(COMPATIBILITY_LEVELS as readonly string[]).includes(level)) {
+    throw new UserInputError(
+      `Unknown compatibility "${String(value)}": choose one of ${COMPATIBILITY_LEVELS.join(', ')}.`,
+    );
+  }
+  return level as CompatibilityLevel;
+}
+
+export function validateEventName(value: unknown): string {
+  const name = String(value ?? '').trim();
+  if (!IDENTIFIER.test(name)) {
+    throw new UserInputError(
+      `Event name "${name}" is not a valid identifier: use letters and digits starting with a letter, e.g. "OrderPlaced".`,
+    );
+  }
+  return pascalCase(name);
+}
+
+export function validateTopic(value: unknown): string {
+  const topic = String(value ?? '').trim();
+  if (!TOPIC.test(topic) || topic === '.' || topic === '..') {
+    throw new UserInputError(`Topic "${topic}" is not a valid Kafka topic name (letters, digits, ".", "_", "-").`);
+  }
+  return topic;
+}
+
+/**
+ * Parses `"orderId:uuid, total:number, note?:string, tags:string[]"`.
+ * A `?` after the name marks the field optional, `[]` after the type makes it an array.
+ */
+export function parseFields(spec: unknown): FieldModel[] {
+  const text = String(spec ?? '').trim();
+  if (text === '') {
+    throw new UserInputError('An event needs at least one field, e.g. --fields "orderId:uuid, total:number".');
+  }
+  const fields: FieldModel[] = [];
+  for (const part of text.split(',').map((entry) => entry.trim())) {
+    const match = /^([^:?\s]+)(\?)?\s*:\s*([A-Za-z]+)(\[\])?$/.exec(part);
+    if (!match) {
+      throw new UserInputError(`Field "${part}" is not name:type (e.g. "total:number", "note?:string", "tags:string[]").`);
+    }
+    const [, name = '', optional, type = '', array] = match;
+    if (!FIELD_NAME.test(name)) {
+      throw new UserInputError(`Field name "${name}" is not a valid identifier.`);
+    }
+    if (!(FIELD_TYPES as readonly string[]).includes(type)) {
+      throw new UserInputError(`Field "${name}" has unknown type "${type}": choose one of ${FIELD_TYPES.join(', ')}.`);
+    }
+    if (fields.some((field) => field.name === name)) {
+      throw new UserInputError(`Field "${name}" is given twice.`);
+    }
+    fields.push({ name, type: type as FieldType, optional: optional === '?', array: array === '[]' });
+  }
+  return fields;
+}
+
+export function formatFields(fields: FieldModel[]): string {
+  return fields.map((f) => `${f.name}${f.optional ? '?' : ''}:${f.type}${f.array ? '[]' : ''}`).join(', ');
+}
+
+export function validateKey(key: unknown, fields: FieldModel[]): string | null {
+  if (key === undefined || key === null || String(key).trim() === '') {
+    return null;
+  }
+  const name = String(key).trim();
+  const field = fields.find((candidate) => candidate.name === name);
+  if (!field) {
+    throw new UserInputError(
+      `Key "${name}" is not a field of the event: choose one of ${fields.map((f) => f.name).join(', ')}.`,
+    );
+  }
+  if (field.optional || field.array) {
+    throw new UserInputError(`Key "${name}" must be a required, single-valued field.`);
+  }
+  return name;
+}
+
+export function defaultTopic(serviceName: string, eventName: string, external: boolean): string {
+  return external ? kebabCase(eventName) : `${serviceName}.${kebabCase(eventName)}`;
+}
+
+export function defaultGroupId(serviceName: string, subscriptionName: string): string {
+  return `${serviceName}.${kebabCase(subscriptionName)}`;
+}
+
+export function createModel(service: ServiceModel): EventingModel {
+  return { modelVersion: MODEL_VERSION, service, events: [], subscriptions: [] };
+}
+
+export function addEvent(model: EventingModel, event: EventModel): EventingModel {
+  if (model.events.some((existing) => existing.name === event.name)) {
+    throw new UserInputError(`Event "${event.name}" already exists in this service's model (.yo-rc.json).`);
+  }
+  if (model.events.some((existing) => existing.topic === event.topic)) {
+    throw new UserInputError(`Topic "${event.topic}" is already used by another event: choose one with --topic.`);
+  }
+  return { ...model, events: [...model.events, event] };
+}
+
+export function addSubscription(model: EventingModel, subscription: SubscriptionModel): EventingModel {
+  if (!model.events.some((event) => event.name === subscription.event)) {
+    throw new UserInputError(unknownEventMessage(model, subscription.event));
+  }
+  if (model.subscriptions.some((existing) => existing.name === subscription.name)) {
+    throw new UserInputError(
+      `Subscription "${subscription.name}" already exists: give another one with --name to subscribe again.`,
+    );
+  }
+  if (model.subscriptions.some((existing) => existing.groupId === subscription.groupId)) {
+    throw new UserInputError(`Consumer group "${subscription.groupId}" is already used by another subscription.`);
+  }
+  return { ...model, subscriptions: [...model.subscriptions, subscription] };
+}
+
+export function unknownEventMessage(model: EventingModel, eventName: string): string {
+  const known = model.events.map((event) => event.name);
+  return (
+    `Event "${eventName}" is not in this service's model` +
+    (known.length > 0 ? ` (known: ${known.join(', ')})` : ' (it has no events yet)') +
+    `. Add it first: yo kafka-eventing:event ${eventName} --fields "..." ` +
+    `(with --external --topic <topic> when another service publishes it).`
+  );
+}
+
+/** Reads the model out of the raw `.yo-rc.json` text, with one clear error for anything that is off. */
+export function parseModelFile(text: string | undefined, fileLabel = '.yo-rc.json'): EventingModel {
+  if (text === undefined) {
+    throw new UserInputError(
+      `No ${fileLabel} here: run this inside a service made by "yo kafka-eventing" (or create one with it first).`,
+    );
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new UserInputError(`${fileLabel} is not valid JSON (${(error as Error).message}): fix or restore it.`);
+  }
+  const section = isRecord(parsed) ? parsed[GENERATOR_NAMESPACE] : undefined;
+  if (!isRecord(section) || !isRecord(section.service)) {
+    throw new UserInputError(
+      `${fileLabel} has no "${GENERATOR_NAMESPACE}" model: run this inside a service made by "yo kafka-eventing".`,
+    );
+  }
+  if (section.modelVersion !== MODEL_VERSION) {
+    throw new UserInputError(
+      `${fileLabel} holds model version ${String(section.modelVersion)}, this generator reads version ${MODEL_VERSION}.`,
+    );
+  }
+  return checkModel(section as unknown as EventingModel, fileLabel);
+}
+
+function checkModel(model: EventingModel, fileLabel: string): EventingModel {
+  const where = (path: string) => `${fileLabel}: ${GENERATOR_NAMESPACE}.${path}`;
+  try {
+    validateServiceName(model.service.name);
+    validatePort(model.service.port);
+    validateSchemaFormat(model.service.schemaFormat);
+    validateCompatibility(model.service.compatibility);
+    for (const env of ENVIRONMENTS) {
+      const settings = model.service.environments?.[env];
+      if (!settings) throw new UserInputError(`environment "${env}" is missing`);
+      parseBrokers(settings.brokers);
+      validateRegistryUrl(settings.schemaRegistryUrl);
+    }
+    if (!Array.isArray(model.events) || !Array.isArray(model.subscriptions)) {
+      throw new UserInputError('"events" and "subscriptions" must be lists');
+    }
+    for (const event of model.events) {
+      validateEventName(event.name);
+      validateTopic(event.topic);
+      parseFields(formatFields(event.fields));
+      validateKey(event.key, event.fields);
+    }
+    for (const subscription of model.subscriptions) {
+      if (!model.events.some((event) => event.name === subscription.event)) {
+        throw new UserInputError(`subscription "${subscription.name}" names unknown event "${subscription.event}"`);
+      }
+    }
+  } catch (error) {
+    if (error instanceof UserInputError) {
+      throw new UserInputError(`${where('')} is not a valid model: ${error.message}`);
+    }
+    throw new UserInputError(`${where('')} is not a valid model: ${(error as Error).message}`);
+  }
+  return model;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

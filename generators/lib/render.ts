@@ -1,0 +1,144 @@
+/**
+ * The one render step: turns the eventing model into every file the generator owns, creates the
+ * files the user owns when they are missing, and merges the configuration files.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type Generator from 'yeoman-generator';
+import { ENVIRONMENTS, GENERATOR_NAMESPACE, type EventingModel } from './model.js';
+import { buildView, type RenderView } from './view.js';
+import { configFiles, mergeJson } from './config-files.js';
+import dependencyVersions from './dependency-versions.js';
+
+const TEMPLATES = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'app', 'templates');
+
+/** Files rendered on every run; they carry a "generated" header and must not be edited. */
+const OWNED_STATIC = [
+  'src/main.ts',
+  'src/service.ts',
+  'src/config.ts',
+  'src/logger.ts',
+  'src/container.ts',
+  'src/http/app.ts',
+  'src/http/health.ts',
+  'src/http/request-scope.ts',
+  'src/eventing/codec.ts',
+  'src/eventing/consumer-host.ts',
+  'src/eventing/dead-letter.ts',
+  'src/eventing/event-bus.ts',
+  'src/eventing/event-definition.ts',
+  'src/eventing/handler.ts',
+  'src/eventing/headers.ts',
+  'src/eventing/message-processor.ts',
+  'src/eventing/retry.ts',
+  'src/eventing/producers.ts',
+  'src/eventing/transport.ts',
+  'src/eventing/kafka/kafka-transport.ts',
+  'src/eventing/kafka/batching-sender.ts',
+  'src/eventing/memory/memory-transport.ts',
+  'src/scripts/replay-dead-letters.ts',
+  'src/subscriptions/index.ts',
+  'src/events/index.ts',
+  'test/eventing.test.ts',
+];
+
+/** Files created once; after that they belong to the user and are never overwritten. */
+const USER_OWNED = [
+  'README.md',
+  'tsconfig.json',
+  'tsconfig.build.json',
+  '.mocharc.json',
+  'docker-compose.yml',
+  'src/services.ts',
+  'src/routes/index.ts',
+  'test/health.test.ts',
+];
+
+const DOTFILES: Record<string, string> = { gitignore: '.gitignore' };
+
+export function render(generator: Generator, model: EventingModel): void {
+  const view = buildView(model, dependencyVersions);
+  const template = (name: string) => path.join(TEMPLATES, name);
+
+  for (const file of OWNED_STATIC) {
+    generator.fs.copyTpl(template(file), generator.destinationPath(file), view);
+  }
+  for (const event of view.events) {
+    generator.fs.copyTpl(template('src/events/event.ts'), generator.destinationPath(event.modulePath), { ...view, event });
+    generator.fs.write(generator.destinationPath(event.schemaPath), event.schemaFileText);
+  }
+  for (const [source, target] of [...USER_OWNED.map((f) => [f, f] as const), ...Object.entries(DOTFILES)]) {
+    createOnce(generator, template(source), target, view);
+  }
+  for (const subscription of view.subscriptions) {
+    createOnce(generator, template('src/subscriptions/handler.ts'), subscription.handlerPath, { ...view, subscription });
+  }
+
+  mergeJsonFile(generator, 'package.json', packageJson(view));
+  for (const [file, contents] of Object.entries(configFiles(view, ENVIRONMENTS))) {
+    mergeJsonFile(generator, file, contents);
+  }
+  generator.config.set(modelForStorage(model));
+}
+
+function createOnce(generator: Generator, source: string, target: string, data: object): void {
+  if (!generator.fs.exists(generator.destinationPath(target))) {
+    generator.fs.copyTpl(source, generator.destinationPath(target), data);
+  }
+}
+
+/** Adds what is missing; whatever the user changed stays. */
+function mergeJsonFile(generator: Generator, file: string, generated: Record<string, unknown>): void {
+  const target = generator.destinationPath(file);
+  const existingText = generator.fs.exists(target) ? generator.fs.read(target) : undefined;
+  let existing: Record<string, unknown> = {};
+  if (existingText !== undefined && existingText !== null) {
+    try {
+      existing = JSON.parse(existingText) as Record<string, unknown>;
+    } catch (error) {
+      throw new Error(`${file} is not valid JSON (${(error as Error).message}): fix it, then run the generator again.`);
+    }
+  }
+  generator.fs.write(target, `${JSON.stringify(mergeJson(existing, generated), null, 2)}\n`);
+}
+
+function packageJson(view: RenderView): Record<string, unknown> {
+  const versions = view.dependencyVersions;
+  const pick = (names: string[]) => Object.fromEntries(names.map((name) => [name, versions[name]]));
+  return {
+    name: view.service.name,
+    version: '0.1.0',
+    description: view.service.description,
+    private: true,
+    type: 'module',
+    engines: { node: '^22.18.0 || >=24.11.0' },
+    scripts: {
+      build: 'tsc -p tsconfig.build.json',
+      typecheck: 'tsc -p tsconfig.json --noEmit',
+      start: 'node dist/main.js',
+      dev: 'node --watch --disable-warning=ExperimentalWarning src/main.ts',
+      test: 'npm run typecheck && NODE_ENV=test mocha',
+      'dead-letters:replay': 'node --disable-warning=ExperimentalWarning src/scripts/replay-dead-letters.ts',
+    },
+    dependencies: pick([
+      '@kafkajs/confluent-schema-registry',
+      'ajv',
+      'ajv-formats',
+      'avsc',
+      'awilix',
+      'config',
+      'express',
+      'kafkajs',
+      'pino',
+      'zod',
+    ]),
+    devDependencies: pick(['@types/express', '@types/mocha', '@types/node', 'mocha', 'typescript']),
+  };
+}
+
+/** The model as stored: plain data, stable key order, so `.yo-rc.json` is byte-identical on a re-run. */
+function modelForStorage(model: EventingModel): Record<string, unknown> {
+  return JSON.parse(JSON.stringify(model)) as Record<string, unknown>;
+}
+
+export { GENERATOR_NAMESPACE };

@@ -1,0 +1,93 @@
+/**
+ * One declaration per setting: its command-line option, its prompt and how its value is checked.
+ * Every prompt is also an option; `--yes` takes the default of whatever was not given.
+ */
+import Generator from 'yeoman-generator';
+import { UserInputError } from './model.js';
+
+export interface Setting<Answers, Value> {
+  /** Option name on the command line, e.g. `registry-url`. */
+  option: string;
+  description: string;
+  /** The prompt; a setting without one is an option only. */
+  message?: string;
+  kind?: 'input' | 'list' | 'confirm' | 'checkbox';
+  choices?: (answers: Partial<Answers>) => readonly string[];
+  default?: (answers: Partial<Answers>) => string | boolean | undefined;
+  /** Turns raw input into the value, throwing UserInputError with a clear message. */
+  parse: (raw: unknown, answers: Partial<Answers>) => Value;
+  /** Whether to ask at all (e.g. only when another answer says so). */
+  when?: (answers: Partial<Answers>) => boolean;
+}
+
+export type Settings<Answers> = { [K in keyof Answers]: Setting<Answers, Answers[K]> };
+
+export function declareOptions<Answers>(generator: Generator, settings: Settings<Answers>): void {
+  for (const setting of Object.values(settings) as Setting<Answers, unknown>[]) {
+    generator.option(setting.option, {
+      type: setting.kind === 'confirm' ? Boolean : String,
+      description: setting.description,
+    });
+  }
+  generator.option('yes', {
+    type: Boolean,
+    alias: 'y',
+    description: 'Ask nothing: take the default for every setting not given as an option',
+  });
+}
+
+function optionValue(generator: Generator, option: string): unknown {
+  const options = generator.options as Record<string, unknown>;
+  const camel = option.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
+  return options[option] ?? options[camel];
+}
+
+/**
+ * Resolves every setting: from its option when given, else from a prompt (interactive), else its
+ * default (`--yes`). Each value is checked as it comes, so bad input stops the run before any write.
+ */
+export async function resolveSettings<Answers>(
+  generator: Generator,
+  settings: Settings<Answers>,
+  preset: Partial<Answers> = {},
+): Promise<Answers> {
+  const answers: Partial<Answers> = { ...preset };
+  const yes = Boolean(optionValue(generator, 'yes'));
+  for (const [key, setting] of Object.entries(settings) as [keyof Answers & string, Setting<Answers, unknown>][]) {
+    if (key in preset) continue;
+    if (setting.when && !setting.when(answers)) continue;
+    const given = optionValue(generator, setting.option);
+    let raw: unknown;
+    if (given !== undefined) {
+      raw = given;
+    } else if (yes || !setting.message) {
+      raw = setting.default?.(answers);
+    } else {
+      raw = await ask(generator, setting, answers);
+    }
+    answers[key] = setting.parse(raw, answers) as Answers[typeof key];
+  }
+  return answers as Answers;
+}
+
+async function ask<Answers>(generator: Generator, setting: Setting<Answers, unknown>, answers: Partial<Answers>) {
+  const choices = setting.choices?.(answers);
+  const question = {
+    type: setting.kind ?? (choices ? 'list' : 'input'),
+    name: 'value',
+    message: setting.message ?? setting.description,
+    default: setting.default?.(answers),
+    ...(choices ? { choices: [...choices] } : {}),
+    validate: (input: unknown) => {
+      if (setting.kind === 'confirm' || choices) return true;
+      try {
+        setting.parse(input, answers);
+        return true;
+      } catch (error) {
+        return error instanceof UserInputError ? error.message : String(error);
+      }
+    },
+  };
+  const result = (await generator.prompt([question] as never)) as { value: unknown };
+  return result.value;
+}
