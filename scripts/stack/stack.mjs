@@ -135,6 +135,15 @@ export async function fetchJars(options = {}) {
   if (!needKafka && !needRegistry) return { ...p, downloaded: false };
 
   await fsp.mkdir(p.cacheDir, { recursive: true });
+  // Leftovers of an interrupted download (another process's that is still running is younger than this).
+  for (const name of fs.readdirSync(p.cacheDir).filter((n) => n.startsWith('.staging-'))) {
+    const dir = path.join(p.cacheDir, name);
+    try {
+      if (Date.now() - fs.statSync(dir).mtimeMs > 60 * 60 * 1000) await fsp.rm(dir, { recursive: true, force: true });
+    } catch {
+      /* gone meanwhile */
+    }
+  }
   const staging = await fsp.mkdtemp(path.join(p.cacheDir, '.staging-'));
   try {
     const stagedLibs = path.join(staging, 'kafka-libs');
@@ -472,11 +481,29 @@ export async function startStack(options = {}) {
     log('only one of KAFKA_BROKERS / SCHEMA_REGISTRY_URL is set; ignoring it and starting a local stack');
   }
 
-  const readyTimeoutMs = options.readyTimeoutMs ?? envNumber('KAFKA_EVENTING_STACK_TIMEOUT_MS', 90_000);
-  const stopTimeoutMs = options.stopTimeoutMs ?? 20_000;
   const t0 = Date.now();
   const jars = await fetchJars({ cacheDir: options.cacheDir, log });
   const java = resolveJava(options.java);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const handle = await startLocalStack(options, { log, jars, java });
+      log(`stack up in ${seconds(t0)} (temporary folder ${handle.tempDir})`);
+      return handle;
+    } catch (err) {
+      // A free port can be taken by someone else between our probe and java's bind: try again with new ones.
+      if (err && err.portClash && attempt < 3) {
+        log(`a port was taken meanwhile (${err.message.split('\n')[0]}); retrying with other ports`);
+        continue;
+      }
+      throw err;
+    }
+  }
+}
+
+/** One attempt at starting the local stack (see startStack). */
+async function startLocalStack(options, { log, jars, java }) {
+  const readyTimeoutMs = options.readyTimeoutMs ?? envNumber('KAFKA_EVENTING_STACK_TIMEOUT_MS', 90_000);
+  const stopTimeoutMs = options.stopTimeoutMs ?? 20_000;
   const [brokerPort, controllerPort, registryPort] = await freePorts(3);
   const tempDir = await fsp.mkdtemp(path.join(os.tmpdir(), 'kafka-eventing-stack-'));
   const dataDir = path.join(tempDir, 'kafka-data');
@@ -510,11 +537,14 @@ export async function startStack(options = {}) {
     kafka: path.join(tempDir, 'kafka.log'),
     registry: path.join(tempDir, 'registry.log'),
   };
-  const kafkaJvm = ['-Djava.awt.headless=true', `-Dlog4j2.configurationFile=${LOG4J_CONFIG}`, '-cp', classPath];
+  // C1 only: both JVMs start ~30 % faster on 2 cores (measured 7-9 s instead of 10-15 s for the pair);
+  // peak throughput does not matter for tests. options.jvmArgs come last, so they can override it.
+  const extraJvm = ['-XX:TieredStopAtLevel=1', ...(options.jvmArgs ?? [])];
+  const kafkaJvm = [...extraJvm, '-Djava.awt.headless=true', `-Dlog4j2.configurationFile=${LOG4J_CONFIG}`, '-cp', classPath];
   const formatter = new JavaProcess(
     'kafka storage format',
     java,
-    ['-Xmx256m', '-XX:TieredStopAtLevel=1', ...kafkaJvm, 'kafka.tools.StorageTool', 'format', '-t', kafkaClusterId(), '-c', serverProperties, '--ignore-formatted'],
+    ['-Xmx256m', ...kafkaJvm, 'kafka.tools.StorageTool', 'format', '-t', kafkaClusterId(), '-c', serverProperties, '--ignore-formatted'],
     { cwd: tempDir, logFile: logFiles.format, tempDir },
   );
   const broker = new JavaProcess('Kafka broker', java, [`-Xmx${options.brokerHeap ?? '512m'}`, ...kafkaJvm, 'kafka.Kafka', serverProperties], {
@@ -527,6 +557,7 @@ export async function startStack(options = {}) {
     java,
     [
       `-Xmx${options.registryHeap ?? '384m'}`,
+      ...extraJvm,
       '-Djava.awt.headless=true',
       '-Dquarkus.http.host=127.0.0.1',
       `-Dquarkus.http.port=${registryPort}`,
@@ -557,16 +588,19 @@ export async function startStack(options = {}) {
   liveStacks.add(stack);
   installHandlers(options.handleSignals !== false);
 
+  let startupFailed = false; // set when one of the two fails to start, so that waiting for the other stops too
+  const failure = (proc, message) => {
+    const err = new Error(`stack: the ${proc.name} ${message}. Last lines of its log (${path.basename(proc.logFile)}):\n${proc.tail()}`);
+    err.portClash = /BindException|Address already in use|seems to be in use by another process/.test(proc.logSinceStart());
+    return err;
+  };
   const waitFor = async (proc, what, check) => {
     const start = Date.now();
     for (;;) {
-      if (!proc.running) {
-        throw new Error(`stack: the ${proc.name} ${proc.exitDescription()} before ${what}. Last lines of ${proc.logFile}:\n${proc.tail()}`);
-      }
+      if (!proc.running) throw failure(proc, `${proc.exitDescription()} before ${what}`);
+      if (startupFailed) throw new Error('stack: start-up abandoned');
       if (await check()) return;
-      if (Date.now() - start > readyTimeoutMs) {
-        throw new Error(`stack: the ${proc.name} did not become ready (${what}) within ${readyTimeoutMs / 1000} s. Last lines of ${proc.logFile}:\n${proc.tail()}`);
-      }
+      if (Date.now() - start > readyTimeoutMs) throw failure(proc, `did not become ready (${what}) within ${readyTimeoutMs / 1000} s`);
       await sleep(200);
     }
   };
@@ -585,9 +619,7 @@ export async function startStack(options = {}) {
   const startKafka = async () => {
     formatter.start();
     await formatter.exitPromise;
-    if (formatter.exit?.code !== 0) {
-      throw new Error(`stack: formatting Kafka storage failed (${formatter.exitDescription()}):\n${formatter.tail()}`);
-    }
+    if (formatter.exit?.code !== 0) throw failure(formatter, `failed (${formatter.exitDescription()})`);
     await startBrokerProcess();
   };
   const startRegistry = async () => {
@@ -603,18 +635,21 @@ export async function startStack(options = {}) {
     forget(stack);
   };
 
-  try {
-    const results = await Promise.allSettled([startKafka(), startRegistry()]);
-    const failed = results.filter((r) => r.status === 'rejected').map((r) => r.reason);
-    if (failed.length) {
-      throw failed.length === 1 ? failed[0] : new Error(failed.map((e) => e.message).join('\n\n'));
-    }
-  } catch (err) {
+  const failFast = (promise) =>
+    promise.catch((err) => {
+      startupFailed = true;
+      throw err;
+    });
+  const results = await Promise.allSettled([failFast(startKafka()), failFast(startRegistry())]);
+  const failed = results.filter((r) => r.status === 'rejected').map((r) => r.reason);
+  if (failed.length) {
     stopped = true;
     await stopAll().catch(() => {});
+    const real = failed.filter((e) => e.message !== 'stack: start-up abandoned');
+    const err = real.length === 1 ? real[0] : new Error(real.map((e) => e.message).join('\n\n'));
+    err.portClash = real.some((e) => e.portClash);
     throw err;
   }
-  log(`stack up in ${seconds(t0)} (temporary folder ${tempDir})`);
 
   const serial = (fn) => {
     const run = brokerOp.then(fn, fn);
