@@ -11,6 +11,7 @@ import {
   type CompatibilityLevel,
   type EnvironmentName,
   type SchemaFormat,
+  type ServiceModel,
 } from '../lib/model.js';
 import type { Setting, Settings } from '../lib/settings.js';
 
@@ -96,5 +97,30 @@ export const appSettings: Settings<AppAnswers> = {
     parse: validateCompatibility,
   },
 };
+
+/**
+ * The settings when updating an existing service: whatever is not given keeps its current value
+ * (so a re-run with --yes changes nothing), and prompts offer the current values.
+ */
+export function appSettingsFor(current: ServiceModel | undefined): Settings<AppAnswers> {
+  if (!current) return appSettings;
+  const { development, test, production } = current.environments;
+  const values: Record<keyof AppAnswers, string> = {
+    name: current.name,
+    description: current.description,
+    port: String(current.port),
+    developmentBrokers: development.brokers.join(','),
+    developmentRegistryUrl: development.schemaRegistryUrl,
+    testBrokers: test.brokers.join(','),
+    testRegistryUrl: test.schemaRegistryUrl,
+    productionBrokers: production.brokers.join(','),
+    productionRegistryUrl: production.schemaRegistryUrl,
+    schemaFormat: current.schemaFormat,
+    compatibility: current.compatibility,
+  };
+  return Object.fromEntries(
+    Object.entries(appSettings).map(([key, setting]) => [key, { ...setting, default: () => values[key as keyof AppAnswers] }]),
+  ) as unknown as Settings<AppAnswers>;
+}
 
 export { ENVIRONMENTS };

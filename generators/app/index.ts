@@ -1,12 +1,19 @@
 /**
  * `yo kafka-eventing [name]`: scaffolds an Express 5 + TypeScript service wired for Kafka.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { EventingGenerator } from '../lib/base-generator.js';
-import { createModel, parseBrokers, UserInputError, validateRegistryUrl, type EventingModel } from '../lib/model.js';
+import {
+  createModel,
+  parseBrokers,
+  parseModelFile,
+  UserInputError,
+  validateRegistryUrl,
+  type EventingModel,
+} from '../lib/model.js';
 import { declareOptions, resolveSettings } from '../lib/settings.js';
-import { appSettings, ENVIRONMENTS, type AppAnswers } from './command.js';
+import { appSettings, appSettingsFor, ENVIRONMENTS, type AppAnswers } from './command.js';
 
 export default class AppGenerator extends EventingGenerator {
   private model?: EventingModel;
@@ -41,7 +48,8 @@ export default class AppGenerator extends EventingGenerator {
           if (options[`${env}RegistryUrl`] === undefined) preset[`${env}RegistryUrl`] = url;
         }
       }
-      const answers = await resolveSettings(this, appSettings, preset);
+      const current = this.#serviceToUpdate(preset.name, options)?.service;
+      const answers = await resolveSettings(this, appSettingsFor(current), preset);
       this.#chooseDestination(answers.name, options);
       const previous = this.#existingModel();
       this.model = {
@@ -83,6 +91,18 @@ export default class AppGenerator extends EventingGenerator {
       );
     }
     this.destinationRoot(target);
+  }
+
+  /** The service this run updates, when its folder is known before asking anything. */
+  #serviceToUpdate(name: string | undefined, options: Record<string, unknown>): EventingModel | undefined {
+    const here = this.destinationRoot();
+    let folder: string | undefined;
+    if (options.directory !== undefined) folder = path.resolve(here, String(options.directory));
+    else if (existsSync(path.join(here, '.yo-rc.json'))) folder = here;
+    else if (name !== undefined) folder = path.resolve(here, name.replace(/^@[^/]+\//, ''));
+    const file = folder === undefined ? undefined : path.join(folder, '.yo-rc.json');
+    if (file === undefined || !existsSync(file)) return undefined;
+    return parseModelFile(readFileSync(file, 'utf8'), path.relative(here, file) || '.yo-rc.json');
   }
 
   #existingModel(): EventingModel | undefined {

@@ -40,7 +40,13 @@ export function configFiles(view: RenderView, environments: readonly Environment
         requestTimeoutMs: 30000,
         createTopics: true,
         producer: { idempotent: true, acks: -1, retries: 5, sendTimeoutMs: 15000 },
-        consumer: { sessionTimeoutMs: 30000, heartbeatIntervalMs: 3000, fromBeginning: true },
+        consumer: {
+          sessionTimeoutMs: 30000,
+          heartbeatIntervalMs: 3000,
+          fromBeginning: true,
+          commitEveryMessages: 100,
+          commitIntervalMs: 1000,
+        },
       },
       schemaRegistry: {
         url: service.environments.development.schemaRegistryUrl,

@@ -46,6 +46,8 @@ const configSchema = z.object({
       sessionTimeoutMs: z.number().int().positive(),
       heartbeatIntervalMs: z.number().int().positive(),
       fromBeginning: z.boolean(),
+      commitEveryMessages: z.number().int().min(1),
+      commitIntervalMs: z.number().int().min(1),
     }),
   }),
   schemaRegistry: z.object({

@@ -14,7 +14,15 @@ export interface KafkaSettings {
   readonly connectionTimeoutMs: number;
   readonly requestTimeoutMs: number;
   readonly producer: { readonly idempotent: boolean; readonly acks: number; readonly retries: number; readonly sendTimeoutMs: number };
-  readonly consumer: { readonly sessionTimeoutMs: number; readonly heartbeatIntervalMs: number; readonly fromBeginning: boolean };
+  readonly consumer: {
+    readonly sessionTimeoutMs: number;
+    readonly heartbeatIntervalMs: number;
+    readonly fromBeginning: boolean;
+    /** Commit finished offsets at least every this many messages... */
+    readonly commitEveryMessages: number;
+    /** ...and at least this often (besides at the end of each batch and on stop). */
+    readonly commitIntervalMs: number;
+  };
 }
 
 const LOG_LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
@@ -78,14 +86,22 @@ export class KafkaTransport implements Transport {
       allowAutoTopicCreation: false,
     });
     this.#consumers.add(consumer);
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      this.#logger.info({ groupId: payload.groupId, memberId: payload.memberId, partitions: payload.memberAssignment }, 'joined consumer group');
+    });
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      this.#logger.error({ groupId: payload.groupId, err: payload.error, restart: payload.restart }, 'consumer crashed');
+    });
     await consumer.connect();
     await consumer.subscribe({ topics: [settings.topic], fromBeginning: this.#settings.consumer.fromBeginning });
     await consumer.run({
       // Offsets are committed only once resolved, and one is resolved only after its message finished.
       autoCommit: true,
+      autoCommitThreshold: this.#settings.consumer.commitEveryMessages,
+      autoCommitInterval: this.#settings.consumer.commitIntervalMs,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: settings.concurrency,
-      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }) => {
         const control = { heartbeat, shouldStop: () => !isRunning() || isStale() };
         for (const message of batch.messages) {
           if (control.shouldStop()) return;
@@ -101,6 +117,7 @@ export class KafkaTransport implements Transport {
             control,
           );
           resolveOffset(message.offset);
+          await commitOffsetsIfNecessary();
           await heartbeat();
         }
       },

@@ -1,0 +1,169 @@
+/**
+ * The real `yo` CLI, with no terminal (stdin ignored), on the generators of this repository.
+ *
+ * yo finds generators by looking for `generator-*` packages in the node_modules folders above the
+ * working folder (and in the global ones): a temporary folder holding
+ * `node_modules/generator-kafka-eventing -> <repo>` makes them findable without `npm link`.
+ * Run as root, yo's root-check drops to SUDO_UID/SUDO_GID (default uid 1000): the temporary folder
+ * is then given to uid/gid 1000 and SUDO_UID/SUDO_GID are set to match.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { appendFileSync, lchownSync, mkdirSync, readdirSync, realpathSync, symlinkSync } from 'node:fs';
+import path from 'node:path';
+import { REPO_ROOT } from './support/paths.js';
+import { changedFiles, makeTmpDir, readJson, readModel, readText, removeTmpDirs, snapshotFiles, writeText } from './support/generate.js';
+
+const YO_CLI = realpathSync(path.join(REPO_ROOT, 'node_modules', '.bin', 'yo'));
+const AS_ROOT = process.getuid?.() === 0;
+const USER_ID = 1000;
+
+interface YoRun {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+  /** stdout and stderr together, without colors. */
+  output: string;
+}
+
+function chownTree(target: string): void {
+  lchownSync(target, USER_ID, USER_ID);
+  for (const entry of readdirSync(target, { withFileTypes: true })) {
+    const child = path.join(target, entry.name);
+    if (entry.isDirectory()) chownTree(child);
+    else lchownSync(child, USER_ID, USER_ID);
+  }
+}
+
+describe('the yo CLI, without a terminal', function () {
+  this.timeout(60_000);
+  let root: string;
+  let work: string;
+  let service: string;
+
+  function yo(cwd: string, args: string[]): Promise<YoRun> {
+    if (AS_ROOT) chownTree(root);
+    const env: NodeJS.ProcessEnv = { ...process.env, HOME: path.join(root, 'home'), NO_UPDATE_NOTIFIER: '1', FORCE_COLOR: '0' };
+    if (AS_ROOT) Object.assign(env, { SUDO_UID: String(USER_ID), SUDO_GID: String(USER_ID) });
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [YO_CLI, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], timeout: 50_000 });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.on('error', reject);
+      child.on('close', (status) => {
+        const output = `${stdout}\n${stderr}`.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '');
+        resolve({ status, stdout, stderr, output });
+      });
+    });
+  }
+
+  /** Failed with a non-zero exit, the message on stderr, and no stack trace anywhere. */
+  function assertCleanFailure(run: YoRun, message: string): void {
+    assert.notEqual(run.status, 0, `non-zero exit; output:\n${run.output}`);
+    assert.ok(run.stderr.includes(message), `stderr shows ${JSON.stringify(message)}; it was:\n${run.stderr}`);
+    assert.doesNotMatch(run.output, /^\s+at /m, 'no stack trace');
+  }
+
+  before(function () {
+    root = makeTmpDir('kafka-eventing-cli-');
+    mkdirSync(path.join(root, 'node_modules'));
+    symlinkSync(REPO_ROOT, path.join(root, 'node_modules', 'generator-kafka-eventing'), 'dir');
+    mkdirSync(path.join(root, 'home'));
+    work = path.join(root, 'work');
+    mkdirSync(work);
+    service = path.join(work, 'orders');
+  });
+  after(removeTmpDirs);
+
+  it('(a) yo kafka-eventing orders --yes --skip-install creates the service', async function () {
+    const run = await yo(work, ['kafka-eventing', 'orders', '--yes', '--skip-install']);
+    assert.equal(run.status, 0, run.output);
+    assert.match(run.output, /create orders[/\\]src[/\\]main\.ts/);
+    assert.match(run.output, /Service orders is ready in orders\./);
+    assert.equal(readModel(service).service.name, 'orders');
+    assert.deepEqual(readdirSync(work), ['orders']);
+  });
+
+  it('(b) running it again inside the service changes nothing: identical, no conflict', async function () {
+    const before = snapshotFiles(service);
+    for (const args of [['kafka-eventing', 'orders'], ['kafka-eventing']]) {
+      const run = await yo(service, [...args, '--yes', '--skip-install']);
+      assert.equal(run.status, 0, run.output);
+      assert.match(run.output, /identical src[/\\]eventing[/\\]event-bus\.ts/);
+      assert.doesNotMatch(run.output, /conflict/);
+      assert.deepEqual(changedFiles(before, snapshotFiles(service)), [], `${args.join(' ')} changed no file`);
+    }
+  });
+
+  it('(c) an edited owned file is a conflict: the non-interactive prompt fails the run, the edit stays', async function () {
+    await yo(service, ['kafka-eventing:event', 'OrderPlaced', '--fields', 'orderId:uuid, total:number', '--yes', '--skip-install']);
+    const edited = `${readText(service, 'src/eventing/event-bus.ts')}// my change\n`;
+    writeText(service, 'src/eventing/event-bus.ts', edited);
+
+    const run = await yo(service, ['kafka-eventing:event', 'Another', '--fields', 'id:uuid', '--yes', '--skip-install']);
+    assert.notEqual(run.status, 0, run.output);
+    assert.match(run.output, /conflict src[/\\]eventing[/\\]event-bus\.ts/);
+    assert.match(run.output, /Overwrite src[/\\]eventing[/\\]event-bus\.ts\?/);
+    assert.match(run.stderr, /User force closed the prompt/);
+    assert.equal(readText(service, 'src/eventing/event-bus.ts'), edited, 'the edit is kept');
+  });
+
+  it('(c) then `yo kafka-eventing --yes --force` overwrites the edit and renders the whole model again', async function () {
+    const run = await yo(service, ['kafka-eventing', '--yes', '--force', '--skip-install']);
+    assert.equal(run.status, 0, run.output);
+    assert.match(run.output, /force src[/\\]eventing[/\\]event-bus\.ts/);
+    assert.doesNotMatch(readText(service, 'src/eventing/event-bus.ts'), /my change/);
+    const events = readModel(service).events.map((event: { name: string }) => event.name);
+    assert.ok(events.includes('OrderPlaced'));
+    for (const name of events) {
+      assert.match(readText(service, 'src/events/index.ts'), new RegExp(`\\b${name}: \\w+Event,`), `${name} is registered`);
+      assert.ok(readJson(service, 'config/test.json').events[name], `${name} is configured`);
+    }
+  });
+
+  describe('(d) bad input: exit code 1, one clear message, no stack trace, nothing written', function () {
+    it('app: port 70000', async function () {
+      const run = await yo(work, ['kafka-eventing', 'payments', '--port', '70000', '--yes', '--skip-install']);
+      assertCleanFailure(run, 'HTTP port 70000 is out of range: give a whole number from 1 to 65535.');
+      assert.deepEqual(readdirSync(work), ['orders']);
+    });
+
+    it('app: no --yes and no terminal to answer the first prompt', async function () {
+      const empty = path.join(work, 'empty');
+      mkdirSync(empty);
+      const run = await yo(empty, ['kafka-eventing', '--skip-install']);
+      assertCleanFailure(run, 'User force closed the prompt');
+      assert.deepEqual(readdirSync(empty), []);
+    });
+
+    const serviceCases: { title: string; args: string[]; message: string }[] = [
+      { title: 'event: invalid name', args: ['kafka-eventing:event', 'order placed', '--fields', 'id:uuid', '--yes'], message: 'Event name "order placed" is not a valid identifier' },
+      { title: 'event: unknown field type', args: ['kafka-eventing:event', 'OrderShipped', '--fields', 'id:guid', '--yes'], message: 'Field "id" has unknown type "guid"' },
+      { title: 'subscription: unknown event', args: ['kafka-eventing:subscription', '--event', 'InvoiceSent', '--yes'], message: 'Event "InvoiceSent" is not in this service\'s model' },
+    ];
+    for (const { title, args, message } of serviceCases) {
+      it(title, async function () {
+        const before = snapshotFiles(service);
+        const run = await yo(service, [...args, '--skip-install']);
+        assertCleanFailure(run, message);
+        assert.deepEqual(changedFiles(before, snapshotFiles(service)), []);
+      });
+    }
+
+    it('event: outside a generated service', async function () {
+      const run = await yo(work, ['kafka-eventing:event', 'OrderShipped', '--fields', 'id:uuid', '--yes']);
+      assertCleanFailure(run, 'No .yo-rc.json here');
+      assert.deepEqual(readdirSync(work).sort(), ['empty', 'orders']);
+    });
+
+    it('subscription: .yo-rc.json that is not valid JSON', async function () {
+      appendFileSync(path.join(service, '.yo-rc.json'), '}');
+      const before = snapshotFiles(service);
+      const run = await yo(service, ['kafka-eventing:subscription', '--event', 'OrderPlaced', '--yes']);
+      assertCleanFailure(run, '.yo-rc.json is not valid JSON');
+      assert.deepEqual(changedFiles(before, snapshotFiles(service)), []);
+    });
+  });
+});

@@ -1,0 +1,60 @@
+/**
+ * End to end, as a new user would: generate a service, install its dependencies, type-check and
+ * build it, run its own tests, start it against the real broker and registry, stop it with SIGTERM.
+ */
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { kafkaStack, type KafkaStack } from './support/stack.js';
+import { generate, npm, startServiceProcess, tempDir } from './support/service.js';
+
+describe('generated service, end to end @kafka', function () {
+  this.timeout(600_000);
+  let stack: KafkaStack;
+  let serviceDir: string;
+
+  before(async () => {
+    stack = await kafkaStack();
+    const workspace = tempDir('app');
+    await generate(workspace, 'app', ['orders']);
+    serviceDir = path.join(workspace, 'orders');
+  });
+
+  it('installs, passes tsc in strict mode, builds and passes its own tests', async () => {
+    await npm(serviceDir, 'install', '--no-audit', '--no-fund', '--prefer-offline');
+    await npm(serviceDir, 'run', 'typecheck');
+    await npm(serviceDir, 'run', 'build');
+    assert.ok(existsSync(path.join(serviceDir, 'dist', 'main.js')));
+    const { stdout } = await npm(serviceDir, 'test');
+    assert.match(stdout, /\d+ passing/);
+    assert.doesNotMatch(stdout, /failing/);
+  });
+
+  it('starts against the real broker and registry, is ready, and exits 0 within 10 s of SIGTERM', async () => {
+    const service = await startServiceProcess(serviceDir, {
+      KAFKA_BROKERS: stack.brokers,
+      SCHEMA_REGISTRY_URL: stack.registryUrl,
+    });
+    const live = await fetch(`http://127.0.0.1:${service.port}/health/live`);
+    assert.equal(live.status, 200);
+    const ready = await fetch(`http://127.0.0.1:${service.port}/health/ready`);
+    assert.equal(ready.status, 200);
+    assert.deepEqual(((await ready.json()) as { checks: unknown }).checks, { started: true, broker: true, schemaRegistry: true });
+
+    const signalled = Date.now();
+    service.signal('SIGTERM');
+    const code = await service.exited;
+    const took = Date.now() - signalled;
+    assert.equal(code, 0, service.output().slice(-2000));
+    assert.ok(took < 10_000, `took ${took} ms to exit`);
+    assert.match(service.output(), /"msg":"service stopped"/);
+  });
+
+  it('is not ready when the broker is unreachable (readiness really checks it)', async () => {
+    const service = startServiceProcess(serviceDir, {
+      KAFKA_BROKERS: '127.0.0.1:1',
+      SCHEMA_REGISTRY_URL: stack.registryUrl,
+    }, { readyTimeoutMs: 5000 });
+    await assert.rejects(service, /did not become ready/);
+  });
+});

@@ -1,0 +1,287 @@
+/**
+ * Delivery guarantees of the generated service, proven by injecting faults against the real broker:
+ * retries without rebalancing, dead-letter topics, kill -9 mid-stream, a broker that goes away
+ * while publishing, and SIGTERM during handling. Each test uses its own topic and consumer group
+ * (NODE_CONFIG overrides), so they do not see each other's messages.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { copyFileSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { kafkaClient, readTopic, registryClient, topicSize } from './support/kafka.js';
+import { REPO_ROOT } from './support/paths.js';
+import { eventually, generate, linkDependencies, npm, readRecords, sleep, startServiceProcess, tempDir, type ServiceProcess } from './support/service.js';
+import { kafkaStack, type KafkaStack } from './support/stack.js';
+
+const run = promisify(execFile);
+const FIXTURES = path.join(REPO_ROOT, 'test', 'fixtures', 'jobs');
+
+interface JobRecord {
+  phase: 'start' | 'fail' | 'done';
+  jobId: string;
+  seq: number;
+  lane: string;
+  attempt: number;
+  pid: number;
+  at: number;
+}
+
+describe('delivery guarantees under faults @kafka', function () {
+  this.timeout(600_000);
+  let stack: KafkaStack;
+  let serviceDir: string;
+  const running: ServiceProcess[] = [];
+
+  before(async () => {
+    stack = await kafkaStack();
+    const workspace = tempDir('jobs');
+    await generate(workspace, 'app', ['jobs']);
+    serviceDir = path.join(workspace, 'jobs');
+    await generate(serviceDir, 'event', ['JobRequested'], {
+      fields: 'jobId:uuid, lane:string, seq:int, mode:string, sleepMs?:int',
+      key: 'lane',
+    });
+    await generate(serviceDir, 'subscription', [], { event: 'JobRequested' });
+    copyFileSync(path.join(FIXTURES, 'job-requested.handler.ts'), path.join(serviceDir, 'src/subscriptions/job-requested.handler.ts'));
+    copyFileSync(path.join(FIXTURES, 'routes.ts'), path.join(serviceDir, 'src/routes/index.ts'));
+    await linkDependencies(serviceDir);
+    await npm(serviceDir, 'run', 'typecheck');
+  });
+
+  afterEach(async () => {
+    for (const service of running.splice(0)) {
+      if (service.child.exitCode === null && service.child.signalCode === null) service.signal('SIGKILL');
+      await service.exited;
+    }
+  });
+
+  /** Starts the service on a topic and group of the test's own, with config overrides. */
+  async function start(name: string, recordFile: string, overrides: Record<string, unknown> = {}): Promise<ServiceProcess> {
+    const subscription = {
+      topic: `jobs-${name}`,
+      groupId: `jobs-${name}`,
+      deadLetterTopic: `jobs-${name}.dead-letter`,
+      retry: { attempts: 3, initialDelayMs: 100, maxDelayMs: 1000, multiplier: 2 },
+      ...(overrides.subscription as object | undefined),
+    };
+    const config = {
+      events: { JobRequested: { topic: `jobs-${name}` } },
+      subscriptions: { JobRequested: subscription },
+      ...(overrides.config as object | undefined),
+    };
+    const service = await startServiceProcess(serviceDir, {
+      KAFKA_BROKERS: stack.brokers,
+      SCHEMA_REGISTRY_URL: stack.registryUrl,
+      RECORD_FILE: recordFile,
+      NODE_CONFIG: JSON.stringify(config),
+    });
+    running.push(service);
+    return service;
+  }
+
+  async function postJobs(service: ServiceProcess, body: Record<string, unknown>): Promise<string[]> {
+    const response = await fetch(`http://127.0.0.1:${service.port}/jobs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    assert.equal(response.status, 201, await response.clone().text());
+    return ((await response.json()) as { jobIds: string[] }).jobIds;
+  }
+
+  function joins(service: ServiceProcess): number {
+    return service.output().split('\n').filter((line) => line.includes('"msg":"joined consumer group"')).length;
+  }
+
+  it('retries a failing handler with backoff, heartbeating through waits longer than the session timeout', async () => {
+    const records = path.join(tempDir('retry'), 'records.jsonl');
+    const service = await start('retry', records, {
+      // Session timeout 6 s (the broker's minimum); two waits of 7 s each.
+      config: { kafka: { consumer: { sessionTimeoutMs: 6000, heartbeatIntervalMs: 1000 } } },
+      subscription: { retry: { attempts: 3, initialDelayMs: 7000, maxDelayMs: 7000, multiplier: 1 } },
+    });
+    await eventually(() => (joins(service) >= 1 ? true : undefined), 30_000, 'the consumer to join its group');
+    const [flaky] = await postJobs(service, { mode: 'fail-twice', lane: 'r' });
+    const [after] = await postJobs(service, { mode: 'ok', lane: 'r' });
+    const done = await eventually(() => {
+      const list = readRecords<JobRecord>(records);
+      return list.some((r) => r.jobId === after && r.phase === 'done') ? list : undefined;
+    }, 60_000, 'both jobs to finish');
+    const flakyRecords = done.filter((r) => r.jobId === flaky);
+    assert.deepEqual(
+      flakyRecords.map((r) => `${r.phase}#${r.attempt}`),
+      ['start#1', 'fail#1', 'start#2', 'fail#2', 'start#3', 'done#3'],
+    );
+    const waited = (flakyRecords[4]?.at ?? 0) - (flakyRecords[0]?.at ?? 0);
+    assert.ok(waited >= 14_000, `waited ${waited} ms in all`);
+    assert.equal(joins(service), 1, 'no rebalance: the consumer joined its group once');
+    const afterRecords = done.filter((r) => r.jobId === after);
+    assert.deepEqual(afterRecords.map((r) => r.phase), ['start', 'done'], 'the next message on the partition ran after, once');
+    assert.equal(await topicSize(stack, 'jobs-retry.dead-letter'), 0);
+  });
+
+  it('sends a handler that always fails, and garbage bytes, to the dead-letter topic and moves on; replay copies them back', async () => {
+    const records = path.join(tempDir('dlt'), 'records.jsonl');
+    const service = await start('dlt', records);
+    const [poison] = await postJobs(service, { mode: 'always-fail', lane: 'p' });
+    const producer = kafkaClient(stack).producer();
+    await producer.connect();
+    await producer.send({ topic: 'jobs-dlt', messages: [{ key: 'p', value: Buffer.from('not a registry-encoded message'), headers: { 'event-id': 'garbage-1' } }] });
+    await producer.disconnect();
+    const okIds = await postJobs(service, { mode: 'ok', lane: 'p', count: 3 });
+    await eventually(() => {
+      const done = new Set(readRecords<JobRecord>(records).filter((r) => r.phase === 'done').map((r) => r.jobId));
+      return okIds.every((id) => done.has(id)) ? true : undefined;
+    }, 60_000, 'the messages after the poison ones to be handled');
+
+    const dead = await eventually(async () => {
+      const messages = await readTopic(stack, 'jobs-dlt.dead-letter');
+      return messages.length >= 2 ? messages : undefined;
+    }, 30_000, 'two dead letters');
+    assert.equal(dead.length, 2);
+    const failed = dead.find((m) => m.headers['dead-letter-attempts'] === '3');
+    assert.ok(failed?.value, 'the always-failing message is there');
+    assert.equal(((await registryClient(stack).decode(failed.value)) as { jobId: string }).jobId, poison);
+    assert.equal(failed.headers['dead-letter-attempts'], '3');
+    assert.match(failed.headers['dead-letter-error-message'] ?? '', /planned failure/);
+    assert.equal(failed.headers['dead-letter-error-type'], 'Error');
+    assert.equal(failed.headers['dead-letter-original-topic'], 'jobs-dlt');
+    assert.equal(failed.headers['event-type'], 'JobRequested');
+    assert.equal(failed.key, 'p');
+    const original = (await readTopic(stack, 'jobs-dlt')).find((m) => m.headers['event-id'] === failed.headers['event-id']);
+    assert.ok(original && original.value && failed.value);
+    assert.ok(failed.value.equals(original.value), 'the original value bytes');
+    assert.equal(failed.headers['dead-letter-original-offset'], original.offset);
+    assert.equal(failed.headers['dead-letter-original-partition'], String(original.partition));
+    const garbage = dead.find((m) => m.headers['event-id'] === 'garbage-1');
+    assert.ok(garbage, 'the undecodable message is there');
+    assert.equal(garbage.headers['dead-letter-attempts'], '0');
+    assert.equal(garbage.value?.toString(), 'not a registry-encoded message');
+    assert.ok((garbage.headers['dead-letter-error-message'] ?? '').length > 0);
+    assert.equal(readRecords<JobRecord>(records).filter((r) => r.jobId === poison && r.phase === 'start').length, 3);
+
+    const before = await topicSize(stack, 'jobs-dlt');
+    const { stdout } = await run('npm', ['run', '--silent', 'dead-letters:replay', '--', 'JobRequested'], {
+      cwd: serviceDir,
+      env: {
+        ...process.env,
+        NODE_ENV: 'test',
+        LOG_LEVEL: 'warn',
+        KAFKA_BROKERS: stack.brokers,
+        SCHEMA_REGISTRY_URL: stack.registryUrl,
+        NODE_CONFIG: JSON.stringify({ subscriptions: { JobRequested: { topic: 'jobs-dlt', groupId: 'jobs-dlt', deadLetterTopic: 'jobs-dlt.dead-letter' } } }),
+      },
+    });
+    assert.match(stdout, /replayed 2 message/);
+    assert.equal(await topicSize(stack, 'jobs-dlt'), before + 2);
+    const replayed = (await readTopic(stack, 'jobs-dlt')).slice(-2);
+    for (const message of replayed) assert.equal(message.headers['dead-letter-attempts'], undefined, 'dead-letter headers are stripped');
+    // The poison job runs again (and fails again): 3 more attempts.
+    await eventually(
+      () => (readRecords<JobRecord>(records).filter((r) => r.jobId === poison && r.phase === 'start').length >= 6 ? true : undefined),
+      30_000,
+      'the replayed message to be handled again',
+    );
+  });
+
+  it('kill -9 in the middle of 10,000 events, then restart: every event handled at least once', async () => {
+    const records = path.join(tempDir('kill'), 'records.jsonl');
+    let service = await start('kill', records);
+    const total = 10_000;
+    for (let batch = 0; batch < 10; batch += 1) {
+      await postJobs(service, { count: total / 10, lane: `k${batch % 3}`, firstSeq: batch * (total / 10) });
+    }
+    await eventually(() => (readRecords<JobRecord>(records).filter((r) => r.phase === 'done').length >= 3000 ? true : undefined), 120_000, '3000 events handled');
+    service.signal('SIGKILL');
+    assert.equal(await service.exited, 'SIGKILL');
+    const atKill = readRecords<JobRecord>(records).filter((r) => r.phase === 'done').length;
+
+    service = await start('kill', records);
+    const done = await eventually(() => {
+      const list = readRecords<JobRecord>(records).filter((r) => r.phase === 'done');
+      return new Set(list.map((r) => r.seq)).size >= total ? list : undefined;
+    }, 240_000, 'every event handled after the restart');
+    const unique = new Set(done.map((r) => r.seq));
+    assert.equal(unique.size, total);
+    for (let seq = 0; seq < total; seq += 1) assert.ok(unique.has(seq), `event ${seq} handled`);
+    const twice = done.length - total;
+    process.stderr.write(`      kill -9 after ${atKill} of ${total} handled: ${twice} handled twice\n`);
+    assert.ok(twice >= 0);
+  });
+
+  it('broker stopped while publishing, then started again: every flushAll resolved or rejected, nothing resolved is missing', async () => {
+    const records = path.join(tempDir('outage'), 'records.jsonl');
+    const service = await start('outage', records, { config: { kafka: { producer: { sendTimeoutMs: 4000 } } } });
+    const resolved: string[] = [];
+    let rejected = 0;
+    let stopBrokerAt = 0;
+    let startBrokerAt = 0;
+    const resolvedAfterRestart: string[] = [];
+    const publishing = (async () => {
+      const until = Date.now() + 25_000;
+      let seq = 0;
+      while (Date.now() < until) {
+        const attempts = Array.from({ length: 5 }, async () => {
+          const body = JSON.stringify({ count: 3, lane: `o${seq % 3}`, firstSeq: (seq += 3) });
+          const response = await fetch(`http://127.0.0.1:${service.port}/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body }).catch(() => undefined);
+          if (response?.status === 201) {
+            const { jobIds } = (await response.json()) as { jobIds: string[] };
+            resolved.push(...jobIds);
+            if (startBrokerAt && Date.now() > startBrokerAt) resolvedAfterRestart.push(...jobIds);
+          } else {
+            rejected += 1;
+          }
+        });
+        await Promise.all(attempts);
+        await sleep(100);
+      }
+    })();
+    await sleep(3000);
+    stopBrokerAt = Date.now();
+    await stack.stopBroker();
+    await sleep(6000);
+    await stack.startBroker();
+    startBrokerAt = Date.now();
+    await publishing;
+    process.stderr.write(`      broker down ${startBrokerAt - stopBrokerAt} ms: ${resolved.length} events resolved, ${rejected} flushes rejected\n`);
+    assert.ok(rejected > 0, 'some flushes failed while the broker was down');
+    assert.ok(resolvedAfterRestart.length > 0, 'publishing recovered after the broker came back');
+    const onTopic = new Set((await readTopic(stack, 'jobs-outage')).map((m) => m.headers['event-id']));
+    const jobIdsOnTopic = await eventually(async () => {
+      const handled = new Set(readRecords<JobRecord>(records).filter((r) => r.phase === 'done').map((r) => r.jobId));
+      return resolved.every((id) => handled.has(id)) ? handled : undefined;
+    }, 120_000, 'every resolved event to be handled');
+    const missing = resolved.filter((id) => !jobIdsOnTopic.has(id));
+    assert.deepEqual(missing, [], 'resolved but missing');
+    assert.ok(onTopic.size >= resolved.length);
+  });
+
+  it('SIGTERM during handling: in-flight handlers complete, offsets are committed, exit 0; a restart does not redo them', async () => {
+    const records = path.join(tempDir('sigterm'), 'records.jsonl');
+    let service = await start('sigterm', records, { subscription: { concurrency: 3 } });
+    const slow = await postJobs(service, { count: 3, lane: 's', sleepMs: 2500 });
+    await eventually(() => (readRecords<JobRecord>(records).some((r) => r.phase === 'start') ? true : undefined), 30_000, 'a handler to start');
+    const signalled = Date.now();
+    service.signal('SIGTERM');
+    assert.equal(await service.exited, 0, service.output().slice(-3000));
+    const took = Date.now() - signalled;
+    assert.ok(took < 8000 + 2000, `exited after ${took} ms`);
+    const afterStop = readRecords<JobRecord>(records);
+    const started = afterStop.filter((r) => r.phase === 'start').map((r) => r.jobId);
+    const finished = afterStop.filter((r) => r.phase === 'done').map((r) => r.jobId);
+    assert.ok(started.length >= 1);
+    assert.deepEqual(finished.sort(), [...new Set(started)].sort(), 'every handler that started finished before exit');
+
+    service = await start('sigterm', records, { subscription: { concurrency: 3 } });
+    await eventually(() => {
+      const done = new Set(readRecords<JobRecord>(records).filter((r) => r.phase === 'done').map((r) => r.jobId));
+      return slow.every((id) => done.has(id)) ? true : undefined;
+    }, 60_000, 'the remaining jobs to run after the restart');
+    await sleep(1000);
+    for (const jobId of finished) {
+      const starts = readRecords<JobRecord>(records).filter((r) => r.jobId === jobId && r.phase === 'start').length;
+      assert.equal(starts, 1, `job ${jobId} finished before SIGTERM and was not handled again`);
+    }
+  });
+});

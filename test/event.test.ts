@@ -1,0 +1,252 @@
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { eventSettings } from '../generators/event/command.js';
+import {
+  addEvent,
+  assertUserError,
+  copyService,
+  createService,
+  makeTmpDir,
+  ORDER_FIELDS,
+  readJson,
+  readModel,
+  readText,
+  removeTmpDirs,
+  runFailing,
+  runGenerator,
+  snapshotFiles,
+  writeText,
+} from './support/generate.js';
+
+const ENVS = ['development', 'test', 'production'] as const;
+const ORDER_PLACED = { fields: ORDER_FIELDS, key: 'orderId', description: 'A customer placed an order.' };
+
+/** The part of `src/events/index.ts` that lists the events this service publishes. */
+function publishedEventNames(service: string): string[] {
+  const line = /publishedEventNames[^=]*= \[(.*)\];/.exec(readText(service, 'src/events/index.ts'));
+  assert.ok(line, 'src/events/index.ts declares publishedEventNames');
+  return [...(line[1] ?? '').matchAll(/'(\w+)'/g)].map((match) => match[1] ?? '');
+}
+
+describe('yo kafka-eventing:event', function () {
+  let jsonService: string;
+  let avroService: string;
+  before(async function () {
+    jsonService = await createService();
+    avroService = await createService({ 'schema-format': 'avro' });
+  });
+  after(removeTmpDirs);
+
+  describe('an event this service publishes', function () {
+    let service: string;
+    before(async function () {
+      service = copyService(jsonService);
+      await addEvent(service, 'OrderPlaced', ORDER_PLACED);
+    });
+
+    it('renders a TypeScript interface with optional and array fields', function () {
+      const module = readText(service, 'src/events/order-placed.event.ts');
+      const body = /export interface OrderPlaced \{([\s\S]*?)\n\}/.exec(module)?.[1] ?? '';
+      const members = body.split('\n').map((line) => line.trim()).filter((line) => line !== '' && !line.startsWith('/**'));
+      assert.deepEqual(members, [
+        'orderId: string;',
+        'total: number;',
+        'quantity: number;',
+        'placedAt: string;',
+        'note?: string;',
+        'tags: string[];',
+      ]);
+      assert.match(module, /A customer placed an order\./, 'the description documents the type');
+      assert.match(module, /name: 'OrderPlaced'/);
+      assert.match(module, /external: false/);
+      assert.match(module, /schemaFormat: 'json'/);
+    });
+
+    it('keys messages by the --key field', function () {
+      assert.match(readText(service, 'src/events/order-placed.event.ts'), /keyOf: \(event\) => String\(event\.orderId\)/);
+    });
+
+    it('writes a JSON schema: required list, formats, no additional properties', function () {
+      const schema = readJson(service, 'schemas/orders.order-placed-value.schema.json');
+      assert.equal(schema.title, 'OrderPlaced');
+      assert.equal(schema.type, 'object');
+      assert.deepEqual(schema.required, ['orderId', 'total', 'quantity', 'placedAt', 'tags'], 'every field but the optional note');
+      assert.equal(schema.additionalProperties, false);
+      assert.deepEqual(schema.properties, {
+        orderId: { type: 'string', format: 'uuid' },
+        total: { type: 'number' },
+        quantity: { type: 'integer' },
+        placedAt: { type: 'string', format: 'date-time' },
+        note: { type: 'string' },
+        tags: { type: 'array', items: { type: 'string' } },
+      });
+    });
+
+    it('is published on the default topic <service>.<kebab-name> and registered as a producer', function () {
+      assert.deepEqual(publishedEventNames(service), ['OrderPlaced']);
+      assert.match(readText(service, 'src/events/index.ts'), /import \{ orderPlacedEvent, type OrderPlaced \} from '\.\/order-placed\.event\.ts';/);
+      for (const env of ENVS) {
+        assert.deepEqual(readJson(service, `config/${env}.json`).events, { OrderPlaced: { topic: 'orders.order-placed', producer: {} } }, env);
+      }
+    });
+
+    it('is kept in the model', function () {
+      assert.deepEqual(readModel(service).events, [
+        {
+          name: 'OrderPlaced',
+          description: 'A customer placed an order.',
+          topic: 'orders.order-placed',
+          key: 'orderId',
+          external: false,
+          fields: [
+            { name: 'orderId', type: 'uuid', optional: false, array: false },
+            { name: 'total', type: 'number', optional: false, array: false },
+            { name: 'quantity', type: 'int', optional: false, array: false },
+            { name: 'placedAt', type: 'datetime', optional: false, array: false },
+            { name: 'note', type: 'string', optional: true, array: false },
+            { name: 'tags', type: 'string', optional: false, array: true },
+          ],
+        },
+      ]);
+    });
+  });
+
+  describe('variants', function () {
+    it('without --key the key function returns null', async function () {
+      const service = copyService(jsonService);
+      await addEvent(service, 'OrderPlaced', { fields: ORDER_FIELDS });
+      assert.match(readText(service, 'src/events/order-placed.event.ts'), /keyOf: \(\) => null/);
+      assert.equal(readModel(service).events[0].key, null);
+    });
+
+    it('a camelCase name becomes PascalCase, files and topic kebab-case', async function () {
+      const service = copyService(jsonService);
+      await addEvent(service, 'orderShipped');
+      assert.match(readText(service, 'src/events/order-shipped.event.ts'), /export interface OrderShipped \{/);
+      assert.equal(readModel(service).events[0].topic, 'orders.order-shipped');
+    });
+
+    it('--topic overrides the topic: schema file, subject and config follow', async function () {
+      const service = copyService(jsonService);
+      await addEvent(service, 'OrderPlaced', { fields: ORDER_FIELDS, topic: 'legacy.orders-v2' });
+      assert.deepEqual(readdirSync(path.join(service, 'schemas')), ['legacy.orders-v2-value.schema.json']);
+      assert.match(readText(service, 'src/events/order-placed.event.ts'), /schema subject `legacy\.orders-v2-value`/);
+      for (const env of ENVS) assert.equal(readJson(service, `config/${env}.json`).events.OrderPlaced.topic, 'legacy.orders-v2');
+    });
+
+    it('--external: consumed only, no producer, topic <kebab-name> by default', async function () {
+      const service = copyService(jsonService);
+      await addEvent(service, 'OrderPlaced', ORDER_PLACED);
+      await addEvent(service, 'PaymentReceived', { fields: 'orderId:uuid, amount:number', external: true });
+      assert.deepEqual(publishedEventNames(service), ['OrderPlaced'], 'the external event is not published');
+      assert.match(readText(service, 'src/events/index.ts'), /PaymentReceived: paymentReceivedEvent,/, 'but it is a known event');
+      assert.match(readText(service, 'src/events/payment-received.event.ts'), /external: true/);
+      for (const env of ENVS) {
+        assert.deepEqual(readJson(service, `config/${env}.json`).events.PaymentReceived, { topic: 'payment-received' }, env);
+      }
+      assert.ok(existsSync(path.join(service, 'schemas/payment-received-value.schema.json')));
+    });
+
+    it('in an Avro service: an .avsc schema, optional fields as ["null", T] with default null', async function () {
+      const service = copyService(avroService);
+      await addEvent(service, 'OrderPlaced', ORDER_PLACED);
+      assert.deepEqual(readdirSync(path.join(service, 'schemas')), ['orders.order-placed-value.avsc']);
+      const schema = readJson(service, 'schemas/orders.order-placed-value.avsc');
+      assert.equal(schema.type, 'record');
+      assert.equal(schema.name, 'OrderPlaced');
+      assert.equal(schema.namespace, 'orders.events');
+      assert.deepEqual(schema.fields, [
+        { name: 'orderId', type: { type: 'string', logicalType: 'uuid' } },
+        { name: 'total', type: 'double' },
+        { name: 'quantity', type: 'int' },
+        { name: 'placedAt', type: 'string' },
+        { name: 'note', type: ['null', 'string'], default: null },
+        { name: 'tags', type: { type: 'array', items: 'string' } },
+      ]);
+      assert.match(readText(service, 'src/events/order-placed.event.ts'), /schemaFormat: 'avro'/);
+    });
+  });
+
+  describe('interactive (no --yes)', function () {
+    it('asks each setting and builds the same event as the options', async function () {
+      const service = copyService(jsonService);
+      const { asked } = await runGenerator('event', service, {
+        prompts: { settings: eventSettings('orders'), answers: { name: 'OrderPlaced', ...ORDER_PLACED } },
+      });
+      assert.deepEqual(asked.map((question) => question.key), ['name', 'description', 'external', 'fields', 'key', 'topic']);
+      const topic = asked.find((question) => question.key === 'topic');
+      assert.equal(topic?.default, 'orders.order-placed', 'the topic prompt offers the default topic');
+      assert.equal(asked.find((question) => question.key === 'external')?.type, 'confirm');
+
+      const fromOptions = copyService(jsonService);
+      await addEvent(fromOptions, 'OrderPlaced', ORDER_PLACED);
+      assert.deepEqual(snapshotFiles(service), snapshotFiles(fromOptions));
+    });
+
+    it('with the name as argument, an external event gets the <kebab-name> topic as default', async function () {
+      const service = copyService(jsonService);
+      const { asked } = await runGenerator('event', service, {
+        args: ['PaymentReceived'],
+        prompts: { settings: eventSettings('orders'), answers: { external: true, fields: 'orderId:uuid' } },
+      });
+      assert.ok(!asked.some((question) => question.key === 'name'), 'the name is not asked again');
+      assert.equal(asked.find((question) => question.key === 'topic')?.default, 'payment-received');
+      assert.deepEqual(readJson(service, 'config/test.json').events.PaymentReceived, { topic: 'payment-received' });
+    });
+  });
+
+  describe('bad input: one clear error, no file changed', function () {
+    let withEvent: string;
+    before(async function () {
+      withEvent = copyService(jsonService);
+      await addEvent(withEvent, 'OrderPlaced', ORDER_PLACED);
+    });
+
+    const cases: { title: string; args: string[]; options?: Record<string, unknown>; mentions: string[] }[] = [
+      { title: 'name with a space', args: ['order placed'], mentions: ['"order placed"', 'identifier'] },
+      { title: 'name starting with a digit', args: ['1Order'], mentions: ['"1Order"', 'identifier'] },
+      { title: 'duplicate event', args: ['OrderPlaced'], mentions: ['"OrderPlaced"', 'already exists'] },
+      { title: 'topic of another event', args: ['OrderAgain'], options: { topic: 'orders.order-placed' }, mentions: ['"orders.order-placed"', '--topic'] },
+      { title: 'invalid topic', args: ['OrderShipped'], options: { topic: 'orders/shipped' }, mentions: ['"orders/shipped"'] },
+      { title: 'no fields', args: ['OrderShipped'], options: { fields: '' }, mentions: ['at least one field', '--fields'] },
+      { title: 'unknown field type', args: ['OrderShipped'], options: { fields: 'id:uuid, at:timestamp' }, mentions: ['"at"', '"timestamp"', 'datetime'] },
+      { title: 'duplicate field', args: ['OrderShipped'], options: { fields: 'id:uuid, id:string' }, mentions: ['"id"', 'twice'] },
+      { title: 'field without type', args: ['OrderShipped'], options: { fields: 'id:uuid, total' }, mentions: ['"total"', 'name:type'] },
+      { title: 'key that is not a field', args: ['OrderShipped'], options: { fields: 'id:uuid', key: 'orderId' }, mentions: ['"orderId"', 'not a field'] },
+      { title: 'optional key', args: ['OrderShipped'], options: { fields: 'id:uuid, note?:string', key: 'note' }, mentions: ['"note"', 'required'] },
+      { title: 'array key', args: ['OrderShipped'], options: { fields: 'id:uuid, tags:string[]', key: 'tags' }, mentions: ['"tags"', 'single-valued'] },
+    ];
+    for (const { title, args, options = {}, mentions } of cases) {
+      it(title, async function () {
+        const service = copyService(withEvent);
+        const before = snapshotFiles(service);
+        const error = await runFailing('event', service, { args, options: { yes: true, fields: 'id:uuid', ...options } });
+        assertUserError(error, ...mentions);
+        assert.deepEqual(snapshotFiles(service), before);
+      });
+    }
+
+    it('outside a generated service', async function () {
+      const dir = makeTmpDir();
+      const error = await runFailing('event', dir, { args: ['OrderPlaced'], options: { yes: true, fields: 'id:uuid' } });
+      assertUserError(error, 'No .yo-rc.json', 'yo kafka-eventing');
+      assert.deepEqual(readdirSync(dir), []);
+    });
+
+    const brokenModels: { title: string; text: string; mentions: string[] }[] = [
+      { title: '.yo-rc.json that is not valid JSON', text: '{ "generator-kafka-eventing": { ', mentions: ['.yo-rc.json is not valid JSON'] },
+      { title: '.yo-rc.json of another generator', text: '{ "generator-foo": {} }\n', mentions: ['no "generator-kafka-eventing" model'] },
+    ];
+    for (const { title, text, mentions } of brokenModels) {
+      it(title, async function () {
+        const service = copyService(withEvent);
+        writeText(service, '.yo-rc.json', text);
+        const before = snapshotFiles(service);
+        const error = await runFailing('event', service, { args: ['OrderShipped'], options: { yes: true, fields: 'id:uuid' } });
+        assertUserError(error, ...mentions);
+        assert.deepEqual(snapshotFiles(service), before);
+      });
+    }
+  });
+});

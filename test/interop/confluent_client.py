@@ -1,0 +1,78 @@
+#!/usr/bin/python3
+"""Confluent's own client (librdkafka + its schema registry serdes): a client that is not this
+project's, reading what a generated service publishes and writing what it consumes.
+
+  confluent_client.py produce <brokers> <registry-url> <topic> <schema-file> <payload-json> [header=value ...]
+  confluent_client.py consume <brokers> <registry-url> <topic> <schema-file> <count>
+
+`consume` prints one JSON line per message: {"key", "value", "headers"}.
+"""
+import json
+import struct
+import sys
+import uuid
+
+from confluent_kafka import DeserializingConsumer, SerializingProducer
+from confluent_kafka.schema_registry import SchemaRegistryClient
+from confluent_kafka.schema_registry.json_schema import JSONDeserializer, JSONSerializer
+from confluent_kafka.serialization import StringDeserializer, StringSerializer
+
+
+def produce(brokers, registry_url, topic, schema_file, payload_json, *headers):
+    with open(schema_file) as handle:
+        schema = handle.read()
+    registry = SchemaRegistryClient({"url": registry_url})
+    producer = SerializingProducer({
+        "bootstrap.servers": brokers,
+        "key.serializer": StringSerializer("utf_8"),
+        "value.serializer": JSONSerializer(schema, registry, to_dict=lambda obj, ctx: obj),
+        "enable.idempotence": True,
+    })
+    errors = []
+    producer.produce(
+        topic,
+        key=str(uuid.uuid4()),
+        value=json.loads(payload_json),
+        headers=[tuple(header.split("=", 1)) for header in headers],
+        on_delivery=lambda err, msg: errors.append(err) if err else None,
+    )
+    producer.flush(30)
+    if errors:
+        raise SystemExit(f"delivery failed: {errors}")
+
+
+def consume(brokers, registry_url, topic, schema_file, count):
+    with open(schema_file) as handle:
+        schema = handle.read()
+    consumer = DeserializingConsumer({
+        "bootstrap.servers": brokers,
+        "group.id": f"interop-{uuid.uuid4()}",
+        "auto.offset.reset": "earliest",
+        "key.deserializer": StringDeserializer("utf_8"),
+        "value.deserializer": JSONDeserializer(schema, from_dict=lambda obj, ctx: obj),
+    })
+    consumer.subscribe([topic])
+    seen = 0
+    idle = 0
+    while seen < int(count) and idle < 60:
+        message = consumer.poll(1.0)
+        if message is None:
+            idle += 1
+            continue
+        if message.error():
+            raise SystemExit(str(message.error()))
+        raw_headers = message.headers() or []
+        print(json.dumps({
+            "key": message.key(),
+            "value": message.value(),
+            "headers": {name: value.decode() for name, value in raw_headers},
+        }), flush=True)
+        seen += 1
+    consumer.close()
+    if seen < int(count):
+        raise SystemExit(f"only {seen} of {count} messages arrived")
+
+
+if __name__ == "__main__":
+    command, *arguments = sys.argv[1:]
+    {"produce": produce, "consume": consume}[command](*arguments)
