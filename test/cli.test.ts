@@ -67,7 +67,7 @@ describe('the yo CLI, without a terminal', function () {
   }
 
   before(function () {
-    root = makeTmpDir('kafka-eventing-cli-');
+    root = makeTmpDir('kafka-eventing-spec-cli-');
     mkdirSync(path.join(root, 'node_modules'));
     symlinkSync(REPO_ROOT, path.join(root, 'node_modules', 'generator-kafka-eventing'), 'dir');
     mkdirSync(path.join(root, 'home'));

@@ -17,14 +17,21 @@ const run = promisify(execFile);
 const FIXTURES = path.join(REPO_ROOT, 'test', 'fixtures', 'shop');
 const PYTHON_CLIENT = path.join(REPO_ROOT, 'test', 'interop', 'confluent_client.py');
 
+/** A decoded payload as plain JSON; Avro writes an absent optional field as null. */
+function plain(value: unknown): unknown {
+  return JSON.parse(JSON.stringify(value, (_key, item: unknown) => (item === null ? undefined : item)));
+}
+
 interface Record_ {
   handler: string;
   event: Record<string, unknown>;
   context: { eventId: string; eventType: string; correlationId: string; causationId: string | null; key: string | null; occurredAt: string; attempt: number };
 }
 
-describe('events and subscriptions through Kafka and the schema registry @kafka', function () {
+for (const format of ['json', 'avro'] as const) describe(`events and subscriptions through Kafka and the schema registry (${format}) @kafka`, function () {
   this.timeout(300_000);
+  const serviceName = format === 'json' ? 'shop' : 'shop-avro';
+  const paymentsTopic = format === 'json' ? 'payments.payment-received' : 'payments-avro.payment-received';
   let stack: KafkaStack;
   let serviceDir: string;
   let service: ServiceProcess;
@@ -34,8 +41,8 @@ describe('events and subscriptions through Kafka and the schema registry @kafka'
   before(async () => {
     stack = await kafkaStack();
     const workspace = tempDir('shop');
-    await generate(workspace, 'app', ['shop']);
-    serviceDir = path.join(workspace, 'shop');
+    await generate(workspace, 'app', [serviceName], { schemaFormat: format });
+    serviceDir = path.join(workspace, serviceName);
     await generate(serviceDir, 'event', ['OrderPlaced'], {
       fields: 'orderId:uuid, total:number, quantity:int, placedAt:datetime, note?:string, tags:string[]',
       key: 'orderId',
@@ -44,7 +51,7 @@ describe('events and subscriptions through Kafka and the schema registry @kafka'
     await generate(serviceDir, 'event', ['PaymentReceived'], {
       fields: 'paymentId:uuid, orderId:uuid, amount:number',
       external: true,
-      topic: 'payments.payment-received',
+      topic: paymentsTopic,
     });
     await generate(serviceDir, 'subscription', [], { event: 'OrderPlaced' });
     await generate(serviceDir, 'subscription', [], { event: 'PaymentReceived' });
@@ -104,7 +111,7 @@ describe('events and subscriptions through Kafka and the schema registry @kafka'
   });
 
   it('writes the registry wire format, and events a handler publishes carry its correlation id and its id as causation', async () => {
-    const placed = await readTopic(stack, 'shop.order-placed');
+    const placed = await readTopic(stack, `${serviceName}.order-placed`);
     assert.equal(placed.length, orders.length);
     const registry = registryClient(stack);
     for (const message of placed) {
@@ -112,11 +119,11 @@ describe('events and subscriptions through Kafka and the schema registry @kafka'
       assert.equal(message.value[0], 0, 'magic byte');
       const schemaId = message.value.readInt32BE(1);
       assert.ok(schemaId > 0);
-      assert.deepEqual(await registry.decode(message.value), published.get(message.headers['event-id'] ?? '')?.order);
+      assert.deepEqual(plain(await registry.decode(message.value)), published.get(message.headers['event-id'] ?? '')?.order);
       assert.equal(message.key, published.get(message.headers['event-id'] ?? '')?.order.orderId);
     }
     const confirmed = await eventually(async () => {
-      const messages = await readTopic(stack, 'shop.order-confirmed');
+      const messages = await readTopic(stack, `${serviceName}.order-confirmed`);
       return messages.length >= orders.length ? messages : undefined;
     }, 30_000, 'OrderConfirmed events');
     assert.equal(confirmed.length, orders.length);
@@ -132,7 +139,7 @@ describe('events and subscriptions through Kafka and the schema registry @kafka'
   });
 
   it('rejects an invalid payload naming the field, and nothing reaches the topic', async () => {
-    const before = await topicSize(stack, 'shop.order-placed');
+    const before = await topicSize(stack, `${serviceName}.order-placed`);
     const response = await fetch(url('/orders'), {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -148,27 +155,30 @@ describe('events and subscriptions through Kafka and the schema registry @kafka'
     });
     assert.equal(missing.status, 422);
     assert.match(((await missing.json()) as { error: string }).error, /quantity/);
-    assert.equal(await topicSize(stack, 'shop.order-placed'), before);
+    assert.equal(await topicSize(stack, `${serviceName}.order-placed`), before);
   });
 
   it('registered the published schemas with BACKWARD compatibility, and not the external one', async () => {
     const subjects = (await registryGet(stack, '/subjects')) as string[];
-    assert.ok(subjects.includes('shop.order-placed-value'), String(subjects));
-    assert.ok(subjects.includes('shop.order-confirmed-value'), String(subjects));
-    assert.ok(!subjects.includes('payments.payment-received-value'));
-    const config = (await registryGet(stack, '/config/shop.order-placed-value')) as { compatibilityLevel?: string; compatibility?: string };
+    assert.ok(subjects.includes(`${serviceName}.order-placed-value`), String(subjects));
+    assert.ok(subjects.includes(`${serviceName}.order-confirmed-value`), String(subjects));
+    assert.ok(!subjects.includes(`${paymentsTopic}-value`));
+    const config = (await registryGet(stack, `/config/${serviceName}.order-placed-value`)) as { compatibilityLevel?: string; compatibility?: string };
     assert.equal(config.compatibilityLevel ?? config.compatibility, 'BACKWARD');
   });
 
-  it('handles a message written by Confluent\'s librdkafka client through the registry (external event)', async () => {
+  const suffix = format === 'json' ? '' : '-avro';
+  const schemaFile = (topic: string) => path.join(serviceDir, 'schemas', `${topic}-value.${format === 'json' ? 'schema.json' : 'avsc'}`);
+
+  it('handles a message written by Confluent\'s librdkafka-based client through the registry (external event)', async () => {
     const payment = { paymentId: '5a1c0f0e-1111-4c4c-8888-000000000001', orderId: orders[0]?.orderId, amount: 12.5 };
     await run('/usr/bin/python3', [
       PYTHON_CLIENT,
-      'produce',
+      `produce${suffix}`,
       stack.brokers,
       stack.registryUrl,
-      'payments.payment-received',
-      path.join(serviceDir, 'schemas', 'payments.payment-received-value.schema.json'),
+      paymentsTopic,
+      schemaFile(paymentsTopic),
       JSON.stringify(payment),
       'event-id=py-1',
       'event-type=PaymentReceived',
@@ -184,14 +194,14 @@ describe('events and subscriptions through Kafka and the schema registry @kafka'
     assert.equal(record.context.correlationId, 'py-corr');
   });
 
-  it('publishes what Confluent\'s librdkafka client reads through the registry', async () => {
+  it('publishes what Confluent\'s librdkafka-based client reads through the registry', async () => {
     const { stdout } = await run('/usr/bin/python3', [
       PYTHON_CLIENT,
-      'consume',
+      `consume${suffix}`,
       stack.brokers,
       stack.registryUrl,
-      'shop.order-placed',
-      path.join(serviceDir, 'schemas', 'shop.order-placed-value.schema.json'),
+      `${serviceName}.order-placed`,
+      schemaFile(`${serviceName}.order-placed`),
       String(orders.length),
     ]);
     const read = stdout.trim().split('\n').map((line) => JSON.parse(line) as { key: string; value: unknown; headers: Record<string, string> });

@@ -4,13 +4,23 @@ project's, reading what a generated service publishes and writing what it consum
 
   confluent_client.py produce <brokers> <registry-url> <topic> <schema-file> <payload-json> [header=value ...]
   confluent_client.py consume <brokers> <registry-url> <topic> <schema-file> <count>
+  confluent_client.py produce-avro / consume-avro  (same arguments)
+
+The Avro variants use Debian's `avro` package for the bodies (Confluent's Avro serdes need fastavro,
+which Debian does not package) with the same wire format: byte 0, the 4-byte schema id, the body.
 
 `consume` prints one JSON line per message: {"key", "value", "headers"}.
 """
+import io
 import json
 import struct
 import sys
 import uuid
+
+import avro.io
+import avro.schema
+import requests
+from confluent_kafka import Consumer, Producer
 
 from confluent_kafka import DeserializingConsumer, SerializingProducer
 from confluent_kafka.schema_registry import SchemaRegistryClient
@@ -73,6 +83,70 @@ def consume(brokers, registry_url, topic, schema_file, count):
         raise SystemExit(f"only {seen} of {count} messages arrived")
 
 
+def produce_avro(brokers, registry_url, topic, schema_file, payload_json, *headers):
+    with open(schema_file) as handle:
+        schema_text = handle.read()
+    response = requests.post(
+        f"{registry_url}/subjects/{topic}-value/versions",
+        json={"schema": schema_text, "schemaType": "AVRO"},
+        headers={"content-type": "application/vnd.schemaregistry.v1+json"},
+    )
+    response.raise_for_status()
+    schema_id = response.json()["id"]
+    body = io.BytesIO()
+    avro.io.DatumWriter(avro.schema.parse(schema_text)).write(json.loads(payload_json), avro.io.BinaryEncoder(body))
+    producer = Producer({"bootstrap.servers": brokers, "enable.idempotence": True})
+    errors = []
+    producer.produce(
+        topic,
+        key=str(uuid.uuid4()),
+        value=b"\x00" + struct.pack(">I", schema_id) + body.getvalue(),
+        headers=[tuple(header.split("=", 1)) for header in headers],
+        on_delivery=lambda err, msg: errors.append(err) if err else None,
+    )
+    producer.flush(30)
+    if errors:
+        raise SystemExit(f"delivery failed: {errors}")
+
+
+def consume_avro(brokers, registry_url, topic, schema_file, count):
+    consumer = Consumer({
+        "bootstrap.servers": brokers,
+        "group.id": f"interop-{uuid.uuid4()}",
+        "auto.offset.reset": "earliest",
+    })
+    consumer.subscribe([topic])
+    readers = {}
+    seen = 0
+    idle = 0
+    while seen < int(count) and idle < 60:
+        message = consumer.poll(1.0)
+        if message is None:
+            idle += 1
+            continue
+        if message.error():
+            raise SystemExit(str(message.error()))
+        raw = message.value()
+        magic, schema_id = struct.unpack(">bI", raw[:5])
+        if magic != 0:
+            raise SystemExit(f"magic byte {magic}")
+        if schema_id not in readers:
+            writer = requests.get(f"{registry_url}/schemas/ids/{schema_id}")
+            writer.raise_for_status()
+            readers[schema_id] = avro.io.DatumReader(avro.schema.parse(writer.json()["schema"]))
+        value = readers[schema_id].read(avro.io.BinaryDecoder(io.BytesIO(raw[5:])))
+        print(json.dumps({
+            "key": message.key().decode() if message.key() else None,
+            "value": {name: item for name, item in value.items() if item is not None},
+            "headers": {name: item.decode() for name, item in (message.headers() or [])},
+        }), flush=True)
+        seen += 1
+    consumer.close()
+    if seen < int(count):
+        raise SystemExit(f"only {seen} of {count} messages arrived")
+
+
 if __name__ == "__main__":
     command, *arguments = sys.argv[1:]
-    {"produce": produce, "consume": consume}[command](*arguments)
+    commands = {"produce": produce, "consume": consume, "produce-avro": produce_avro, "consume-avro": consume_avro}
+    commands[command](*arguments)

@@ -16,7 +16,7 @@ export type GeneratorName = keyof typeof GENERATORS;
 const temporaryDirs = new Set<string>();
 
 /** A fresh empty folder, removed by `removeTmpDirs`. */
-export function makeTmpDir(prefix = 'kafka-eventing-'): string {
+export function makeTmpDir(prefix = 'kafka-eventing-spec-'): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
   temporaryDirs.add(dir);
   return dir;
