@@ -68,6 +68,7 @@ export default class AppGenerator extends EventingGenerator {
         }),
         events: previous?.events ?? [],
         subscriptions: previous?.subscriptions ?? [],
+        ...(previous?.renderedFiles ? { renderedFiles: previous.renderedFiles } : {}),
       };
     });
   }

@@ -69,6 +69,8 @@ export interface EventingModel {
   service: ServiceModel;
   events: EventModel[];
   subscriptions: SubscriptionModel[];
+  /** What the generator last rendered into each file it owns (a hash), to tell user edits apart. */
+  renderedFiles?: Record<string, string>;
 }
 
 /** An error caused by what the user gave us: reported as one clear line, never with a stack. */
@@ -230,11 +232,16 @@ export function validateKey(key: unknown, fields: FieldModel[]): string | null {
 }
 
 export function defaultTopic(serviceName: string, eventName: string, external: boolean): string {
-  return external ? kebabCase(eventName) : `${serviceName}.${kebabCase(eventName)}`;
+  return external ? kebabCase(eventName) : `${namePrefix(serviceName)}.${kebabCase(eventName)}`;
 }
 
 export function defaultGroupId(serviceName: string, subscriptionName: string): string {
-  return `${serviceName}.${kebabCase(subscriptionName)}`;
+  return `${namePrefix(serviceName)}.${kebabCase(subscriptionName)}`;
+}
+
+/** The service name as the start of topic and group names, which allow no "@" or "/": "@acme/orders" → "acme.orders". */
+function namePrefix(serviceName: string): string {
+  return serviceName.replace(/^@/, '').replace(/\//g, '.');
 }
 
 export function createModel(service: ServiceModel): EventingModel {

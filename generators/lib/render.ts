@@ -2,6 +2,8 @@
  * The one render step: turns the eventing model into every file the generator owns, creates the
  * files the user owns when they are missing, and merges the configuration files.
  */
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type Generator from 'yeoman-generator';
@@ -59,13 +61,16 @@ const DOTFILES: Record<string, string> = { gitignore: '.gitignore' };
 export function render(generator: Generator, model: EventingModel): void {
   const view = buildView(model, dependencyVersions);
   const template = (name: string) => path.join(TEMPLATES, name);
+  const owned = new OwnedFiles(generator, model.renderedFiles ?? {});
 
   for (const file of OWNED_STATIC) {
-    generator.fs.copyTpl(template(file), generator.destinationPath(file), view);
+    owned.write(file, () => generator.fs.copyTpl(template(file), generator.destinationPath(file), view));
   }
   for (const event of view.events) {
-    generator.fs.copyTpl(template('src/events/event.ts'), generator.destinationPath(event.modulePath), { ...view, event });
-    generator.fs.write(generator.destinationPath(event.schemaPath), event.schemaFileText);
+    owned.write(event.modulePath, () =>
+      generator.fs.copyTpl(template('src/events/event.ts'), generator.destinationPath(event.modulePath), { ...view, event }),
+    );
+    owned.write(event.schemaPath, () => generator.fs.write(generator.destinationPath(event.schemaPath), event.schemaFileText));
   }
   for (const [source, target] of [...USER_OWNED.map((f) => [f, f] as const), ...Object.entries(DOTFILES)]) {
     createOnce(generator, template(source), target, view);
@@ -75,10 +80,61 @@ export function render(generator: Generator, model: EventingModel): void {
   }
 
   mergeJsonFile(generator, 'package.json', packageJson(view));
+  const merged = ['package.json'];
   for (const [file, contents] of Object.entries(configFiles(view, ENVIRONMENTS))) {
     mergeJsonFile(generator, file, contents);
+    merged.push(file);
   }
-  generator.config.set(modelForStorage(model));
+  generator.config.set(modelForStorage({ ...model, renderedFiles: owned.hashes() }));
+  // Merged files keep every user value, and the model is ours: neither is a conflict to ask about.
+  for (const file of [...merged, '.yo-rc.json']) owned.overwriteWithoutAsking(file);
+  owned.markUntouched();
+}
+
+/**
+ * Files the generator owns, with the hash of what it last rendered (kept in the model). When a
+ * file on disk still has that hash, the user never edited it, and the new rendering replaces it
+ * without a question. When it differs, the user changed a generated file: Yeoman's conflicter shows
+ * the conflict (and asks, or with --force overwrites).
+ */
+class OwnedFiles {
+  readonly #generator: Generator;
+  readonly #previous: Readonly<Record<string, string>>;
+  readonly #rendered = new Map<string, string>();
+  readonly #untouched: string[] = [];
+
+  constructor(generator: Generator, previous: Readonly<Record<string, string>>) {
+    this.#generator = generator;
+    this.#previous = previous;
+  }
+
+  write(file: string, writeIt: () => void): void {
+    const target = this.#generator.destinationPath(file);
+    const onDisk = existsSync(target) ? readFileSync(target, 'utf8') : undefined;
+    writeIt();
+    const rendered = hash(this.#generator.fs.read(target) ?? '');
+    this.#rendered.set(file, rendered);
+    if (onDisk !== undefined && hash(onDisk) === this.#previous[file]) this.#untouched.push(file);
+  }
+
+  hashes(): Record<string, string> {
+    return Object.fromEntries([...this.#rendered].sort(([a], [b]) => a.localeCompare(b)));
+  }
+
+  markUntouched(): void {
+    for (const file of this.#untouched) this.overwriteWithoutAsking(file);
+  }
+
+  overwriteWithoutAsking(file: string): void {
+    const store = this.#generator.env.sharedFs as { existsInMemory?(path: string): boolean; get(path: string): { conflicter?: string } } | undefined;
+    const target = this.#generator.destinationPath(file);
+    if (!store || (store.existsInMemory && !store.existsInMemory(target))) return;
+    store.get(target).conflicter = 'force';
+  }
+}
+
+function hash(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 16);
 }
 
 function createOnce(generator: Generator, source: string, target: string, data: object): void {
