@@ -1,6 +1,6 @@
 // <%- generatedHeader %>
 // The only module that imports the Kafka client: swap it here and nothing else changes.
-import { CompressionTypes, Kafka, logLevel, type Admin, type Consumer, type IHeaders, type LogEntry, type SASLOptions } from 'kafkajs';
+import { CompressionTypes, Kafka, logLevel, Partitioners, type Admin, type Consumer, type IHeaders, type LogEntry, type SASLOptions } from 'kafkajs';
 import type { Logger } from '../../logger.ts';
 import type { HeaderMap } from '../headers.ts';
 import type { ConsumerSettings, MessageListener, OutgoingMessage, RunningConsumer, SendOptions, Transport } from '../transport.ts';
@@ -164,6 +164,8 @@ export class KafkaTransport implements Transport {
   async #createSender(options: SendOptions) {
     const settings = this.#settings.producer;
     const producer = this.#kafka.producer({
+      // Java-compatible murmur2 partitioning: the same key lands on the same partition as with other clients.
+      createPartitioner: Partitioners.DefaultPartitioner,
       idempotent: settings.idempotent,
       maxInFlightRequests: settings.idempotent ? 1 : undefined,
       allowAutoTopicCreation: false,
