@@ -57,4 +57,24 @@ describe('generated service, end to end @kafka', function () {
     }, { readyTimeoutMs: 5000 });
     await assert.rejects(service, /did not become ready/);
   });
+
+  it('still passes tsc in strict mode and its own tests after a sequence of subgenerator runs', async () => {
+    await generate(serviceDir, 'event', ['EverythingOptional'], {
+      fields: 'label?:string, count?:int, ratio?:number, enabled?:boolean, at?:datetime, ref?:uuid, names?:string[]',
+    });
+    await generate(serviceDir, 'event', ['InventoryReserved'], {
+      fields: 'sku:string, quantities:int[], reservedAt:datetime',
+      key: 'sku',
+      external: true,
+      topic: 'inventory.reserved',
+    });
+    await generate(serviceDir, 'subscription', [], { event: 'InventoryReserved' });
+    await generate(serviceDir, 'subscription', [], { event: 'EverythingOptional' });
+    await generate(serviceDir, 'subscription', [], { event: 'EverythingOptional', name: 'EverythingOptionalAudit' });
+    const { stdout } = await npm(serviceDir, 'test');
+    assert.match(stdout, /EverythingOptional/);
+    assert.match(stdout, /runs the EverythingOptionalAudit handler/);
+    assert.doesNotMatch(stdout, /failing/);
+    await npm(serviceDir, 'run', 'build');
+  });
 });

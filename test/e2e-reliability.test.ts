@@ -187,7 +187,7 @@ describe('delivery guarantees under faults @kafka', function () {
 
   it('kill -9 in the middle of 10,000 events, then restart: every event handled at least once', async () => {
     const records = path.join(tempDir('kill'), 'records.jsonl');
-    let service = await start('kill', records);
+    let service = await start('kill', records, { subscription: { concurrency: 3 } });
     const total = 10_000;
     for (let batch = 0; batch < 10; batch += 1) {
       await postJobs(service, { count: total / 10, lane: `k${batch % 3}`, firstSeq: batch * (total / 10) });
@@ -197,7 +197,14 @@ describe('delivery guarantees under faults @kafka', function () {
     assert.equal(await service.exited, 'SIGKILL');
     const atKill = readRecords<JobRecord>(records).filter((r) => r.phase === 'done').length;
 
-    service = await start('kill', records);
+    const beforeKill = readRecords<JobRecord>(records).filter((r) => r.phase === 'done');
+    for (const lane of ['k0', 'k1', 'k2']) {
+      const seqs = beforeKill.filter((r) => r.lane === lane).map((r) => r.seq);
+      assert.ok(seqs.length > 0, `lane ${lane} was handled in parallel with the others`);
+      assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b), `events of key ${lane} handled in order`);
+    }
+
+    service = await start('kill', records, { subscription: { concurrency: 3 } });
     const done = await eventually(() => {
       const list = readRecords<JobRecord>(records).filter((r) => r.phase === 'done');
       return new Set(list.map((r) => r.seq)).size >= total ? list : undefined;
@@ -218,12 +225,14 @@ describe('delivery guarantees under faults @kafka', function () {
     let stopBrokerAt = 0;
     let startBrokerAt = 0;
     const resolvedAfterRestart: string[] = [];
+    const rejectionTimes: number[] = [];
     const publishing = (async () => {
       const until = Date.now() + 25_000;
       let seq = 0;
       while (Date.now() < until) {
         const attempts = Array.from({ length: 5 }, async () => {
           const body = JSON.stringify({ count: 3, lane: `o${seq % 3}`, firstSeq: (seq += 3) });
+          const sentAt = Date.now();
           const response = await fetch(`http://127.0.0.1:${service.port}/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body }).catch(() => undefined);
           if (response?.status === 201) {
             const { jobIds } = (await response.json()) as { jobIds: string[] };
@@ -231,6 +240,7 @@ describe('delivery guarantees under faults @kafka', function () {
             if (startBrokerAt && Date.now() > startBrokerAt) resolvedAfterRestart.push(...jobIds);
           } else {
             rejected += 1;
+            rejectionTimes.push(Date.now() - sentAt);
           }
         });
         await Promise.all(attempts);
@@ -246,6 +256,9 @@ describe('delivery guarantees under faults @kafka', function () {
     await publishing;
     process.stderr.write(`      broker down ${startBrokerAt - stopBrokerAt} ms: ${resolved.length} events resolved, ${rejected} flushes rejected\n`);
     assert.ok(rejected > 0, 'some flushes failed while the broker was down');
+    const slowest = Math.max(...rejectionTimes);
+    process.stderr.write(`      slowest rejection ${slowest} ms (sendTimeoutMs 4000)\n`);
+    assert.ok(slowest <= 4000 + 2000, `a failing flushAll rejects within the configured time, not ${slowest} ms`);
     assert.ok(resolvedAfterRestart.length > 0, 'publishing recovered after the broker came back');
     const onTopic = new Set((await readTopic(stack, 'jobs-outage')).map((m) => m.headers['event-id']));
     const jobIdsOnTopic = await eventually(async () => {
@@ -283,5 +296,28 @@ describe('delivery guarantees under faults @kafka', function () {
       const starts = readRecords<JobRecord>(records).filter((r) => r.jobId === jobId && r.phase === 'start').length;
       assert.equal(starts, 1, `job ${jobId} finished before SIGTERM and was not handled again`);
     }
+  });
+
+  it('SIGTERM past the drain deadline: exits 0 at the deadline without committing the unfinished message, which is redelivered', async () => {
+    const records = path.join(tempDir('deadline'), 'records.jsonl');
+    const overrides = { config: { shutdown: { drainTimeoutMs: 1000 } } };
+    let service = await start('deadline', records, overrides);
+    const [slow] = await postJobs(service, { lane: 'd', sleepMs: 6000 });
+    await eventually(() => (readRecords<JobRecord>(records).some((r) => r.jobId === slow && r.phase === 'start') ? true : undefined), 30_000, 'the slow handler to start');
+    const signalled = Date.now();
+    service.signal('SIGTERM');
+    assert.equal(await service.exited, 0, service.output().slice(-3000));
+    const took = Date.now() - signalled;
+    assert.ok(took < 4000, `exited ${took} ms after SIGTERM with a 1000 ms deadline`);
+    assert.match(service.output(), /drain deadline passed/);
+    assert.equal(readRecords<JobRecord>(records).filter((r) => r.jobId === slow && r.phase === 'done').length, 0);
+
+    service = await start('deadline', records, overrides);
+    const again = await eventually(() => {
+      const list = readRecords<JobRecord>(records).filter((r) => r.jobId === slow);
+      return list.some((r) => r.phase === 'done') ? list : undefined;
+    }, 60_000, 'the unfinished message to be delivered again and finish');
+    assert.deepEqual(again.map((r) => r.phase), ['start', 'start', 'done']);
+    assert.notEqual(again[0]?.pid, again[1]?.pid, 'redelivered to the restarted process');
   });
 });

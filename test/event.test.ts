@@ -4,6 +4,7 @@ import path from 'node:path';
 import { eventSettings } from '../generators/event/command.js';
 import {
   addEvent,
+  addSubscription,
   assertUserError,
   copyService,
   createService,
@@ -17,6 +18,7 @@ import {
   runGenerator,
   snapshotFiles,
   writeText,
+  type Run,
 } from './support/generate.js';
 
 const ENVS = ['development', 'test', 'production'] as const;
@@ -40,9 +42,10 @@ describe('yo kafka-eventing:event', function () {
 
   describe('an event this service publishes', function () {
     let service: string;
+    let run: Run;
     before(async function () {
       service = copyService(jsonService);
-      await addEvent(service, 'OrderPlaced', ORDER_PLACED);
+      run = await addEvent(service, 'OrderPlaced', ORDER_PLACED);
     });
 
     it('renders a TypeScript interface with optional and array fields', function () {
@@ -88,6 +91,16 @@ describe('yo kafka-eventing:event', function () {
       assert.match(readText(service, 'src/events/index.ts'), /import \{ orderPlacedEvent, type OrderPlaced \} from '\.\/order-placed\.event\.ts';/);
       for (const env of ENVS) {
         assert.deepEqual(readJson(service, `config/${env}.json`).events, { OrderPlaced: { topic: 'orders.order-placed', producer: {} } }, env);
+      }
+    });
+
+    it('declares every setting as an option, shown in --help', function () {
+      const generator = run.result.generator as unknown as { _options: Record<string, unknown>; help(): string };
+      const options = [...Object.values(eventSettings('orders')).map((setting) => setting.option), 'yes'];
+      assert.ok(options.includes('fields') && options.includes('external') && options.includes('topic'));
+      for (const option of options) {
+        assert.ok(generator._options[option], `--${option} is declared`);
+        assert.ok(generator.help().includes(`--${option}`), `--help shows --${option}`);
       }
     });
 
@@ -146,6 +159,16 @@ describe('yo kafka-eventing:event', function () {
         assert.deepEqual(readJson(service, `config/${env}.json`).events.PaymentReceived, { topic: 'payment-received' }, env);
       }
       assert.ok(existsSync(path.join(service, 'schemas/payment-received-value.schema.json')));
+    });
+
+    it('in a scoped service (@acme/orders) the default topic and group are valid Kafka names', async function () {
+      const service = await createService({}, '@acme/orders');
+      assert.equal(path.basename(service), 'orders');
+      await addEvent(service, 'OrderPlaced');
+      await addSubscription(service, 'OrderPlaced');
+      assert.equal(readModel(service).events[0].topic, 'acme.orders.order-placed');
+      assert.equal(readModel(service).subscriptions[0].groupId, 'acme.orders.order-placed');
+      assert.equal(readJson(service, 'package.json').name, '@acme/orders');
     });
 
     it('in an Avro service: an .avsc schema, optional fields as ["null", T] with default null', async function () {

@@ -162,6 +162,8 @@ describe('model', function () {
       assert.equal(defaultTopic('orders', 'OrderPlaced', false), 'orders.order-placed');
       assert.equal(defaultTopic('orders', 'PaymentReceived', true), 'payment-received');
       assert.equal(defaultGroupId('orders', 'AuditOrders'), 'orders.audit-orders');
+      assert.equal(defaultTopic('@acme/orders', 'OrderPlaced', false), 'acme.orders.order-placed', 'valid topic for a scoped name');
+      assert.equal(defaultGroupId('@acme/orders', 'AuditOrders'), 'acme.orders.audit-orders');
     });
   });
 

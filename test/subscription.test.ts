@@ -7,6 +7,7 @@ import {
   addEvent,
   addSubscription,
   assertUserError,
+  changedFiles,
   copyService,
   createService,
   editJson,
@@ -20,6 +21,7 @@ import {
   runGenerator,
   snapshotFiles,
   writeText,
+  type Run,
 } from './support/generate.js';
 
 const ENVS = ['development', 'test', 'production'] as const;
@@ -43,9 +45,31 @@ describe('yo kafka-eventing:subscription', function () {
 
   describe('to an event of the service', function () {
     let service: string;
+    let run: Run;
+    let untouched: Record<string, string>;
     before(async function () {
       service = copyService(base);
-      await addSubscription(service, 'OrderPlaced');
+      untouched = snapshotFiles(service);
+      run = await addSubscription(service, 'OrderPlaced');
+    });
+
+    it('changes only the model, the config files, the registration and the new handler', function () {
+      const expected = [
+        '.yo-rc.json',
+        ...ENVS.map((env) => `config/${env}.json`),
+        'src/subscriptions/index.ts',
+        'src/subscriptions/order-placed.handler.ts',
+        'test/eventing.test.ts', // the generated service's own test gets a case per subscription
+      ];
+      assert.deepEqual(changedFiles(untouched, snapshotFiles(service)), expected.sort());
+    });
+
+    it('declares every setting as an option, shown in --help', function () {
+      const generator = run.result.generator as unknown as { _options: Record<string, unknown>; help(): string };
+      for (const option of ['event', 'name', 'group', 'yes']) {
+        assert.ok(generator._options[option], `--${option} is declared`);
+        assert.ok(generator.help().includes(`--${option}`), `--help shows --${option}`);
+      }
     });
 
     it('creates src/subscriptions/<kebab>.handler.ts with a class <Name>Handler taking its deps via the constructor', function () {

@@ -129,6 +129,9 @@ class OwnedFiles {
     const store = this.#generator.env.sharedFs as { existsInMemory?(path: string): boolean; get(path: string): { conflicter?: string } } | undefined;
     const target = this.#generator.destinationPath(file);
     if (!store || (store.existsInMemory && !store.existsInMemory(target))) return;
+    // An unchanged file stays "identical": forcing it would rewrite it, and a rewritten package.json
+    // makes Yeoman run the package manager install on every run.
+    if (existsSync(target) && readFileSync(target, 'utf8') === this.#generator.fs.read(target)) return;
     store.get(target).conflicter = 'force';
   }
 }
