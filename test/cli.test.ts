@@ -108,25 +108,24 @@ describe('the yo CLI, without a terminal', function () {
     }
   });
 
-  it('(c) an edited owned file is a conflict: the non-interactive prompt fails the run, the edit stays', async function () {
+  it('(c) an edited owned file that would re-render differently stops the run: one clear message, nothing written', async function () {
     await yo(service, ['kafka-eventing:event', 'OrderPlaced', '--fields', 'orderId:uuid, total:number', '--yes', '--skip-install']);
-    const edited = `${readText(service, 'src/eventing/event-bus.ts')}// my change\n`;
-    writeText(service, 'src/eventing/event-bus.ts', edited);
+    const edited = `${readText(service, 'src/events/index.ts')}// my change\n`;
+    writeText(service, 'src/events/index.ts', edited);
+    const before = snapshotFiles(service);
 
     const run = await yo(service, ['kafka-eventing:event', 'Another', '--fields', 'id:uuid', '--yes', '--skip-install']);
-    assert.notEqual(run.status, 0, run.output);
-    assert.match(run.output, /conflict src[/\\]eventing[/\\]event-bus\.ts/);
-    assert.match(run.output, /Overwrite src[/\\]eventing[/\\]event-bus\.ts\?/);
-    assert.match(run.stderr, /User force closed the prompt/);
-    assert.equal(readText(service, 'src/eventing/event-bus.ts'), edited, 'the edit is kept');
-    assertModelRendered();
+    assertCleanFailure(run, 'src/events/index.ts was edited by hand');
+    assert.match(run.stderr, /--force/);
+    assert.deepEqual(changedFiles(before, snapshotFiles(service)), [], 'nothing written');
+    assert.equal(readText(service, 'src/events/index.ts'), edited, 'the edit is kept');
   });
 
   it('(c) then `yo kafka-eventing --yes --force` overwrites the edit and renders the whole model again', async function () {
     const run = await yo(service, ['kafka-eventing', '--yes', '--force', '--skip-install']);
     assert.equal(run.status, 0, run.output);
-    assert.match(run.output, /force src[/\\]eventing[/\\]event-bus\.ts/);
-    assert.doesNotMatch(readText(service, 'src/eventing/event-bus.ts'), /my change/);
+    assert.match(run.output, /force src[/\\]events[/\\]index\.ts/);
+    assert.doesNotMatch(readText(service, 'src/events/index.ts'), /my change/);
     assertModelRendered();
   });
 

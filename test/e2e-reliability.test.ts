@@ -6,7 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { copyFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { copyFileSync, readFileSync } from 'node:fs';
+import { SchemaType } from '@kafkajs/confluent-schema-registry';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { kafkaClient, readTopic, registryClient, topicSize } from './support/kafka.js';
@@ -74,6 +76,7 @@ describe('delivery guarantees under faults @kafka', function () {
       KAFKA_BROKERS: stack.brokers,
       SCHEMA_REGISTRY_URL: stack.registryUrl,
       RECORD_FILE: recordFile,
+      LOG_LEVEL: process.env.SERVICE_LOG_LEVEL ?? 'info',
       NODE_CONFIG: JSON.stringify(config),
     });
     running.push(service);
@@ -88,6 +91,30 @@ describe('delivery guarantees under faults @kafka', function () {
     });
     assert.equal(response.status, 201, await response.clone().text());
     return ((await response.json()) as { jobIds: string[] }).jobIds;
+  }
+
+  /** Writes JobRequested events straight to a topic, registry-encoded, with the test's own clients. */
+  async function writeJobs(stack: KafkaStack, topic: string, count: number, laneOf: (seq: number) => string): Promise<void> {
+    const registry = registryClient(stack);
+    const schema = readFileSync(path.join(serviceDir, 'schemas', 'jobs.job-requested-value.schema.json'), 'utf8');
+    const { id } = await registry.register({ type: SchemaType.JSON, schema }, { subject: `${topic}-value` });
+    const admin = kafkaClient(stack).admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
+    await admin.disconnect();
+    const producer = kafkaClient(stack).producer({ idempotent: true });
+    await producer.connect();
+    for (let first = 0; first < count; first += 1000) {
+      const messages = await Promise.all(
+        Array.from({ length: Math.min(1000, count - first) }, async (_, index) => {
+          const seq = first + index;
+          const payload = { jobId: randomUUID(), lane: laneOf(seq), seq, mode: 'ok' };
+          return { key: payload.lane, value: await registry.encode(id, payload), headers: { 'event-id': randomUUID(), 'event-type': 'JobRequested' } };
+        }),
+      );
+      await producer.send({ topic, acks: -1, messages });
+    }
+    await producer.disconnect();
   }
 
   function joins(service: ServiceProcess): number {
@@ -187,15 +214,15 @@ describe('delivery guarantees under faults @kafka', function () {
 
   it('kill -9 in the middle of 10,000 events, then restart: every event handled at least once', async () => {
     const records = path.join(tempDir('kill'), 'records.jsonl');
-    let service = await start('kill', records, { subscription: { concurrency: 3 } });
     const total = 10_000;
-    for (let batch = 0; batch < 10; batch += 1) {
-      await postJobs(service, { count: total / 10, lane: `k${batch % 3}`, firstSeq: batch * (total / 10) });
-    }
+    // The backlog is written before the service starts, so the kill lands mid-stream, not in an idle consumer.
+    await writeJobs(stack, 'jobs-kill', total, (seq) => `k${seq % 3}`);
+    let service = await start('kill', records, { subscription: { concurrency: 3 } });
     await eventually(() => (readRecords<JobRecord>(records).filter((r) => r.phase === 'done').length >= 3000 ? true : undefined), 120_000, '3000 events handled');
     service.signal('SIGKILL');
     assert.equal(await service.exited, 'SIGKILL');
     const atKill = readRecords<JobRecord>(records).filter((r) => r.phase === 'done').length;
+    assert.ok(atKill < total, 'killed before the end');
 
     const beforeKill = readRecords<JobRecord>(records).filter((r) => r.phase === 'done');
     for (const lane of ['k0', 'k1', 'k2']) {
@@ -214,7 +241,9 @@ describe('delivery guarantees under faults @kafka', function () {
     for (let seq = 0; seq < total; seq += 1) assert.ok(unique.has(seq), `event ${seq} handled`);
     const twice = done.length - total;
     process.stderr.write(`      kill -9 after ${atKill} of ${total} handled: ${twice} handled twice\n`);
-    assert.ok(twice >= 0);
+    // Finished offsets are committed at least every 100 messages (kafka.consumer.commitEveryMessages)
+    // and every second, so a crash redelivers about that many, not everything since the start.
+    assert.ok(twice <= 500, `${twice} events handled twice: offsets were not committed as they finished`);
   });
 
   it('broker stopped while publishing, then started again: every flushAll resolved or rejected, nothing resolved is missing', async () => {

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type Generator from 'yeoman-generator';
-import { ENVIRONMENTS, GENERATOR_NAMESPACE, type EventingModel } from './model.js';
+import { ENVIRONMENTS, GENERATOR_NAMESPACE, UserInputError, type EventingModel } from './model.js';
 import { buildView, type RenderView } from './view.js';
 import { configFiles, mergeJson } from './config-files.js';
 import dependencyVersions from './dependency-versions.js';
@@ -62,6 +62,7 @@ export function render(generator: Generator, model: EventingModel): void {
   const view = buildView(model, dependencyVersions);
   const template = (name: string) => path.join(TEMPLATES, name);
   const owned = new OwnedFiles(generator, model.renderedFiles ?? {});
+  const force = Boolean((generator.options as { force?: unknown }).force);
 
   for (const file of OWNED_STATIC) {
     owned.write(file, () => generator.fs.copyTpl(template(file), generator.destinationPath(file), view));
@@ -71,6 +72,14 @@ export function render(generator: Generator, model: EventingModel): void {
       generator.fs.copyTpl(template('src/events/event.ts'), generator.destinationPath(event.modulePath), { ...view, event }),
     );
     owned.write(event.schemaPath, () => generator.fs.write(generator.destinationPath(event.schemaPath), event.schemaFileText));
+  }
+  const edited = owned.editedByHand();
+  if (edited.length > 0 && !force) {
+    throw new UserInputError(
+      `${edited.join(', ')} ${edited.length === 1 ? 'was' : 'were'} edited by hand, but the generator owns ${edited.length === 1 ? 'it' : 'them'} ` +
+        'and would change them now. Move your change into a file of yours (handlers, routes, src/services.ts), ' +
+        'or run again with --force to overwrite the edit.',
+    );
   }
   for (const [source, target] of [...USER_OWNED.map((f) => [f, f] as const), ...Object.entries(DOTFILES)]) {
     createOnce(generator, template(source), target, view);
@@ -94,14 +103,15 @@ export function render(generator: Generator, model: EventingModel): void {
 /**
  * Files the generator owns, with the hash of what it last rendered (kept in the model). When a
  * file on disk still has that hash, the user never edited it, and the new rendering replaces it
- * without a question. When it differs, the user changed a generated file: Yeoman's conflicter shows
- * the conflict (and asks, or with --force overwrites).
+ * without a question. When it differs, the user changed a generated file: the run stops with a clear
+ * message before anything is written (with --force the edit is overwritten).
  */
 class OwnedFiles {
   readonly #generator: Generator;
   readonly #previous: Readonly<Record<string, string>>;
   readonly #rendered = new Map<string, string>();
   readonly #untouched: string[] = [];
+  readonly #edited: string[] = [];
 
   constructor(generator: Generator, previous: Readonly<Record<string, string>>) {
     this.#generator = generator;
@@ -114,7 +124,15 @@ class OwnedFiles {
     writeIt();
     const rendered = hash(this.#generator.fs.read(target) ?? '');
     this.#rendered.set(file, rendered);
-    if (onDisk !== undefined && hash(onDisk) === this.#previous[file]) this.#untouched.push(file);
+    if (onDisk === undefined) return;
+    const recorded = this.#previous[file];
+    if (hash(onDisk) === recorded) this.#untouched.push(file);
+    else if (recorded !== undefined && hash(onDisk) !== rendered) this.#edited.push(file);
+  }
+
+  /** Owned files whose content on disk is neither what was last rendered nor what would be rendered now. */
+  editedByHand(): string[] {
+    return [...this.#edited];
   }
 
   hashes(): Record<string, string> {
