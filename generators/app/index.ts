@@ -116,9 +116,13 @@ export default class AppGenerator extends EventingGenerator {
   }
 
   end(): void {
-    const relative = path.relative(process.cwd(), this.destinationRoot()) || '.';
-    this.log.ok(`Service ${this.model?.service.name} is ready in ${relative}.`);
-    this.log(`Next: cd ${relative} && npm run dev (needs Kafka and a schema registry; see README.md)`);
+    const root = this.destinationRoot();
+    const relative = path.relative(process.cwd(), root);
+    const shown = relative === '' ? '.' : relative.startsWith('..') ? root : relative;
+    this.log.ok(`Service ${this.model?.service.name} is ready in ${shown}.`);
+    this.log(
+      `Next: ${shown === '.' ? '' : `cd ${shown} && `}npm run dev (needs Kafka and a schema registry, or EVENTING_TRANSPORT=memory; see README.md)`,
+    );
     this.log('Add events with "yo kafka-eventing:event <Name>" and subscriptions with "yo kafka-eventing:subscription".');
   }
 }

@@ -1,9 +1,17 @@
 // <%- generatedHeader %>
-import { loadConfig } from './config.ts';
-import { startService } from './service.ts';
+import { loadConfig, type AppConfig } from './config.ts';
+import { startService, type RunningService } from './service.ts';
 
-const config = loadConfig();
-const service = await startService(config);
+let config: AppConfig;
+let service: RunningService;
+try {
+  config = loadConfig();
+  service = await startService(config);
+} catch (error) {
+  // Before the logger exists (bad configuration) or while connecting: one line, then a failed exit.
+  process.stderr.write(`<%- service.name %> did not start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+}
 
 let signalled = false;
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
