@@ -28,6 +28,45 @@ from confluent_kafka.schema_registry.json_schema import JSONDeserializer, JSONSe
 from confluent_kafka.serialization import StringDeserializer, StringSerializer
 
 
+def deliver(producer, topic, value, headers):
+    """Produces one message with a random key and waits until the broker acknowledged it."""
+    errors = []
+    producer.produce(
+        topic,
+        key=str(uuid.uuid4()),
+        value=value,
+        headers=[tuple(header.split("=", 1)) for header in headers],
+        on_delivery=lambda err, msg: errors.append(err) if err else None,
+    )
+    producer.flush(30)
+    if errors:
+        raise SystemExit(f"delivery failed: {errors}")
+
+
+def print_messages(consumer, topic, count, decode_value):
+    """Prints `count` messages of the topic as JSON lines, or fails after a minute without one."""
+    consumer.subscribe([topic])
+    seen = 0
+    idle = 0
+    while seen < int(count) and idle < 60:
+        message = consumer.poll(1.0)
+        if message is None:
+            idle += 1
+            continue
+        if message.error():
+            raise SystemExit(str(message.error()))
+        key = message.key()
+        print(json.dumps({
+            "key": key.decode() if isinstance(key, bytes) else key,
+            "value": decode_value(message.value()),
+            "headers": {name: value.decode() for name, value in (message.headers() or [])},
+        }), flush=True)
+        seen += 1
+    consumer.close()
+    if seen < int(count):
+        raise SystemExit(f"only {seen} of {count} messages arrived")
+
+
 def produce(brokers, registry_url, topic, schema_file, payload_json, *headers):
     with open(schema_file) as handle:
         schema = handle.read()
@@ -38,17 +77,7 @@ def produce(brokers, registry_url, topic, schema_file, payload_json, *headers):
         "value.serializer": JSONSerializer(schema, registry, to_dict=lambda obj, ctx: obj),
         "enable.idempotence": True,
     })
-    errors = []
-    producer.produce(
-        topic,
-        key=str(uuid.uuid4()),
-        value=json.loads(payload_json),
-        headers=[tuple(header.split("=", 1)) for header in headers],
-        on_delivery=lambda err, msg: errors.append(err) if err else None,
-    )
-    producer.flush(30)
-    if errors:
-        raise SystemExit(f"delivery failed: {errors}")
+    deliver(producer, topic, json.loads(payload_json), headers)
 
 
 def consume(brokers, registry_url, topic, schema_file, count):
@@ -61,26 +90,7 @@ def consume(brokers, registry_url, topic, schema_file, count):
         "key.deserializer": StringDeserializer("utf_8"),
         "value.deserializer": JSONDeserializer(schema, from_dict=lambda obj, ctx: obj),
     })
-    consumer.subscribe([topic])
-    seen = 0
-    idle = 0
-    while seen < int(count) and idle < 60:
-        message = consumer.poll(1.0)
-        if message is None:
-            idle += 1
-            continue
-        if message.error():
-            raise SystemExit(str(message.error()))
-        raw_headers = message.headers() or []
-        print(json.dumps({
-            "key": message.key(),
-            "value": message.value(),
-            "headers": {name: value.decode() for name, value in raw_headers},
-        }), flush=True)
-        seen += 1
-    consumer.close()
-    if seen < int(count):
-        raise SystemExit(f"only {seen} of {count} messages arrived")
+    print_messages(consumer, topic, count, lambda value: value)
 
 
 def produce_avro(brokers, registry_url, topic, schema_file, payload_json, *headers):
@@ -96,17 +106,7 @@ def produce_avro(brokers, registry_url, topic, schema_file, payload_json, *heade
     body = io.BytesIO()
     avro.io.DatumWriter(avro.schema.parse(schema_text)).write(json.loads(payload_json), avro.io.BinaryEncoder(body))
     producer = Producer({"bootstrap.servers": brokers, "enable.idempotence": True})
-    errors = []
-    producer.produce(
-        topic,
-        key=str(uuid.uuid4()),
-        value=b"\x00" + struct.pack(">I", schema_id) + body.getvalue(),
-        headers=[tuple(header.split("=", 1)) for header in headers],
-        on_delivery=lambda err, msg: errors.append(err) if err else None,
-    )
-    producer.flush(30)
-    if errors:
-        raise SystemExit(f"delivery failed: {errors}")
+    deliver(producer, topic, b"\x00" + struct.pack(">I", schema_id) + body.getvalue(), headers)
 
 
 def consume_avro(brokers, registry_url, topic, schema_file, count):
@@ -115,18 +115,9 @@ def consume_avro(brokers, registry_url, topic, schema_file, count):
         "group.id": f"interop-{uuid.uuid4()}",
         "auto.offset.reset": "earliest",
     })
-    consumer.subscribe([topic])
     readers = {}
-    seen = 0
-    idle = 0
-    while seen < int(count) and idle < 60:
-        message = consumer.poll(1.0)
-        if message is None:
-            idle += 1
-            continue
-        if message.error():
-            raise SystemExit(str(message.error()))
-        raw = message.value()
+
+    def decode(raw):
         magic, schema_id = struct.unpack(">bI", raw[:5])
         if magic != 0:
             raise SystemExit(f"magic byte {magic}")
@@ -135,15 +126,9 @@ def consume_avro(brokers, registry_url, topic, schema_file, count):
             writer.raise_for_status()
             readers[schema_id] = avro.io.DatumReader(avro.schema.parse(writer.json()["schema"]))
         value = readers[schema_id].read(avro.io.BinaryDecoder(io.BytesIO(raw[5:])))
-        print(json.dumps({
-            "key": message.key().decode() if message.key() else None,
-            "value": {name: item for name, item in value.items() if item is not None},
-            "headers": {name: item.decode() for name, item in (message.headers() or [])},
-        }), flush=True)
-        seen += 1
-    consumer.close()
-    if seen < int(count):
-        raise SystemExit(f"only {seen} of {count} messages arrived")
+        return {name: item for name, item in value.items() if item is not None}
+
+    print_messages(consumer, topic, count, decode)
 
 
 if __name__ == "__main__":
