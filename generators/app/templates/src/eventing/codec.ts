@@ -27,6 +27,7 @@ type AnyDefinition = EventDefinition<never>;
 export class SchemaValidator {
   readonly ajv: Ajv;
   readonly #checks = new Map<string, (payload: unknown) => string[]>();
+  readonly #avroTypes = new Map<string, avro.Type>();
 
   constructor() {
     this.ajv = new Ajv({ allErrors: true, strict: false });
@@ -48,6 +49,18 @@ export class SchemaValidator {
   fromWire(definition: AnyDefinition, wire: unknown): unknown {
     if (definition.schemaFormat !== 'avro' || !isRecord(wire)) return wire;
     return Object.fromEntries(Object.entries(wire).filter(([, value]) => value !== null));
+  }
+
+  /** The body of the message: JSON text, or Avro binary (of a payload already validated). */
+  serialize(definition: AnyDefinition, payload: unknown): Buffer | string {
+    const wire = this.toWire(definition, payload);
+    if (definition.schemaFormat !== 'avro') return JSON.stringify(wire);
+    let type = this.#avroTypes.get(definition.name);
+    if (!type) {
+      type = avro.Type.forSchema(definition.schema as avro.Schema);
+      this.#avroTypes.set(definition.name, type);
+    }
+    return type.toBuffer(wire);
   }
 
   #checkFor(definition: AnyDefinition): (payload: unknown) => string[] {
@@ -103,7 +116,8 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 export interface EventCodec {
   /** Registers the schemas of the events this service publishes (before anything is sent). */
   prepare(published: readonly { definition: AnyDefinition; topic: string }[]): Promise<void>;
-  encode(definition: AnyDefinition, topic: string, payload: unknown): Promise<Buffer>;
+  /** Validates the payload (throws EventValidationError) and encodes it; synchronous: no I/O once prepared. */
+  encode(definition: AnyDefinition, topic: string, payload: unknown): Buffer;
   decode(definition: AnyDefinition, value: Buffer): Promise<unknown>;
   /** Whatever the codec depends on (the schema registry) answers. */
   isReady(): Promise<boolean>;
@@ -117,12 +131,29 @@ export interface RegistrySettings {
   readonly register: boolean;
 }
 
-/** The Confluent wire format through a schema registry: magic byte 0, the schema id, then the body. */
+const FRAME_SIZE = 5;
+
+/** How a message's writer schema (by id) is read: JSON bodies directly, anything else through the registry client. */
+type WriterSchema =
+  | { readonly kind: 'json'; readonly text: string; readonly check: (payload: unknown) => string[] }
+  | { readonly kind: 'other' };
+
+/**
+ * The Confluent wire format through a schema registry: magic byte 0, the schema id, then the body.
+ * Encoding is local and synchronous once the schemas are registered: validation against the event's
+ * schema, then the body (JSON text or Avro binary) behind the 5-byte prefix of the schema id registered
+ * for the topic. Decoding checks each schema id against the registry once (unknown ids fail), then
+ * JSON bodies are parsed here - validated against the writer's schema when it differs from the local
+ * one, and always against the local one - while Avro goes through the registry client (writer schema).
+ */
 export class RegistryCodec implements EventCodec {
   readonly #registry: SchemaRegistry;
   readonly #validator: SchemaValidator;
   readonly #settings: RegistrySettings;
-  readonly #schemaIds = new Map<string, number>();
+  /** Per topic: magic byte + schema id, the prefix of every message encoded for it. */
+  readonly #prefixes = new Map<string, Buffer>();
+  readonly #writerSchemas = new Map<number, Promise<WriterSchema>>();
+  readonly #localTexts = new Map<string, string>();
 
   constructor(settings: RegistrySettings, validator: SchemaValidator) {
     this.#settings = settings;
@@ -146,21 +177,76 @@ export class RegistryCodec implements EventCodec {
         ? await this.#registry.register(schema, { subject })
         : { id: await this.#registry.getRegistryIdBySchema(subject, schema) };
       if (this.#settings.register) await this.#setCompatibility(subject);
-      this.#schemaIds.set(topic, id);
+      const prefix = Buffer.alloc(FRAME_SIZE);
+      prefix.writeInt32BE(id, 1);
+      this.#prefixes.set(topic, prefix);
     }
   }
 
-  async encode(definition: AnyDefinition, topic: string, payload: unknown): Promise<Buffer> {
+  encode(definition: AnyDefinition, topic: string, payload: unknown): Buffer {
     this.#validator.validate(definition, payload);
-    const id = this.#schemaIds.get(topic);
-    if (id === undefined) throw new Error(`No schema registered for topic ${topic}: was ${definition.name} prepared?`);
-    return this.#registry.encode(id, this.#validator.toWire(definition, payload));
+    const prefix = this.#prefixes.get(topic);
+    if (prefix === undefined) throw new Error(`No schema registered for topic ${topic}: was ${definition.name} prepared?`);
+    const body = this.#validator.serialize(definition, payload);
+    if (typeof body !== 'string') return Buffer.concat([prefix, body]);
+    const length = Buffer.byteLength(body);
+    const value = Buffer.allocUnsafe(FRAME_SIZE + length);
+    prefix.copy(value, 0);
+    value.write(body, FRAME_SIZE, length, 'utf8');
+    return value;
   }
 
   async decode(definition: AnyDefinition, value: Buffer): Promise<unknown> {
+    if (definition.schemaFormat === 'json' && value.length > FRAME_SIZE && value[0] === 0) {
+      const writer = await this.#writerSchema(value.readInt32BE(1));
+      if (writer.kind === 'json') {
+        const payload: unknown = JSON.parse(value.toString('utf8', FRAME_SIZE));
+        // Written with a schema other than ours (another version): it must match that one too.
+        if (writer.text !== this.#localText(definition)) {
+          const problems = writer.check(payload);
+          if (problems.length > 0) throw new EventValidationError(definition.name, problems.map((problem) => `${problem} (writer's schema)`));
+        }
+        this.#validator.validate(definition, payload);
+        return payload;
+      }
+    }
     const payload = this.#validator.fromWire(definition, await this.#registry.decode(value));
     this.#validator.validate(definition, payload);
     return payload;
+  }
+
+  /** Looks a schema id up in the registry once (an unknown id rejects, and is asked again next time). */
+  #writerSchema(id: number): Promise<WriterSchema> {
+    let entry = this.#writerSchemas.get(id);
+    if (!entry) {
+      entry = this.#fetchWriterSchema(id);
+      this.#writerSchemas.set(id, entry);
+      entry.catch(() => this.#writerSchemas.delete(id));
+    }
+    return entry;
+  }
+
+  async #fetchWriterSchema(id: number): Promise<WriterSchema> {
+    const response = await fetch(`${this.#settings.url}/schemas/ids/${id}`, {
+      headers: this.#authHeaders(),
+      signal: AbortSignal.timeout(10_000),
+    });
+    if (!response.ok) throw new Error(`schema id ${id}: HTTP ${response.status} from the schema registry`);
+    const found = (await response.json()) as { schema: string; schemaType?: string };
+    if ((found.schemaType ?? 'AVRO').toUpperCase() !== 'JSON') return { kind: 'other' };
+    const schema = JSON.parse(found.schema) as Record<string, unknown>;
+    let check: ((payload: unknown) => string[]) | undefined;
+    // Compiled only if a message actually needs it (a writer's schema that differs from ours).
+    return { kind: 'json', text: JSON.stringify(schema), check: (payload) => (check ??= jsonCheck(this.#validator.ajv.compile(schema)))(payload) };
+  }
+
+  #localText(definition: AnyDefinition): string {
+    let text = this.#localTexts.get(definition.name);
+    if (text === undefined) {
+      text = JSON.stringify(definition.schema);
+      this.#localTexts.set(definition.name, text);
+    }
+    return text;
   }
 
   /** Reachable = the registry answers its subjects list. */
@@ -204,7 +290,7 @@ export class LocalCodec implements EventCodec {
     return true;
   }
 
-  async encode(definition: AnyDefinition, _topic: string, payload: unknown): Promise<Buffer> {
+  encode(definition: AnyDefinition, _topic: string, payload: unknown): Buffer {
     this.#validator.validate(definition, payload);
     return Buffer.from(JSON.stringify(this.#validator.toWire(definition, payload)));
   }

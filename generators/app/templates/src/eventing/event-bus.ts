@@ -45,11 +45,11 @@ export class EventBus {
   }
 
   /** Sends what was published; rejects (and sends nothing) when an event does not match its schema. */
-  async flushAll(): Promise<void> {
-    if (this.#buffer.length === 0) return;
+  flushAll(): Promise<void> {
+    if (this.#buffer.length === 0) return Promise.resolve();
     const events = this.#buffer;
     this.#buffer = [];
-    await this.#producers.send(events);
+    return this.#producers.send(events);
   }
 
   /** Drops what was published, e.g. after the request or handler failed. */

@@ -4,6 +4,7 @@ import type { Cradle } from '../container.ts';
 import type { Logger } from '../logger.ts';
 import type { EventCodec } from './codec.ts';
 import { deadLetterMessage } from './dead-letter.ts';
+import type { EventBus } from './event-bus.ts';
 import type { EventDefinition } from './event-definition.ts';
 import type { EventContext, EventHandler, MessageContext } from './handler.ts';
 import { EventHeaders } from './headers.ts';
@@ -92,7 +93,9 @@ export class MessageProcessor {
     try {
       const handler = scope.resolve<EventHandler<unknown>>(this.#handlerName);
       await handler.handle(payload, context);
-      await scope.cradle.eventBus.flushAll();
+      // Only a bus that something in this scope resolved can hold events: do not build one to flush nothing.
+      const bus = scope.cache.get('eventBus')?.value as EventBus | undefined;
+      if (bus) await bus.flushAll();
     } finally {
       await scope.dispose();
     }

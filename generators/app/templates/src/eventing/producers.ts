@@ -2,7 +2,7 @@
 import { eventDefinitions, publishedEventNames, type EventName } from '../events/index.ts';
 import type { EventCodec } from './codec.ts';
 import type { EventDefinition } from './event-definition.ts';
-import { EventHeaders } from './headers.ts';
+import { EventHeaders, type HeaderMap } from './headers.ts';
 import type { OutgoingMessage, SendOptions, Transport } from './transport.ts';
 
 /** An event waiting in a bus for `flushAll()`. */
@@ -35,18 +35,20 @@ export class EventProducer {
     this.sharingKey = JSON.stringify(route.producer, Object.keys(route.producer).sort());
   }
 
-  async encode(codec: EventCodec, event: PendingEvent): Promise<OutgoingMessage> {
+  /** Validates (throws EventValidationError) and encodes one event. */
+  encode(codec: EventCodec, event: PendingEvent): OutgoingMessage {
+    const headers: HeaderMap = {
+      [EventHeaders.eventId]: event.eventId,
+      [EventHeaders.eventType]: event.type,
+      [EventHeaders.occurredAt]: event.occurredAt,
+      [EventHeaders.correlationId]: event.correlationId,
+    };
+    if (event.causationId) headers[EventHeaders.causationId] = event.causationId;
     return {
       topic: this.topic,
       key: this.definition.keyOf(event.payload as never),
-      value: await codec.encode(this.definition, this.topic, event.payload),
-      headers: {
-        [EventHeaders.eventId]: event.eventId,
-        [EventHeaders.eventType]: event.type,
-        [EventHeaders.occurredAt]: event.occurredAt,
-        [EventHeaders.correlationId]: event.correlationId,
-        ...(event.causationId ? { [EventHeaders.causationId]: event.causationId } : {}),
-      },
+      value: codec.encode(this.definition, this.topic, event.payload),
+      headers,
     };
   }
 }
@@ -76,17 +78,37 @@ export class EventProducers {
     return [...this.#producers.values()].map((producer) => producer.topic);
   }
 
-  /** Encodes all first (so an invalid event stops the whole flush), then sends per shared producer. */
-  async send(events: readonly PendingEvent[]): Promise<void> {
-    const groups = new Map<string, { options: SendOptions; messages: OutgoingMessage[] }>();
+  /**
+   * Encodes all first (so an invalid event stops the whole flush), then sends per shared producer.
+   * Never throws: a failure, validation included, is a rejected promise.
+   */
+  send(events: readonly PendingEvent[]): Promise<void> {
+    try {
+      return this.#send(events);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  #send(events: readonly PendingEvent[]): Promise<void> {
+    // Most flushes carry events of a single producer setting: no grouping needed then.
+    let first: { options: SendOptions; sharingKey: string; messages: OutgoingMessage[] } | undefined;
+    let others: Map<string, { options: SendOptions; messages: OutgoingMessage[] }> | undefined;
     for (const event of events) {
       const producer = this.#producers.get(event.type);
       if (!producer) throw new Error(`${event.type} is not published by this service`);
-      const message = await producer.encode(this.#codec, event);
-      const group = groups.get(producer.sharingKey) ?? { options: producer.options, messages: [] };
-      group.messages.push(message);
-      groups.set(producer.sharingKey, group);
+      const message = producer.encode(this.#codec, event);
+      if (!first) first = { options: producer.options, sharingKey: producer.sharingKey, messages: [message] };
+      else if (first.sharingKey === producer.sharingKey) first.messages.push(message);
+      else {
+        others ??= new Map();
+        const group = others.get(producer.sharingKey) ?? { options: producer.options, messages: [] };
+        group.messages.push(message);
+        others.set(producer.sharingKey, group);
+      }
     }
-    await Promise.all([...groups.values()].map((group) => this.#transport.send(group.messages, group.options)));
+    if (!first) return Promise.resolve();
+    if (!others) return this.#transport.send(first.messages, first.options);
+    return Promise.all([first, ...others.values()].map((group) => this.#transport.send(group.messages, group.options))).then(() => undefined);
   }
 }

@@ -38,7 +38,12 @@ export class KafkaTransport implements Transport {
   readonly #settings: KafkaSettings;
   readonly #logger: Logger;
   readonly #senders = new Map<string, Promise<{ sender: BatchingSender; disconnect: () => Promise<void> }>>();
-  readonly #consumers = new Set<Consumer>();
+  /** Running consumers, each with the pacer of its offset commits. */
+  readonly #consumers = new Map<Consumer, CommitPacer>();
+  /** Sharing keys of the SendOptions objects seen (the same config objects come back on every send). */
+  readonly #sharingKeys = new WeakMap<SendOptions, string>();
+  /** The senders whose producer is connected, for the common case of a send that need not wait. */
+  readonly #readySenders = new Map<string, BatchingSender>();
   #admin?: Promise<Admin>;
 
   constructor(settings: KafkaSettings, logger: Logger) {
@@ -72,10 +77,11 @@ export class KafkaTransport implements Transport {
     this.#logger.info({ topics: missing }, 'created topics');
   }
 
-  async send(messages: readonly OutgoingMessage[], options: SendOptions = {}): Promise<void> {
-    if (messages.length === 0) return;
-    const { sender } = await this.#senderFor(options);
-    await sender.send(messages);
+  send(messages: readonly OutgoingMessage[], options: SendOptions = {}): Promise<void> {
+    if (messages.length === 0) return Promise.resolve();
+    const ready = this.#readySenders.get(this.#sharingKey(options));
+    if (ready) return ready.send(messages);
+    return this.#senderFor(options).then(({ sender }) => sender.send(messages));
   }
 
   async consume(settings: ConsumerSettings, listener: MessageListener): Promise<RunningConsumer> {
@@ -85,49 +91,81 @@ export class KafkaTransport implements Transport {
       heartbeatInterval: this.#settings.consumer.heartbeatIntervalMs,
       allowAutoTopicCreation: false,
     });
-    this.#consumers.add(consumer);
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
       this.#logger.info({ groupId: payload.groupId, memberId: payload.memberId, partitions: payload.memberAssignment }, 'joined consumer group');
+    });
+    consumer.on(consumer.events.COMMIT_OFFSETS, ({ payload }) => {
+      this.#logger.debug({ groupId: payload.groupId, topics: payload.topics }, 'committed offsets');
     });
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       this.#logger.error({ groupId: payload.groupId, err: payload.error, restart: payload.restart }, 'consumer crashed');
     });
     await consumer.connect();
     await consumer.subscribe({ topics: [settings.topic], fromBeginning: this.#settings.consumer.fromBeginning });
+    const pacer = new CommitPacer(this.#settings.consumer.commitEveryMessages, this.#settings.consumer.commitIntervalMs, (error) =>
+      this.#logger.warn({ groupId: settings.groupId, err: error }, 'committing offsets failed; the next commit covers them again'),
+    );
+    this.#consumers.set(consumer, pacer);
     await consumer.run({
-      // Offsets are committed only once resolved, and one is resolved only after its message finished.
-      autoCommit: true,
-      autoCommitThreshold: this.#settings.consumer.commitEveryMessages,
+      // Commits are the CommitPacer's, not kafkajs' (which would wait for one after every batch before
+      // fetching again): only resolved offsets are committed, and an offset is resolved only once its
+      // message, and every message before it in the batch, finished.
+      autoCommit: false,
+      autoCommitThreshold: pacer.commitEveryMessages,
       autoCommitInterval: this.#settings.consumer.commitIntervalMs,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: settings.concurrency,
-      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }) => {
+      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary, uncommittedOffsets }) => {
         const control = { heartbeat, shouldStop: () => !isRunning() || isStale() };
-        for (const message of batch.messages) {
-          if (control.shouldStop()) return;
-          await listener(
-            {
-              topic: batch.topic,
-              partition: batch.partition,
-              offset: message.offset,
-              key: message.key,
-              value: message.value,
-              headers: headerMap(message.headers),
-            },
-            control,
-          );
-          resolveOffset(message.offset);
-          await commitOffsetsIfNecessary();
-          await heartbeat();
+        const commitIfDue = () => commitOffsetsIfNecessary();
+        const commitAll = () => commitOffsetsIfNecessary(uncommittedOffsets());
+        let finished: string | undefined;
+        let completed = false;
+        try {
+          for (const message of batch.messages) {
+            if (control.shouldStop()) return;
+            await listener(
+              {
+                topic: batch.topic,
+                partition: batch.partition,
+                offset: message.offset,
+                key: message.key,
+                value: message.value,
+                headers: headerMap(message.headers),
+              },
+              control,
+            );
+            finished = message.offset;
+            if (pacer.due()) {
+              resolveOffset(finished);
+              await pacer.checkIn(commitIfDue);
+              await heartbeat();
+            }
+          }
+          completed = true;
+        } finally {
+          if (finished !== undefined) resolveOffset(finished);
+          // What the batch finished is committed now, or right after the commit in flight. When the batch
+          // ends early (stop, rebalance, failure) or the worker is stopping, that commit lands before
+          // kafkajs leaves or rejoins the group.
+          pacer.request(commitAll);
+          if (!completed || !isRunning() || pacer.stopping) await pacer.idle();
         }
       },
     });
-    return {
-      stop: async () => {
-        await consumer.disconnect();
-        this.#consumers.delete(consumer);
-      },
-    };
+    return { stop: () => this.#stopConsumer(consumer) };
+  }
+
+  /** Lets the commits in flight land, then stops the consumer (its current batch finishes and is committed) and leaves the group. */
+  async #stopConsumer(consumer: Consumer): Promise<void> {
+    const pacer = this.#consumers.get(consumer);
+    if (!pacer) return;
+    pacer.stopping = true;
+    await pacer.idle();
+    pacer.retryFailed();
+    await pacer.idle();
+    await consumer.disconnect();
+    this.#consumers.delete(consumer);
   }
 
   async isReady(): Promise<boolean> {
@@ -141,22 +179,35 @@ export class KafkaTransport implements Transport {
   }
 
   async disconnect(): Promise<void> {
-    await Promise.all([...this.#consumers].map((consumer) => consumer.disconnect()));
+    await Promise.all([...this.#consumers.keys()].map((consumer) => this.#stopConsumer(consumer)));
     const senders = await Promise.allSettled(this.#senders.values());
     await Promise.all(senders.map((entry) => (entry.status === 'fulfilled' ? entry.value.disconnect() : undefined)));
     this.#senders.clear();
+    this.#readySenders.clear();
     if (this.#admin) await (await this.#admin).disconnect();
     this.#admin = undefined;
   }
 
+  #sharingKey(options: SendOptions): string {
+    let key = this.#sharingKeys.get(options);
+    if (key === undefined) {
+      key = JSON.stringify(options, Object.keys(options).sort());
+      this.#sharingKeys.set(options, key);
+    }
+    return key;
+  }
+
   /** Events whose producer settings agree share one kafkajs producer. */
   #senderFor(options: SendOptions) {
-    const key = JSON.stringify(options, Object.keys(options).sort());
+    const key = this.#sharingKey(options);
     let entry = this.#senders.get(key);
     if (!entry) {
       entry = this.#createSender(options);
       this.#senders.set(key, entry);
-      entry.catch(() => this.#senders.delete(key));
+      entry.then(
+        ({ sender }) => this.#readySenders.set(key, sender),
+        () => this.#senders.delete(key),
+      );
     }
     return entry;
   }
@@ -231,6 +282,97 @@ export class KafkaTransport implements Transport {
     });
     await consumer.disconnect();
     return copied;
+  }
+}
+
+/** How often, at most, the worker loop stops to resolve offsets, commit and heartbeat. */
+const CHECK_INTERVAL_MS = 100;
+
+/**
+ * Commits a worker's finished offsets without making handling wait for the broker: the commit runs
+ * while the next messages are handled and while the next batch is fetched. One commit is in flight at
+ * a time; one requested meanwhile runs right after it (and then covers everything finished by then).
+ * - Within a batch, every half `commitEveryMessages` finished messages (or `intervalMs`), the loop
+ *   resolves its last finished offset and starts a commit if none is in flight (kafkajs'
+ *   commitOffsetsIfNecessary: once that many resolved offsets are uncommitted, or the interval
+ *   passed); if one is, it lets the event loop turn once so that its answer is taken in even while
+ *   handlers keep the process busy. What a crash can make the group deliver again is thus about
+ *   `commitEveryMessages`, plus what finishes during one commit round trip.
+ * - At the end of each batch, everything it finished is committed (as kafkajs' autoCommit does).
+ * - A batch that ends early (stop, rebalance, failure) waits for its commit, so that it lands before
+ *   kafkajs leaves or rejoins the group; so does every batch once the worker is stopping.
+ * A failed commit is reported and left to the next one, which covers the same offsets (stopping
+ * tries once more); until then those messages may be delivered again, as at least once allows.
+ */
+class CommitPacer {
+  /** kafkajs' autoCommitThreshold: a commit is due once this many resolved offsets are not committed. */
+  readonly commitEveryMessages: number;
+  /** Set when the worker stops: every batch end then waits for its commit. */
+  stopping = false;
+  readonly #intervalMs: number;
+  readonly #onFailure: (error: unknown) => void;
+  #sinceCheck = 0;
+  #nextCheckAt = 0;
+  #inFlight: Promise<void> | undefined;
+  #next: (() => Promise<void>) | undefined;
+  /** The last commit that failed, while no commit succeeded since. */
+  #failed: (() => Promise<void>) | undefined;
+
+  constructor(everyMessages: number, intervalMs: number, onFailure: (error: unknown) => void) {
+    this.commitEveryMessages = Math.max(1, Math.ceil(everyMessages / 2));
+    this.#intervalMs = Math.min(intervalMs, CHECK_INTERVAL_MS);
+    this.#onFailure = onFailure;
+  }
+
+  /** Counts one finished message; true when the loop should check in (resolve, commit, heartbeat). */
+  due(): boolean {
+    this.#sinceCheck += 1;
+    if (this.#sinceCheck < this.commitEveryMessages && Date.now() < this.#nextCheckAt) return false;
+    this.#sinceCheck = 0;
+    this.#nextCheckAt = Date.now() + this.#intervalMs;
+    return true;
+  }
+
+  /** Within a batch: starts `commit` unless one is in flight; never waits for the broker. */
+  async checkIn(commit: () => Promise<void>): Promise<void> {
+    if (this.#inFlight) await new Promise<void>((resolve) => setImmediate(resolve));
+    if (!this.#inFlight) this.#start(commit);
+  }
+
+  /** Starts `commit` now, or right after the commit in flight. */
+  request(commit: () => Promise<void>): void {
+    if (this.#inFlight) this.#next = commit;
+    else this.#start(commit);
+  }
+
+  /** Runs the last failed commit again, if no commit succeeded since. */
+  retryFailed(): void {
+    if (this.#failed) this.request(this.#failed);
+  }
+
+  /** Resolves once no commit is in flight or waiting (never rejects). */
+  async idle(): Promise<void> {
+    while (this.#inFlight) await this.#inFlight;
+  }
+
+  #start(commit: () => Promise<void>): void {
+    const running: Promise<void> = commit()
+      .then(
+        () => {
+          this.#failed = undefined;
+        },
+        (error: unknown) => {
+          this.#failed = commit;
+          this.#onFailure(error);
+        },
+      )
+      .then(() => {
+        const next = this.#next;
+        this.#next = undefined;
+        if (next) this.#start(next);
+        else if (this.#inFlight === running) this.#inFlight = undefined;
+      });
+    this.#inFlight = running;
   }
 }
 
