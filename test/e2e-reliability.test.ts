@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { copyFileSync, readFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { SchemaType } from '@kafkajs/confluent-schema-registry';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -221,6 +221,10 @@ describe('delivery guarantees under faults @kafka', function () {
     await eventually(() => (readRecords<JobRecord>(records).filter((r) => r.phase === 'done').length >= 3000 ? true : undefined), 120_000, '3000 events handled');
     service.signal('SIGKILL');
     assert.equal(await service.exited, 'SIGKILL');
+    // A write cut short by the kill would leave a torn last line that the restarted service appends to;
+    // its event was not committed, so it is handled (and recorded) again after the restart.
+    const written = readFileSync(records, 'utf8');
+    writeFileSync(records, written.slice(0, written.lastIndexOf('\n') + 1));
     const atKill = readRecords<JobRecord>(records).filter((r) => r.phase === 'done').length;
     assert.ok(atKill < total, 'killed before the end');
 

@@ -135,9 +135,16 @@ export async function eventually<T>(check: () => T | undefined | Promise<T | und
 }
 
 /** Lines of a JSON-lines file written by a recording handler. */
+/**
+ * Reads a JSON-lines record file that a running service may be appending to. A read can overlap
+ * an append and see its line only in part, so the text after the last newline is left for the
+ * next read; every complete line must parse.
+ */
 export function readRecords<T>(file: string): T[] {
   if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8')
+  const text = readFileSync(file, 'utf8');
+  return text
+    .slice(0, text.lastIndexOf('\n') + 1)
     .split('\n')
     .filter((line) => line.trim() !== '')
     .map((line) => JSON.parse(line) as T);
