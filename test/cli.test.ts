@@ -140,8 +140,16 @@ describe('the yo CLI, without a terminal', function () {
       const empty = path.join(work, 'empty');
       mkdirSync(empty);
       const run = await yo(empty, ['kafka-eventing', '--skip-install']);
-      assertCleanFailure(run, 'User force closed the prompt');
+      assertCleanFailure(run, 'No terminal to ask for "Service name": give it as --name, or add --yes');
       assert.deepEqual(readdirSync(empty), []);
+    });
+
+    it('event: no --yes, a setting not given and no terminal to ask: names the missing option', async function () {
+      const before = snapshotFiles(service);
+      const run = await yo(service, ['kafka-eventing:event', 'OrderShipped', '--fields', 'orderId:uuid', '--skip-install']);
+      assertCleanFailure(run, 'No terminal to ask for');
+      assert.match(run.stderr, /give it as --[a-z-]+, or add --yes/);
+      assert.deepEqual(changedFiles(before, snapshotFiles(service)), []);
     });
 
     const serviceCases: { title: string; args: string[]; message: string }[] = [

@@ -70,7 +70,23 @@ export async function resolveSettings<Answers>(
   return answers as Answers;
 }
 
+/**
+ * Without a terminal (CI, scripts, a pipe) nobody can answer: say which option is missing instead of
+ * letting the prompt wait on, or fail at, the end of its input.
+ */
+function assertCanAsk(generator: Generator, setting: { option: string; message?: string; description: string }): void {
+  const adapter = generator.env.adapter as { actualAdapter?: { stdin?: { isTTY?: boolean } }; stdin?: { isTTY?: boolean } };
+  const stdin = adapter.actualAdapter?.stdin ?? adapter.stdin;
+  if (stdin && !stdin.isTTY) {
+    throw new UserInputError(
+      `No terminal to ask for "${setting.message ?? setting.description}": give it as --${setting.option}, ` +
+        'or add --yes to take the default of every setting not given.',
+    );
+  }
+}
+
 async function ask<Answers>(generator: Generator, setting: Setting<Answers, unknown>, answers: Partial<Answers>) {
+  assertCanAsk(generator, setting);
   const choices = setting.choices?.(answers);
   const question = {
     type: setting.kind ?? (choices ? 'list' : 'input'),
