@@ -20,9 +20,10 @@ export function pascalCase(value: string): string {
     .join('');
 }
 
+/** The first word in lower case, a leading acronym included: `HTTPRequestMade` → `httpRequestMade`. */
 export function camelCase(value: string): string {
-  const pascal = pascalCase(value);
-  return pascal.charAt(0).toLowerCase() + pascal.slice(1);
+  const [first = '', ...rest] = words(value);
+  return first.toLowerCase() + pascalCase(rest.join(' '));
 }
 
 export function constantCase(value: string): string {
