@@ -11,7 +11,7 @@ import { NestFactory } from '@nestjs/core';
 import { ClientKafka, EventPattern, Transport } from '@nestjs/microservices';
 import { logLevel } from 'kafkajs';
 import { lastValueFrom } from 'rxjs';
-import { childArgs, makePayload, makePayloads, now, report, runConcurrently, throughput, until } from '../lib/common.mjs';
+import { childArgs, consumeMeter, makePayload, makePayloads, measurePublish, report, runConcurrently, runMode } from '../lib/common.mjs';
 
 const { mode, params } = childArgs();
 const client = { clientId: 'bench-nest', brokers: params.brokers.split(','), connectionTimeout: 3000, requestTimeout: 30000, logLevel: logLevel.WARN };
@@ -27,40 +27,27 @@ async function publishRun() {
   await kafka.connect();
   const payloads = makePayloads(events);
   await lastValueFrom(kafka.emit(topic, makePayload(-1))); // warm up
-  const cpuStart = process.cpuUsage();
-  const started = now();
-  if (mode === 'bulk-emit-batch') {
-    // NestJS's own batch API: one kafkajs send per call.
-    for (let offset = 0; offset < events; offset += batchSize) {
-      await lastValueFrom(kafka.emitBatch(topic, { messages: payloads.slice(offset, offset + batchSize) }));
+  const work = async () => {
+    if (mode === 'bulk-emit-batch') {
+      // NestJS's own batch API: one kafkajs send per call.
+      for (let offset = 0; offset < events; offset += batchSize) {
+        await lastValueFrom(kafka.emitBatch(topic, { messages: payloads.slice(offset, offset + batchSize) }));
+      }
+    } else {
+      // emit per event (one kafkajs send each), `concurrency` in flight.
+      await runConcurrently(events, concurrency, (index) => lastValueFrom(kafka.emit(topic, payloads[index])));
     }
-  } else {
-    // emit per event (one kafkajs send each), `concurrency` in flight.
-    await runConcurrently(events, concurrency, (index) => lastValueFrom(kafka.emit(topic, payloads[index])));
-  }
-  const elapsed = now() - started;
-  await kafka.close();
-  report(throughput(events, elapsed, cpuStart));
+  };
+  report(await measurePublish(events, work, () => kafka.close()));
 }
 
 async function consumeRun() {
   const { topic, events, groupId } = params;
-  let handled = 0;
-  let first = 0;
-  let last = 0;
-  let cpu;
+  const meter = consumeMeter(events);
 
   class BenchController {
     async handle() {
-      handled += 1;
-      if (handled === 1) {
-        first = now();
-        cpu = process.cpuUsage();
-      }
-      if (handled === events) {
-        last = now();
-        cpu = process.cpuUsage(cpu);
-      }
+      meter.onEvent();
     }
   }
   EventPattern(topic)(BenchController.prototype, 'handle', Object.getOwnPropertyDescriptor(BenchController.prototype, 'handle'));
@@ -79,21 +66,14 @@ async function consumeRun() {
     },
   });
   await app.listen();
-  await until(() => handled >= events, params.timeoutMs ?? 180_000, `${events} events handled (${handled} so far)`);
+  await meter.untilAll(params.timeoutMs ?? 180_000);
   await app.close();
-  report({ ...throughput(events, last - first), cpuUsPerEvent: (cpu.user + cpu.system) / events, handled });
+  report(meter.result());
 }
 
-switch (mode) {
-  case 'bulk-emit':
-  case 'bulk-emit-batch':
-  case 'concurrent':
-    await publishRun();
-    break;
-  case 'consume':
-    await consumeRun();
-    break;
-  default:
-    throw new Error(`unknown mode ${mode}`);
-}
-process.exit(0);
+await runMode(mode, {
+  'bulk-emit': publishRun,
+  'bulk-emit-batch': publishRun,
+  concurrent: publishRun,
+  consume: consumeRun,
+});

@@ -158,6 +158,13 @@ export function childArgs() {
   return { mode: process.argv[2], params: JSON.parse(process.argv[3] ?? '{}') };
 }
 
+/** Runs the child's function for `mode` (`modes` maps each mode to an async function), then ends the process. */
+export async function runMode(mode, modes) {
+  if (!Object.hasOwn(modes, mode)) throw new Error(`unknown mode ${mode}`);
+  await modes[mode]();
+  process.exit(0);
+}
+
 /** Waits until `check()` is true, polling; rejects after `timeoutMs`. */
 export async function until(check, timeoutMs, what) {
   const deadline = Date.now() + timeoutMs;
@@ -179,4 +186,148 @@ export function throughput(events, ms, cpuStart, valueBytes = VALUE_BYTES) {
     // CPU time of this process (all its threads) per event: less sensitive to other load than the rate.
     cpuUsPerEvent: cpu ? (cpu.user + cpu.system) / events : undefined,
   };
+}
+
+/** A failed send in a loop that nobody awaits: the run is worthless, so the child ends at once. */
+export function fatal(error) {
+  console.error(error);
+  process.exit(1);
+}
+
+/**
+ * Times one publish run of `events` events: wall time from the start of `work()` to its end (the last
+ * acknowledgement); CPU of the process from the same start until `stop()` (disconnect) has finished too.
+ * Resolves with the throughput figures.
+ */
+export async function measurePublish(events, work, stop) {
+  const cpuStart = process.cpuUsage();
+  const started = now();
+  await work();
+  const elapsed = now() - started;
+  await stop();
+  return throughput(events, elapsed, cpuStart);
+}
+
+/**
+ * Consume meter for a run that expects `events` events: call `onEvent()` for each event handled. Times from the
+ * first event handled to the `events`th (group join and first fetch left out), CPU over the same window.
+ */
+export function consumeMeter(events) {
+  let handled = 0;
+  let first = 0;
+  let last = 0;
+  let cpu;
+  return {
+    onEvent() {
+      handled += 1;
+      if (handled === 1) {
+        first = now();
+        cpu = process.cpuUsage();
+      }
+      if (handled === events) {
+        last = now();
+        cpu = process.cpuUsage(cpu);
+      }
+    },
+    /** Resolves once `events` were handled; rejects after `timeoutMs`. */
+    untilAll(timeoutMs) {
+      return until(() => handled >= events, timeoutMs, `${events} events handled (${handled} so far)`);
+    },
+    /** The run's figures (after untilAll, and after the consumer stopped: `handled` counts what came meanwhile). */
+    result() {
+      return { ...throughput(events, last - first), cpuUsPerEvent: (cpu.user + cpu.system) / events, handled };
+    },
+  };
+}
+
+/**
+ * End-to-end latency with publisher and handler in one process (monotonic clock). Call `onEvent(event)` from
+ * the handler for every event it sees, then `run(params, { send, stop, handledBy })`:
+ * - `send(payload)` publishes one event (not awaited by the loop) and resolves when it is flushed/acknowledged;
+ * - until the handler has seen an event, one probe every 100 ms (at most 60 s; `handledBy` names the handler in the error);
+ * - `warmupMs` at `rate` (seqs from 1,000,000), then `measureMs` at `rate` (seqs from MEASURED_FROM_SEQ): events
+ *   sent from the start of that second phase are measured, handler latency and flush time both from `sentAt`;
+ * - waits for every measured event to be handled, calls `stop()`, and resolves with the figures.
+ */
+export function oneProcessLatency() {
+  const latencies = [];
+  const flushes = [];
+  let measuredFrom = Infinity;
+  let seen = 0;
+  return {
+    onEvent(event) {
+      seen += 1;
+      if (event.sentAt >= measuredFrom) latencies.push(now() - event.sentAt);
+    },
+    async run({ rate, warmupMs, measureMs }, { send, stop, handledBy }) {
+      const fire = (seq) => {
+        const sentAt = now();
+        const payload = makePayload(seq, sentAt);
+        send(payload).then(() => sentAt >= measuredFrom && flushes.push(now() - sentAt), fatal);
+      };
+      for (let seq = 0; seen === 0; seq += 1) {
+        fire(seq);
+        await sleep(100);
+        if (seq > 600) throw new Error(`the ${handledBy} handled nothing within 60 s`);
+      }
+      await steadyRate(rate, warmupMs, fire, 1_000_000);
+      measuredFrom = now();
+      const sent = await steadyRate(rate, measureMs, fire, MEASURED_FROM_SEQ);
+      const sendEnd = now();
+      await until(() => latencies.length >= sent, 30_000, `${sent} measured events handled (${latencies.length} so far)`);
+      await stop();
+      return {
+        ...latencySummary(latencies),
+        sent,
+        achievedRate: sent / ((sendEnd - measuredFrom) / 1000),
+        flush: latencySummary(flushes),
+      };
+    },
+  };
+}
+
+/**
+ * The subscriber process of the two-process latency run (wall clock, comparable with the publisher's): call
+ * `onEvent(event)` from the handler for every event; `run(stop)` says it is ready (group joined), reads how many
+ * measured events to expect, waits for them, calls `stop()` and resolves with the latency summary.
+ */
+export function latencySubscriber() {
+  const latencies = [];
+  return {
+    onEvent(event) {
+      if (event.seq >= MEASURED_FROM_SEQ) latencies.push(wallClock() - event.sentAt);
+    },
+    async run(stop) {
+      signalReady();
+      const expected = Number(await readInstruction('expect'));
+      await until(() => latencies.length >= expected, 30_000, `${expected} measured events handled (${latencies.length} so far)`);
+      await stop();
+      return latencySummary(latencies);
+    },
+  };
+}
+
+/**
+ * The publisher process of the two-process latency run: `warmupMs` at `rate` (seqs from 1,000,000), then
+ * `measureMs` (seqs from MEASURED_FROM_SEQ, whose flush times from `sentAt` are kept); `send(payload)` publishes
+ * one event (not awaited by the loop) and resolves when it is flushed. Waits for every send, calls `stop()`.
+ */
+export async function latencyPublisher({ rate, warmupMs, measureMs }, { send, stop }) {
+  const flushes = [];
+  const pending = new Set();
+  const fire = (seq) => {
+    const sentAt = wallClock();
+    const flushed = send(makePayload(seq, sentAt)).then(() => {
+      if (seq >= MEASURED_FROM_SEQ) flushes.push(wallClock() - sentAt);
+    });
+    pending.add(flushed);
+    flushed.then(() => pending.delete(flushed), fatal);
+  };
+  await steadyRate(rate, warmupMs, fire, 1_000_000);
+  const started = now();
+  const sent = await steadyRate(rate, measureMs, fire, MEASURED_FROM_SEQ);
+  const elapsed = now() - started;
+  await Promise.all(pending);
+  await stop();
+  return { sent, achievedRate: sent / (elapsed / 1000), flush: latencySummary(flushes) };
 }
