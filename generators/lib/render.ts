@@ -3,9 +3,10 @@
  * files the user owns when they are missing, and merges the configuration files.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import ejs from 'ejs';
 import type Generator from 'yeoman-generator';
 import { ENVIRONMENTS, GENERATOR_NAMESPACE, UserInputError, type EventingModel } from './model.js';
 import { buildView, type RenderView } from './view.js';
@@ -60,18 +61,14 @@ const DOTFILES: Record<string, string> = { gitignore: '.gitignore' };
 
 export function render(generator: Generator, model: EventingModel): void {
   const view = buildView(model, dependencyVersions);
-  const template = (name: string) => path.join(TEMPLATES, name);
   const owned = new OwnedFiles(generator, model.renderedFiles ?? {});
   const force = Boolean((generator.options as { force?: unknown }).force);
 
-  for (const file of OWNED_STATIC) {
-    owned.write(file, () => generator.fs.copyTpl(template(file), generator.destinationPath(file), view));
-  }
+  for (const file of OWNED_STATIC) owned.render(file, template(file), view);
+  const eventTemplate = template('src/events/event.ts');
   for (const event of view.events) {
-    owned.write(event.modulePath, () =>
-      generator.fs.copyTpl(template('src/events/event.ts'), generator.destinationPath(event.modulePath), { ...view, event }),
-    );
-    owned.write(event.schemaPath, () => generator.fs.write(generator.destinationPath(event.schemaPath), event.schemaFileText));
+    owned.render(event.modulePath, eventTemplate, { ...view, event });
+    owned.add(event.schemaPath, event.schemaFileText);
   }
   const edited = owned.editedByHand();
   if (edited.length > 0 && !force) {
@@ -81,36 +78,66 @@ export function render(generator: Generator, model: EventingModel): void {
         'or run again with --force to overwrite the edit.',
     );
   }
+  owned.write();
   for (const [source, target] of [...USER_OWNED.map((f) => [f, f] as const), ...Object.entries(DOTFILES)]) {
     createOnce(generator, template(source), target, view);
   }
+  const handlerTemplate = template('src/subscriptions/handler.ts');
   for (const subscription of view.subscriptions) {
-    createOnce(generator, template('src/subscriptions/handler.ts'), subscription.handlerPath, { ...view, subscription });
+    createOnce(generator, handlerTemplate, subscription.handlerPath, { ...view, subscription });
   }
 
   mergeJsonFile(generator, 'package.json', packageJson(view));
-  const merged = ['package.json'];
-  for (const [file, contents] of Object.entries(configFiles(view, ENVIRONMENTS))) {
-    mergeJsonFile(generator, file, contents);
-    merged.push(file);
-  }
+  for (const [file, contents] of Object.entries(configFiles(view, ENVIRONMENTS))) mergeJsonFile(generator, file, contents);
   generator.config.set(modelForStorage({ ...model, renderedFiles: owned.hashes() }));
-  // Merged files keep every user value, and the model is ours: neither is a conflict to ask about.
-  for (const file of [...merged, '.yo-rc.json']) owned.overwriteWithoutAsking(file);
-  owned.markUntouched();
+  // The model is ours: a changed .yo-rc.json is not a conflict to ask about.
+  const yoRc = generator.destinationPath('.yo-rc.json');
+  if (readIfExists(yoRc) !== generator.fs.read(yoRc, { defaults: null })) overwriteWithoutAsking(generator, yoRc);
 }
 
 /**
- * Files the generator owns, with the hash of what it last rendered (kept in the model). When a
- * file on disk still has that hash, the user never edited it, and the new rendering replaces it
- * without a question. When it differs, the user changed a generated file: the run stops with a clear
- * message before anything is written (with --force the edit is overwritten).
+ * An ejs template of templates/, read and compiled once per process. Rendering is the same as
+ * mem-fs-editor's copyTpl (ejs with the template's path as `filename`), and a file written from it
+ * gets the template's file mode, as copyTpl gives it.
+ */
+interface Template {
+  render(data: object): string;
+  readonly stat: Stats;
+}
+
+const compiledTemplates = new Map<string, Template>();
+
+function template(name: string): Template {
+  const file = path.join(TEMPLATES, name);
+  let compiled = compiledTemplates.get(file);
+  if (compiled === undefined) {
+    const renderIt = ejs.compile(readFileSync(file, 'utf8'), { filename: file });
+    compiled = { render: (data) => renderIt(data), stat: statSync(file) };
+    compiledTemplates.set(file, compiled);
+  }
+  return compiled;
+}
+
+interface Change {
+  target: string;
+  text: string;
+  stat: Stats | undefined;
+  overwrite: boolean;
+}
+
+/**
+ * Files the generator owns, with the hash of what it last rendered (kept in the model). A file whose
+ * rendering equals what is on disk is left alone: it never enters Yeoman's commit pipeline (no
+ * conflicter, no .yo-resolve lookup, no rewrite). When a changed file on disk still has the recorded
+ * hash, the user never edited it, and the new rendering replaces it without a question. When it
+ * differs, the user changed a generated file: the run stops with a clear message before anything is
+ * written (with --force the edit is overwritten).
  */
 class OwnedFiles {
   readonly #generator: Generator;
   readonly #previous: Readonly<Record<string, string>>;
   readonly #rendered = new Map<string, string>();
-  readonly #untouched: string[] = [];
+  readonly #changes: Change[] = [];
   readonly #edited: string[] = [];
 
   constructor(generator: Generator, previous: Readonly<Record<string, string>>) {
@@ -118,16 +145,23 @@ class OwnedFiles {
     this.#previous = previous;
   }
 
-  write(file: string, writeIt: () => void): void {
+  render(file: string, from: Template, data: object): void {
+    this.add(file, from.render(data), from.stat);
+  }
+
+  add(file: string, text: string, stat?: Stats): void {
+    this.#rendered.set(file, hash(text));
     const target = this.#generator.destinationPath(file);
-    const onDisk = existsSync(target) ? readFileSync(target, 'utf8') : undefined;
-    writeIt();
-    const rendered = hash(this.#generator.fs.read(target) ?? '');
-    this.#rendered.set(file, rendered);
-    if (onDisk === undefined) return;
-    const recorded = this.#previous[file];
-    if (hash(onDisk) === recorded) this.#untouched.push(file);
-    else if (recorded !== undefined && hash(onDisk) !== rendered) this.#edited.push(file);
+    const onDisk = readIfExists(target);
+    if (onDisk === text) return;
+    let overwrite = false;
+    if (onDisk !== undefined) {
+      const recorded = this.#previous[file];
+      if (hash(onDisk) === recorded) overwrite = true;
+      else if (recorded !== undefined) this.#edited.push(file);
+      // No recorded hash (a folder the generator did not fill): the conflicter asks, as for any file.
+    }
+    this.#changes.push({ target, text, stat, overwrite });
   }
 
   /** Owned files whose content on disk is neither what was last rendered nor what would be rendered now. */
@@ -139,18 +173,28 @@ class OwnedFiles {
     return Object.fromEntries([...this.#rendered].sort(([a], [b]) => a.localeCompare(b)));
   }
 
-  markUntouched(): void {
-    for (const file of this.#untouched) this.overwriteWithoutAsking(file);
+  /** Puts the new and changed files into mem-fs, after the check for hand edits. */
+  write(): void {
+    for (const { target, text, stat, overwrite } of this.#changes) {
+      this.#generator.fs.write(target, text, stat === undefined ? undefined : { stat });
+      if (overwrite) overwriteWithoutAsking(this.#generator, target);
+    }
   }
+}
 
-  overwriteWithoutAsking(file: string): void {
-    const store = this.#generator.env.sharedFs as { existsInMemory?(path: string): boolean; get(path: string): { conflicter?: string } } | undefined;
-    const target = this.#generator.destinationPath(file);
-    if (!store || (store.existsInMemory && !store.existsInMemory(target))) return;
-    // An unchanged file stays "identical": forcing it would rewrite it, and a rewritten package.json
-    // makes Yeoman run the package manager install on every run.
-    if (existsSync(target) && readFileSync(target, 'utf8') === this.#generator.fs.read(target)) return;
-    store.get(target).conflicter = 'force';
+/** Lets the commit write a file without asking the conflicter (it reports "force"). */
+function overwriteWithoutAsking(generator: Generator, target: string): void {
+  const store = generator.env.sharedFs as { get(path: string): { conflicter?: string } } | undefined;
+  if (store) store.get(target).conflicter = 'force';
+}
+
+function readIfExists(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw error;
   }
 }
 
@@ -158,25 +202,40 @@ function hash(text: string): string {
   return createHash('sha256').update(text).digest('hex').slice(0, 16);
 }
 
-function createOnce(generator: Generator, source: string, target: string, data: object): void {
-  if (!generator.fs.exists(generator.destinationPath(target))) {
-    generator.fs.copyTpl(source, generator.destinationPath(target), data);
-  }
+function createOnce(generator: Generator, from: Template, target: string, data: object): void {
+  const file = generator.destinationPath(target);
+  if (!exists(generator, file)) generator.fs.write(file, from.render(data), { stat: from.stat });
 }
 
-/** Adds what is missing; whatever the user changed stays. */
+/** Whether a file exists in mem-fs or, when mem-fs has not seen it, on disk (without loading it into mem-fs). */
+function exists(generator: Generator, file: string): boolean {
+  const store = generator.env.sharedFs as { existsInMemory?(path: string): boolean } | undefined;
+  return store?.existsInMemory?.(file) ? generator.fs.exists(file) : existsSync(file);
+}
+
+/**
+ * Adds what is missing; whatever the user changed stays. The file is written only when the merged
+ * text differs from what is there: an unchanged package.json is not committed, so Yeoman reports
+ * "No change to package.json" and runs no install. Merged files keep every user value, so
+ * overwriting one is not a conflict to ask about.
+ */
 function mergeJsonFile(generator: Generator, file: string, generated: Record<string, unknown>): void {
   const target = generator.destinationPath(file);
-  const existingText = generator.fs.exists(target) ? generator.fs.read(target) : undefined;
+  // Read through mem-fs: a package.json Yeoman has seen but that was not committed is how it knows
+  // that no install is needed.
+  const existingText = generator.fs.read(target, { defaults: null });
   let existing: Record<string, unknown> = {};
-  if (existingText !== undefined && existingText !== null) {
+  if (existingText !== null) {
     try {
       existing = JSON.parse(existingText) as Record<string, unknown>;
     } catch (error) {
       throw new Error(`${file} is not valid JSON (${(error as Error).message}): fix it, then run the generator again.`);
     }
   }
-  generator.fs.write(target, `${JSON.stringify(mergeJson(existing, generated), null, 2)}\n`);
+  const text = `${JSON.stringify(mergeJson(existing, generated), null, 2)}\n`;
+  if (text === existingText) return;
+  generator.fs.write(target, text);
+  if (existingText !== null) overwriteWithoutAsking(generator, target);
 }
 
 function packageJson(view: RenderView): Record<string, unknown> {
