@@ -71,6 +71,8 @@ describe('generated service, end to end @kafka', function () {
     await generate(serviceDir, 'subscription', [], { event: 'InventoryReserved' });
     await generate(serviceDir, 'subscription', [], { event: 'EverythingOptional' });
     await generate(serviceDir, 'subscription', [], { event: 'EverythingOptional', name: 'EverythingOptionalAudit' });
+    await generate(serviceDir, 'event', ['InventoryReserved'], { addFields: 'warehouse?:string, lots?:uuid[]' });
+    await generate(serviceDir, 'event', ['EverythingOptional'], { addFields: 'note?:string' });
     const { stdout } = await npm(serviceDir, 'test');
     assert.match(stdout, /EverythingOptional/);
     assert.match(stdout, /runs the EverythingOptionalAudit handler/);

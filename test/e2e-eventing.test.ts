@@ -9,7 +9,7 @@ import { copyFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { kafkaStack, type KafkaStack } from './support/stack.js';
-import { readTopic, registryClient, registryGet, topicSize } from './support/kafka.js';
+import { kafkaClient, readTopic, registryClient, registryGet, topicSize } from './support/kafka.js';
 import { REPO_ROOT } from './support/paths.js';
 import { eventually, generate, linkDependencies, npm, readRecords, startServiceProcess, tempDir, type ServiceProcess } from './support/service.js';
 
@@ -212,5 +212,48 @@ for (const format of ['json', 'avro'] as const) describe(`events and subscriptio
       assert.deepEqual(message.value, sent.order);
       assert.equal(message.key, sent.order.orderId);
     }
+  });
+
+  it('evolves OrderPlaced with an optional field: the registry takes a second version; events of both versions are handled', async () => {
+    const topic = `${serviceName}.order-placed`;
+    service.signal('SIGTERM');
+    assert.equal(await service.exited, 0);
+
+    // While the service is down, an order in the first version's schema waits on the topic.
+    const [firstMessage] = await readTopic(stack, topic);
+    assert.ok(firstMessage?.value);
+    const firstSchemaId = firstMessage.value.readInt32BE(1);
+    const waiting = { orderId: '0b0f6c1e-7a7e-4f4c-9a57-1f3c7d2f0a10', total: 5, quantity: 1, placedAt: '2026-11-27T11:00:00.000Z', tags: ['v1'] };
+    const encoded = await registryClient(stack).encode(firstSchemaId, format === 'avro' ? { ...waiting, note: null } : waiting);
+    const producer = kafkaClient(stack).producer();
+    await producer.connect();
+    await producer.send({
+      topic,
+      messages: [{ key: waiting.orderId, value: encoded, headers: { 'event-id': 'v1-waiting', 'event-type': 'OrderPlaced', 'correlation-id': 'v1-corr' } }],
+    });
+    await producer.disconnect();
+
+    await generate(serviceDir, 'event', ['OrderPlaced'], { addFields: 'giftWrap?:boolean' });
+    await npm(serviceDir, 'test'); // tsc strict and the service's own tests, with the new field
+    service = await startServiceProcess(serviceDir, { KAFKA_BROKERS: stack.brokers, SCHEMA_REGISTRY_URL: stack.registryUrl, RECORD_FILE: recordFile });
+
+    const versions = (await registryGet(stack, `/subjects/${topic}-value/versions`)) as number[];
+    assert.equal(versions.length, 2, `two versions of ${topic}-value: ${JSON.stringify(versions)}`);
+    const old = await eventually(
+      () => readRecords<Record_>(recordFile).find((r) => r.context.eventId === 'v1-waiting'),
+      30_000,
+      'the order written with the first schema to be handled',
+    );
+    assert.deepEqual(plain(old.event), waiting);
+
+    const wrapped = { ...waiting, orderId: '0b0f6c1e-7a7e-4f4c-9a57-1f3c7d2f0a11', tags: ['v2'], giftWrap: true };
+    const response = await fetch(url('/orders'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(wrapped) });
+    assert.equal(response.status, 201, await response.clone().text());
+    const { eventId } = (await response.json()) as { eventId: string };
+    const fresh = await eventually(() => readRecords<Record_>(recordFile).find((r) => r.context.eventId === eventId), 30_000, 'the order with the new field');
+    assert.deepEqual(plain(fresh.event), wrapped);
+    const [latest] = (await readTopic(stack, topic)).filter((message) => message.headers['event-id'] === eventId);
+    assert.ok(latest?.value);
+    assert.notEqual(latest.value.readInt32BE(1), firstSchemaId, 'written with the new schema id');
   });
 });

@@ -6,6 +6,7 @@ import {
   addEvent,
   addSubscription,
   assertUserError,
+  changedFiles,
   copyService,
   createService,
   makeTmpDir,
@@ -219,6 +220,101 @@ describe('yo kafka-eventing:event', function () {
     });
   });
 
+  describe('evolving an event with --add-fields', function () {
+    let service: string;
+    let original: Record<string, string>;
+    let run: Run;
+    const evolve = (dir: string, name: string, addFields: string, options: Record<string, unknown> = {}) =>
+      runGenerator('event', dir, { args: [name], options: { addFields, ...options } });
+    before(async function () {
+      service = copyService(jsonService);
+      await addEvent(service, 'OrderPlaced', ORDER_PLACED);
+      await addSubscription(service, 'OrderPlaced');
+      original = snapshotFiles(service);
+      run = await evolve(service, 'OrderPlaced', 'giftWrap?:boolean, coupons?:string[]');
+    });
+
+    it('adds the optional fields to the model, the type and the schema; changes nothing else', function () {
+      assert.deepEqual(readModel(service).events[0].fields.slice(-2), [
+        { name: 'giftWrap', type: 'boolean', optional: true, array: false },
+        { name: 'coupons', type: 'string', optional: true, array: true },
+      ]);
+      const module = readText(service, 'src/events/order-placed.event.ts');
+      assert.match(module, /giftWrap\?: boolean;/);
+      assert.match(module, /coupons\?: string\[\];/);
+      const schema = readJson(service, 'schemas/orders.order-placed-value.schema.json');
+      assert.deepEqual(schema.properties.giftWrap, { type: 'boolean' });
+      assert.deepEqual(schema.properties.coupons, { type: 'array', items: { type: 'string' } });
+      assert.deepEqual(schema.required, ['orderId', 'total', 'quantity', 'placedAt', 'tags'], 'the new fields are not required');
+      assert.deepEqual(changedFiles(original, snapshotFiles(service)), [
+        '.yo-rc.json',
+        'schemas/orders.order-placed-value.schema.json',
+        'src/events/order-placed.event.ts',
+        'test/eventing.test.ts',
+      ]);
+    });
+
+    it('says what changed and what the registry will check', function () {
+      const said = run.logged().join('\n');
+      assert.match(said, /Event OrderPlaced: added giftWrap, coupons \(optional\)/);
+      assert.match(said, /new schema version of orders\.order-placed-value/);
+      assert.match(said, /BACKWARD compatibility/);
+      assert.match(said, /Deploy the services that consume it first/);
+    });
+
+    it('the same command again changes no file', async function () {
+      const again = snapshotFiles(service);
+      const second = await evolve(service, 'OrderPlaced', 'giftWrap?:boolean');
+      assert.deepEqual(changedFiles(again, snapshotFiles(service)), []);
+      assert.match(second.logged().join('\n'), /already has these fields: nothing changed/);
+    });
+
+    it('in an Avro service: ["null", T] with default null, appended at the end', async function () {
+      const avro = copyService(avroService);
+      await addEvent(avro, 'OrderPlaced', ORDER_PLACED);
+      await evolve(avro, 'OrderPlaced', 'giftWrap?:boolean');
+      const schema = readJson(avro, 'schemas/orders.order-placed-value.avsc');
+      assert.deepEqual(schema.fields.at(-1), { name: 'giftWrap', type: ['null', 'boolean'], default: null });
+    });
+
+    it('an Avro service with FULL compatibility may add fields (Avro readers skip unknown fields)', async function () {
+      const avro = await createService({ 'schema-format': 'avro', compatibility: 'FULL' }, 'full-avro');
+      await addEvent(avro, 'OrderPlaced', ORDER_PLACED);
+      await evolve(avro, 'OrderPlaced', 'giftWrap?:boolean');
+      assert.equal(readModel(avro).events[0].fields.at(-1).name, 'giftWrap');
+    });
+
+    describe('bad input: one clear error, no file changed', function () {
+      const cases: { title: string; args: string[]; options: Record<string, unknown>; mentions: string[] }[] = [
+        { title: 'a required new field', args: ['OrderPlaced'], options: { addFields: 'wrapping:boolean' }, mentions: ['"wrapping"', 'must be optional', 'wrapping?:boolean', 'BACKWARD'] },
+        { title: 'an existing field with another type', args: ['OrderPlaced'], options: { addFields: 'note?:int' }, mentions: ['"note"', 'note?:string', 'not note?:int', 'Add a new field'] },
+        { title: 'an existing optional field made required', args: ['OrderPlaced'], options: { addFields: 'note:string' }, mentions: ['"note"', 'become required'] },
+        { title: 'an event not in the model', args: ['OrderShipped'], options: { addFields: 'note?:string' }, mentions: ['"OrderShipped"', 'not in this service\'s model'] },
+        { title: 'no event name', args: [], options: { addFields: 'note?:string' }, mentions: ['--add-fields needs the event'] },
+        { title: 'other settings with it', args: ['OrderPlaced'], options: { addFields: 'gift?:string', key: 'orderId', topic: 'x' }, mentions: ['--add-fields changes only the fields', '--key', '--topic'] },
+        { title: 'a bad field spec', args: ['OrderPlaced'], options: { addFields: 'gift?:money' }, mentions: ['"gift"', '"money"'] },
+      ];
+      for (const { title, args, options, mentions } of cases) {
+        it(title, async function () {
+          const dir = copyService(service);
+          const snapshot = snapshotFiles(dir);
+          const error = await runFailing('event', dir, { args, options });
+          assertUserError(error, ...mentions);
+          assert.deepEqual(snapshotFiles(dir), snapshot);
+        });
+      }
+
+      it('a JSON Schema service with FORWARD or FULL compatibility: the registry would refuse it', async function () {
+        const full = await createService({ compatibility: 'FULL' }, 'full-json');
+        await addEvent(full, 'OrderPlaced', ORDER_PLACED);
+        const snapshot = snapshotFiles(full);
+        const error = await runFailing('event', full, { args: ['OrderPlaced'], options: { addFields: 'gift?:string' } });
+        assertUserError(error, 'FULL', 'no additional properties', 'new topic');
+        assert.deepEqual(snapshotFiles(full), snapshot);
+      });
+    });
+  });
+
   describe('bad input: one clear error, no file changed', function () {
     let withEvent: string;
     before(async function () {
@@ -229,7 +325,7 @@ describe('yo kafka-eventing:event', function () {
     const cases: { title: string; args: string[]; options?: Record<string, unknown>; mentions: string[] }[] = [
       { title: 'name with a space', args: ['order placed'], mentions: ['"order placed"', 'identifier'] },
       { title: 'name starting with a digit', args: ['1Order'], mentions: ['"1Order"', 'identifier'] },
-      { title: 'duplicate event', args: ['OrderPlaced'], mentions: ['"OrderPlaced"', 'already exists'] },
+      { title: 'duplicate event', args: ['OrderPlaced'], mentions: ['"OrderPlaced"', 'already exists', '--add-fields'] },
       { title: 'topic of another event', args: ['OrderAgain'], options: { topic: 'orders.order-placed' }, mentions: ['"orders.order-placed"', '--topic'] },
       { title: 'invalid topic', args: ['OrderShipped'], options: { topic: 'orders/shipped' }, mentions: ['"orders/shipped"'] },
       { title: 'no fields', args: ['OrderShipped'], options: { fields: '' }, mentions: ['at least one field', '--fields'] },

@@ -1,31 +1,67 @@
 /**
  * `yo kafka-eventing:event <Name>`: adds an event to the model (fields, key, topic) and re-renders
- * its type, schema, producer registration and config entries.
+ * its type, schema, producer registration and config entries. With `--add-fields` it evolves an
+ * event of the model instead: new optional fields, a new schema version.
  */
 import { EventingGenerator } from '../lib/base-generator.js';
-import { addEvent, type EventingModel } from '../lib/model.js';
+import { addEvent, addEventFields, existingEventMessage, parseFields, UserInputError, type EventingModel } from '../lib/model.js';
 import { declareOptions, resolveSettings } from '../lib/settings.js';
 import { eventSettings, type EventAnswers } from './command.js';
 
+type Change = { kind: 'added'; name: string } | { kind: 'evolved'; name: string; fields: string[] };
+
 export default class EventGenerator extends EventingGenerator {
   private model?: EventingModel;
+  private change?: Change;
 
   constructor(args: string[], options: EventingGenerator['options']) {
     super(args, options);
     this.argument('name', { type: String, required: false, description: 'Event name, e.g. OrderPlaced' });
     declareOptions(this, eventSettings('<service>'));
+    this.option('add-fields', {
+      type: String,
+      description:
+        'Evolve an existing event: add optional fields (e.g. "note?:string, giftWrap?:boolean"); its schema gets a new version',
+    });
   }
 
   async prompting(): Promise<void> {
     await this._guard(async () => {
       const model = this._readModel();
       const settings = eventSettings(model.service.name);
+      const options = this.options as Record<string, unknown>;
       const preset: Partial<EventAnswers> = {};
-      const positional = (this.options as Record<string, unknown>).name;
+      const positional = options.name;
       if (positional !== undefined) preset.name = settings.name.parse(positional, preset);
+      const addFields = options['add-fields'] ?? options.addFields;
+      if (addFields !== undefined) {
+        this.#evolve(model, preset.name, addFields);
+        return;
+      }
+      if (preset.name !== undefined && model.events.some((event) => event.name === preset.name)) {
+        throw new UserInputError(existingEventMessage(preset.name)); // before asking anything
+      }
       const answers = await resolveSettings(this, settings, preset);
       this.model = addEvent(model, { ...answers });
+      this.change = { kind: 'added', name: answers.name };
     });
+  }
+
+  #evolve(model: EventingModel, name: string | undefined, spec: unknown): void {
+    if (name === undefined) {
+      throw new UserInputError('--add-fields needs the event to change: yo kafka-eventing:event <Name> --add-fields "note?:string".');
+    }
+    const options = this.options as Record<string, unknown>;
+    const others = ['fields', 'key', 'topic', 'external', 'description'].filter((option) => options[option] !== undefined);
+    if (others.length > 0) {
+      throw new UserInputError(
+        `--add-fields changes only the fields of ${name}; ${others.map((option) => `--${option}`).join(', ')} cannot change with it.`,
+      );
+    }
+    const before = model.events.find((event) => event.name === name)?.fields.length ?? 0;
+    this.model = addEventFields(model, name, parseFields(spec));
+    const fields = this.model.events.find((event) => event.name === name)?.fields.slice(before) ?? [];
+    this.change = { kind: 'evolved', name, fields: fields.map((field) => field.name) };
   }
 
   writing(): void {
@@ -34,8 +70,28 @@ export default class EventGenerator extends EventingGenerator {
   }
 
   end(): void {
-    const event = this.model?.events.at(-1);
-    if (!event) return;
+    const event = this.model?.events.find((candidate) => candidate.name === this.change?.name);
+    if (!event || !this.change) return;
+    if (this.change.kind === 'evolved') {
+      if (this.change.fields.length === 0) {
+        this.log.ok(`Event ${event.name} already has these fields: nothing changed.`);
+        return;
+      }
+      this.log.ok(`Event ${event.name}: added ${this.change.fields.join(', ')} (optional).`);
+      this.log(
+        event.external
+          ? 'Its publisher registers the new schema version; handlers see the new fields once it publishes them.'
+          : `The service registers the new schema version of ${event.topic}-value when it starts, and the registry ` +
+              `checks it against the earlier ones (${this.model?.service.compatibility} compatibility).`,
+      );
+      if (!event.external && this.model?.service.schemaFormat === 'json') {
+        this.log(
+          'Deploy the services that consume it first: a JSON Schema consumer still on the old schema (no additional ' +
+            'properties) sends events that carry the new fields to its dead-letter topic.',
+        );
+      }
+      return;
+    }
     this.log.ok(`Event ${event.name} added on topic ${event.topic}.`);
     if (event.external) {
       this.log(`Subscribe to it with: yo kafka-eventing:subscription --event ${event.name}`);

@@ -54,6 +54,20 @@ export interface RunSpec<Answers = Record<string, unknown>> {
 export interface Run {
   result: RunResult;
   asked: AskedQuestion[];
+  /** What the generator printed through `this.log(...)` and `this.log.ok(...)` etc. */
+  logged(): string[];
+}
+
+type LogSpy = { mock?: { calls: { arguments: unknown[] }[] } };
+
+/** yeoman-test's adapter records every log call with node:test spies: read them back as text. */
+function loggedBy(result: RunResult): string[] {
+  type Logging = { log?: LogSpy & Record<string, LogSpy> };
+  const adapter = result.env.adapter as unknown as Logging & { actualAdapter?: Logging };
+  const log = adapter.actualAdapter?.log ?? adapter.log;
+  if (!log) throw new Error('the test adapter has no log spy');
+  const spies: LogSpy[] = [log, ...Object.values(log).filter((value): value is LogSpy => typeof value === 'function' && value !== log)];
+  return spies.flatMap((spy) => spy.mock?.calls.map((call) => call.arguments.map(String).join(' ')) ?? []);
 }
 
 /**
@@ -91,7 +105,7 @@ export async function runGenerator<Answers>(name: GeneratorName, dir: string, sp
       },
     );
     const result = await context;
-    return { result, asked };
+    return { result, asked, logged: () => loggedBy(result) };
   } finally {
     process.chdir(originalCwd);
   }
