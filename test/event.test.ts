@@ -254,6 +254,11 @@ describe('yo kafka-eventing:event', function () {
       ]);
     });
 
+    it('is an option shown in --help', function () {
+      const generator = run.result.generator as unknown as { help(): string };
+      assert.match(generator.help(), /--add-fields\s+# Evolve an existing event: add optional fields/);
+    });
+
     it('says what changed and what the registry will check', function () {
       const said = run.logged().join('\n');
       assert.match(said, /Event OrderPlaced: added giftWrap, coupons \(optional\)/);
