@@ -5,9 +5,10 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { copyFileSync } from 'node:fs';
+import { copyFileSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { SchemaType } from '@kafkajs/confluent-schema-registry';
 import { kafkaStack, type KafkaStack } from './support/stack.js';
 import { kafkaClient, readTopic, registryClient, registryGet, topicSize } from './support/kafka.js';
 import { REPO_ROOT } from './support/paths.js';
@@ -214,7 +215,31 @@ for (const format of ['json', 'avro'] as const) describe(`events and subscriptio
     }
   });
 
-  it('evolves OrderPlaced with an optional field: the registry takes a second version; events of both versions are handled', async () => {
+  it('a worker still on the old schema handles an event written with a newer one: the new field is left out, no dead letter', async () => {
+    const topic = `${serviceName}.order-placed`;
+    const registry = registryClient(stack);
+    const schema = JSON.parse(readFileSync(schemaFile(topic), 'utf8')) as { properties?: Record<string, unknown>; fields?: unknown[] };
+    if (format === 'json') schema.properties = { ...schema.properties, giftWrap: { type: 'boolean' } };
+    else schema.fields = [...(schema.fields ?? []), { name: 'giftWrap', type: ['null', 'boolean'], default: null }];
+    const { id } = await registry.register(
+      { type: format === 'json' ? SchemaType.JSON : SchemaType.AVRO, schema: JSON.stringify(schema) },
+      { subject: `${topic}-value` },
+    );
+    const order = { orderId: '0b0f6c1e-7a7e-4f4c-9a57-1f3c7d2f0a09', total: 7, quantity: 3, placedAt: '2026-11-27T10:30:00.000Z', tags: ['newer'] };
+    const value = await registry.encode(id, format === 'json' ? { ...order, giftWrap: true } : { ...order, note: null, giftWrap: true });
+    const producer = kafkaClient(stack).producer();
+    await producer.connect();
+    await producer.send({ topic, messages: [{ key: order.orderId, value, headers: { 'event-id': 'newer-writer', 'event-type': 'OrderPlaced' } }] });
+    await producer.disconnect();
+    const record = await eventually(
+      () => readRecords<Record_>(recordFile).find((r) => r.context.eventId === 'newer-writer'),
+      30_000,
+      'the OrderPlaced worker on the old schema to handle the newer event',
+    );
+    assert.deepEqual(plain(record.event), order);
+  });
+
+  it('evolves OrderPlaced with an optional field: the registry takes a new version; events of both versions are handled', async () => {
     const topic = `${serviceName}.order-placed`;
     service.signal('SIGTERM');
     assert.equal(await service.exited, 0);
@@ -238,7 +263,9 @@ for (const format of ['json', 'avro'] as const) describe(`events and subscriptio
     service = await startServiceProcess(serviceDir, { KAFKA_BROKERS: stack.brokers, SCHEMA_REGISTRY_URL: stack.registryUrl, RECORD_FILE: recordFile });
 
     const versions = (await registryGet(stack, `/subjects/${topic}-value/versions`)) as number[];
-    assert.equal(versions.length, 2, `two versions of ${topic}-value: ${JSON.stringify(versions)}`);
+    assert.ok(versions.length >= 2, `a new version of ${topic}-value: ${JSON.stringify(versions)}`);
+    const latest = (await registryGet(stack, `/subjects/${topic}-value/versions/latest`)) as { schema: string };
+    assert.match(latest.schema, /giftWrap/);
     const old = await eventually(
       () => readRecords<Record_>(recordFile).find((r) => r.context.eventId === 'v1-waiting'),
       30_000,
@@ -252,8 +279,8 @@ for (const format of ['json', 'avro'] as const) describe(`events and subscriptio
     const { eventId } = (await response.json()) as { eventId: string };
     const fresh = await eventually(() => readRecords<Record_>(recordFile).find((r) => r.context.eventId === eventId), 30_000, 'the order with the new field');
     assert.deepEqual(plain(fresh.event), wrapped);
-    const [latest] = (await readTopic(stack, topic)).filter((message) => message.headers['event-id'] === eventId);
-    assert.ok(latest?.value);
-    assert.notEqual(latest.value.readInt32BE(1), firstSchemaId, 'written with the new schema id');
+    const [written] = (await readTopic(stack, topic)).filter((message) => message.headers['event-id'] === eventId);
+    assert.ok(written?.value);
+    assert.notEqual(written.value.readInt32BE(1), firstSchemaId, 'written with the new schema id');
   });
 });

@@ -264,7 +264,7 @@ describe('yo kafka-eventing:event', function () {
       assert.match(said, /Event OrderPlaced: added giftWrap, coupons \(optional\)/);
       assert.match(said, /new schema version of orders\.order-placed-value/);
       assert.match(said, /BACKWARD compatibility/);
-      assert.match(said, /Deploy the services that consume it first/);
+      assert.match(said, /still have the old schema handle the new events, without the new fields/);
     });
 
     it('the same command again changes no file', async function () {

@@ -84,12 +84,7 @@ export default class EventGenerator extends EventingGenerator {
           : `The service registers the new schema version of ${event.topic}-value when it starts, and the registry ` +
               `checks it against the earlier ones (${this.model?.service.compatibility} compatibility).`,
       );
-      if (!event.external && this.model?.service.schemaFormat === 'json') {
-        this.log(
-          'Deploy the services that consume it first: a JSON Schema consumer still on the old schema (no additional ' +
-            'properties) sends events that carry the new fields to its dead-letter topic.',
-        );
-      }
+      this.log('Workers made by this generator that still have the old schema handle the new events, without the new fields.');
       return;
     }
     this.log.ok(`Event ${event.name} added on topic ${event.topic}.`);

@@ -55,12 +55,27 @@ export class SchemaValidator {
   serialize(definition: AnyDefinition, payload: unknown): Buffer | string {
     const wire = this.toWire(definition, payload);
     if (definition.schemaFormat !== 'avro') return JSON.stringify(wire);
+    return this.avroType(definition).toBuffer(wire);
+  }
+
+  /** The Avro type of an Avro event's schema (built once). */
+  avroType(definition: AnyDefinition): avro.Type {
     let type = this.#avroTypes.get(definition.name);
     if (!type) {
       type = avro.Type.forSchema(definition.schema as avro.Schema);
       this.#avroTypes.set(definition.name, type);
     }
-    return type.toBuffer(wire);
+    return type;
+  }
+
+  /**
+   * A JSON payload with only the properties the event's schema knows: what a tolerant reader keeps of an
+   * event written with a newer schema (as Avro's schema resolution does).
+   */
+  knownFieldsOnly(definition: AnyDefinition, payload: unknown): unknown {
+    const properties = (definition.schema as { properties?: Record<string, unknown> }).properties;
+    if (!properties || !isRecord(payload)) return payload;
+    return Object.fromEntries(Object.entries(payload).filter(([key]) => Object.hasOwn(properties, key)));
   }
 
   #checkFor(definition: AnyDefinition): (payload: unknown) => string[] {
@@ -133,18 +148,22 @@ export interface RegistrySettings {
 
 const FRAME_SIZE = 5;
 
-/** How a message's writer schema (by id) is read: JSON bodies directly, anything else through the registry client. */
+type AvroResolver = ReturnType<avro.Type['createResolver']>;
+
+/** How a message's writer schema (by id) is read: JSON and Avro bodies here, anything else through the registry client. */
 type WriterSchema =
   | { readonly kind: 'json'; readonly text: string; readonly check: (payload: unknown) => string[] }
+  | { readonly kind: 'avro'; readonly type: avro.Type; readonly resolvers: Map<string, AvroResolver> }
   | { readonly kind: 'other' };
 
 /**
  * The Confluent wire format through a schema registry: magic byte 0, the schema id, then the body.
  * Encoding is local and synchronous once the schemas are registered: validation against the event's
  * schema, then the body (JSON text or Avro binary) behind the 5-byte prefix of the schema id registered
- * for the topic. Decoding checks each schema id against the registry once (unknown ids fail), then
- * JSON bodies are parsed here - validated against the writer's schema when it differs from the local
- * one, and always against the local one - while Avro goes through the registry client (writer schema).
+ * for the topic. Decoding fetches each writer schema id from the registry once (unknown ids fail):
+ * JSON bodies are validated against the writer's schema when it differs from the local one, keep only
+ * the fields the local schema knows, and are validated against it; Avro bodies are read through a
+ * resolver from the writer's schema to the local one (cached per schema id).
  */
 export class RegistryCodec implements EventCodec {
   readonly #registry: SchemaRegistry;
@@ -196,16 +215,33 @@ export class RegistryCodec implements EventCodec {
     return value;
   }
 
+  /**
+   * Reads a message with the schema it was written with, then as this service's version of the event:
+   * fields a newer writer added are left out (JSON) or resolved away (Avro), so consumers need not be
+   * deployed before the publisher of an event's new optional fields. What remains must match our schema.
+   */
   async decode(definition: AnyDefinition, value: Buffer): Promise<unknown> {
-    if (definition.schemaFormat === 'json' && value.length > FRAME_SIZE && value[0] === 0) {
+    if (value.length > FRAME_SIZE && value[0] === 0) {
       const writer = await this.#writerSchema(value.readInt32BE(1));
-      if (writer.kind === 'json') {
-        const payload: unknown = JSON.parse(value.toString('utf8', FRAME_SIZE));
+      if (definition.schemaFormat === 'json' && writer.kind === 'json') {
+        let payload: unknown = JSON.parse(value.toString('utf8', FRAME_SIZE));
         // Written with a schema other than ours (another version): it must match that one too.
         if (writer.text !== this.#localText(definition)) {
           const problems = writer.check(payload);
           if (problems.length > 0) throw new EventValidationError(definition.name, problems.map((problem) => `${problem} (writer's schema)`));
+          payload = this.#validator.knownFieldsOnly(definition, payload);
         }
+        this.#validator.validate(definition, payload);
+        return payload;
+      }
+      if (definition.schemaFormat === 'avro' && writer.kind === 'avro') {
+        const reader = this.#validator.avroType(definition);
+        let resolver = writer.resolvers.get(definition.name);
+        if (!resolver) {
+          resolver = reader.createResolver(writer.type);
+          writer.resolvers.set(definition.name, resolver);
+        }
+        const payload = this.#validator.fromWire(definition, reader.fromBuffer(value.subarray(FRAME_SIZE), resolver));
         this.#validator.validate(definition, payload);
         return payload;
       }
@@ -233,7 +269,11 @@ export class RegistryCodec implements EventCodec {
     });
     if (!response.ok) throw new Error(`schema id ${id}: HTTP ${response.status} from the schema registry`);
     const found = (await response.json()) as { schema: string; schemaType?: string };
-    if ((found.schemaType ?? 'AVRO').toUpperCase() !== 'JSON') return { kind: 'other' };
+    const schemaType = (found.schemaType ?? 'AVRO').toUpperCase();
+    if (schemaType === 'AVRO') {
+      return { kind: 'avro', type: avro.Type.forSchema(JSON.parse(found.schema) as avro.Schema), resolvers: new Map() };
+    }
+    if (schemaType !== 'JSON') return { kind: 'other' };
     const schema = JSON.parse(found.schema) as Record<string, unknown>;
     let check: ((payload: unknown) => string[]) | undefined;
     // Compiled only if a message actually needs it (a writer's schema that differs from ours).
