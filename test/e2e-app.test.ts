@@ -48,6 +48,8 @@ describe('generated service, end to end @kafka', function () {
     assert.equal(code, 0, service.output().slice(-2000));
     assert.ok(took < 10_000, `took ${took} ms to exit`);
     assert.match(service.output(), /"msg":"service stopped"/);
+    const errors = service.output().split('\n').filter((line) => line.includes('"level":50'));
+    assert.deepEqual(errors, [], 'a normal start and stop logs no error (kafkajs retries are warnings)');
   });
 
   it('is not ready when the broker is unreachable (readiness really checks it)', async () => {

@@ -32,6 +32,17 @@ const LOG_LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.DEBUG]: 'debug',
 };
 
+/**
+ * kafkajs logs every error response and socket error of a request at ERROR, also when it retries the
+ * request (a group coordinator still loading after a broker start, a leader election, a reconnect):
+ * those are warnings here. What finally fails reaches the caller and is logged as an error there (a
+ * rejected flush, a failed start, a consumer crash).
+ */
+function levelOf(entry: LogEntry): 'error' | 'warn' | 'info' | 'debug' {
+  if (entry.namespace === 'Connection' && entry.level === logLevel.ERROR) return 'warn';
+  return LOG_LEVELS[entry.level] ?? 'info';
+}
+
 export class KafkaTransport implements Transport {
   readonly kind = 'kafka';
   readonly #kafka: Kafka;
@@ -59,7 +70,7 @@ export class KafkaTransport implements Transport {
       logLevel: logLevel.WARN,
       logCreator: () => (entry: LogEntry) => {
         const { message, ...extra } = entry.log;
-        this.#logger[LOG_LEVELS[entry.level] ?? 'info']({ namespace: entry.namespace, ...extra }, message);
+        this.#logger[levelOf(entry)]({ namespace: entry.namespace, ...extra }, message);
       },
     });
   }
