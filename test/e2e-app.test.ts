@@ -50,6 +50,7 @@ describe('generated service, end to end @kafka', function () {
     assert.match(service.output(), /"msg":"service stopped"/);
     const errors = service.output().split('\n').filter((line) => line.includes('"level":50'));
     assert.deepEqual(errors, [], 'a normal start and stop logs no error (kafkajs retries are warnings)');
+    assert.doesNotMatch(service.output(), /Limiting retries for the idempotent producer/, 'at debug: LOG_LEVEL is info');
   });
 
   it('is not ready when the broker is unreachable (readiness really checks it)', async () => {

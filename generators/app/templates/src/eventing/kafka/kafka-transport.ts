@@ -40,6 +40,9 @@ const LOG_LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
  */
 function levelOf(entry: LogEntry): 'error' | 'warn' | 'info' | 'debug' {
   if (entry.namespace === 'Connection' && entry.level === logLevel.ERROR) return 'warn';
+  // Said at every start because retries are bounded (kafka.producer.retries): this service promises
+  // at least once, and a flush whose sends run out of retries or time rejects (see the README).
+  if (entry.log.message.startsWith('Limiting retries for the idempotent producer')) return 'debug';
   return LOG_LEVELS[entry.level] ?? 'info';
 }
 
