@@ -141,6 +141,7 @@ describe('delivery guarantees under faults @kafka', function () {
       ['start#1', 'fail#1', 'start#2', 'fail#2', 'start#3', 'done#3'],
     );
     const waited = (flakyRecords[4]?.at ?? 0) - (flakyRecords[0]?.at ?? 0);
+    process.stderr.write(`      2 failures then success: third attempt ${waited} ms after the first (session timeout 6000 ms), group joined ${joins(service)} time(s)\n`);
     assert.ok(waited >= 14_000, `waited ${waited} ms in all`);
     assert.equal(joins(service), 1, 'no rebalance: the consumer joined its group once');
     const afterRecords = done.filter((r) => r.jobId === after);
@@ -312,6 +313,7 @@ describe('delivery guarantees under faults @kafka', function () {
     service.signal('SIGTERM');
     assert.equal(await service.exited, 0, service.output().slice(-3000));
     const took = Date.now() - signalled;
+    process.stderr.write(`      SIGTERM with handlers of 2500 ms in flight: exit 0 after ${took} ms (drain deadline 8000 ms)\n`);
     assert.ok(took < 8000 + 2000, `exited after ${took} ms`);
     const afterStop = readRecords<JobRecord>(records);
     const started = afterStop.filter((r) => r.phase === 'start').map((r) => r.jobId);
@@ -341,6 +343,7 @@ describe('delivery guarantees under faults @kafka', function () {
     service.signal('SIGTERM');
     assert.equal(await service.exited, 0, service.output().slice(-3000));
     const took = Date.now() - signalled;
+    process.stderr.write(`      SIGTERM with a 6000 ms handler in flight: exit 0 after ${took} ms (drain deadline 1000 ms)\n`);
     assert.ok(took < 4000, `exited ${took} ms after SIGTERM with a 1000 ms deadline`);
     assert.match(service.output(), /drain deadline passed/);
     assert.equal(readRecords<JobRecord>(records).filter((r) => r.jobId === slow && r.phase === 'done').length, 0);
