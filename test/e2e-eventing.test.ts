@@ -10,7 +10,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { SchemaType } from '@kafkajs/confluent-schema-registry';
 import { kafkaStack, type KafkaStack } from './support/stack.js';
-import { kafkaClient, readTopic, registryClient, registryGet, topicSize } from './support/kafka.js';
+import { produce, readTopic, registryClient, registryGet, topicSize } from './support/kafka.js';
 import { REPO_ROOT } from './support/paths.js';
 import { eventually, generate, linkDependencies, npm, readRecords, startServiceProcess, tempDir, type ServiceProcess } from './support/service.js';
 
@@ -227,10 +227,7 @@ for (const format of ['json', 'avro'] as const) describe(`events and subscriptio
     );
     const order = { orderId: '0b0f6c1e-7a7e-4f4c-9a57-1f3c7d2f0a09', total: 7, quantity: 3, placedAt: '2026-11-27T10:30:00.000Z', tags: ['newer'] };
     const value = await registry.encode(id, format === 'json' ? { ...order, giftWrap: true } : { ...order, note: null, giftWrap: true });
-    const producer = kafkaClient(stack).producer();
-    await producer.connect();
-    await producer.send({ topic, messages: [{ key: order.orderId, value, headers: { 'event-id': 'newer-writer', 'event-type': 'OrderPlaced' } }] });
-    await producer.disconnect();
+    await produce(stack, topic, [{ key: order.orderId, value, headers: { 'event-id': 'newer-writer', 'event-type': 'OrderPlaced' } }]);
     const record = await eventually(
       () => readRecords<Record_>(recordFile).find((r) => r.context.eventId === 'newer-writer'),
       30_000,
@@ -250,13 +247,9 @@ for (const format of ['json', 'avro'] as const) describe(`events and subscriptio
     const firstSchemaId = firstMessage.value.readInt32BE(1);
     const waiting = { orderId: '0b0f6c1e-7a7e-4f4c-9a57-1f3c7d2f0a10', total: 5, quantity: 1, placedAt: '2026-11-27T11:00:00.000Z', tags: ['v1'] };
     const encoded = await registryClient(stack).encode(firstSchemaId, format === 'avro' ? { ...waiting, note: null } : waiting);
-    const producer = kafkaClient(stack).producer();
-    await producer.connect();
-    await producer.send({
-      topic,
-      messages: [{ key: waiting.orderId, value: encoded, headers: { 'event-id': 'v1-waiting', 'event-type': 'OrderPlaced', 'correlation-id': 'v1-corr' } }],
-    });
-    await producer.disconnect();
+    await produce(stack, topic, [
+      { key: waiting.orderId, value: encoded, headers: { 'event-id': 'v1-waiting', 'event-type': 'OrderPlaced', 'correlation-id': 'v1-corr' } },
+    ]);
 
     await generate(serviceDir, 'event', ['OrderPlaced'], { addFields: 'giftWrap?:boolean' });
     await npm(serviceDir, 'test'); // tsc strict and the service's own tests, with the new field

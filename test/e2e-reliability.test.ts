@@ -11,7 +11,7 @@ import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { SchemaType } from '@kafkajs/confluent-schema-registry';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { kafkaClient, readTopic, registryClient, topicSize } from './support/kafka.js';
+import { kafkaClient, produce, readTopic, registryClient, topicSize } from './support/kafka.js';
 import { REPO_ROOT } from './support/paths.js';
 import { eventually, generate, linkDependencies, npm, readRecords, sleep, startServiceProcess, tempDir, type ServiceProcess } from './support/service.js';
 import { kafkaStack, type KafkaStack } from './support/stack.js';
@@ -153,10 +153,7 @@ describe('delivery guarantees under faults @kafka', function () {
     const records = path.join(tempDir('dlt'), 'records.jsonl');
     const service = await start('dlt', records);
     const [poison] = await postJobs(service, { mode: 'always-fail', lane: 'p' });
-    const producer = kafkaClient(stack).producer();
-    await producer.connect();
-    await producer.send({ topic: 'jobs-dlt', messages: [{ key: 'p', value: Buffer.from('not a registry-encoded message'), headers: { 'event-id': 'garbage-1' } }] });
-    await producer.disconnect();
+    await produce(stack, 'jobs-dlt', [{ key: 'p', value: Buffer.from('not a registry-encoded message'), headers: { 'event-id': 'garbage-1' } }]);
     const okIds = await postJobs(service, { mode: 'ok', lane: 'p', count: 3 });
     await eventually(() => {
       const done = new Set(readRecords<JobRecord>(records).filter((r) => r.phase === 'done').map((r) => r.jobId));

@@ -5,7 +5,7 @@
  */
 import { EventingGenerator } from '../lib/base-generator.js';
 import { addEvent, addEventFields, existingEventMessage, parseFields, UserInputError, type EventingModel } from '../lib/model.js';
-import { declareOptions, resolveSettings } from '../lib/settings.js';
+import { declareOptions, optionValue, resolveSettings, type Settings } from '../lib/settings.js';
 import { eventSettings, type EventAnswers } from './command.js';
 
 type Change = { kind: 'added'; name: string } | { kind: 'evolved'; name: string; fields: string[] };
@@ -29,13 +29,12 @@ export default class EventGenerator extends EventingGenerator {
     await this._guard(async () => {
       const model = this._readModel();
       const settings = eventSettings(model.service.name);
-      const options = this.options as Record<string, unknown>;
       const preset: Partial<EventAnswers> = {};
-      const positional = options.name;
+      const positional = optionValue(this, 'name');
       if (positional !== undefined) preset.name = settings.name.parse(positional, preset);
-      const addFields = options['add-fields'] ?? options.addFields;
+      const addFields = optionValue(this, 'add-fields');
       if (addFields !== undefined) {
-        this.#evolve(model, preset.name, addFields);
+        this.#evolve(model, settings, preset.name, addFields);
         return;
       }
       if (preset.name !== undefined && model.events.some((event) => event.name === preset.name)) {
@@ -47,12 +46,13 @@ export default class EventGenerator extends EventingGenerator {
     });
   }
 
-  #evolve(model: EventingModel, name: string | undefined, spec: unknown): void {
+  #evolve(model: EventingModel, settings: Settings<EventAnswers>, name: string | undefined, spec: unknown): void {
     if (name === undefined) {
       throw new UserInputError('--add-fields needs the event to change: yo kafka-eventing:event <Name> --add-fields "note?:string".');
     }
-    const options = this.options as Record<string, unknown>;
-    const others = ['fields', 'key', 'topic', 'external', 'description'].filter((option) => options[option] !== undefined);
+    const others = Object.values(settings)
+      .map((setting) => setting.option)
+      .filter((option) => option !== 'name' && optionValue(this, option) !== undefined);
     if (others.length > 0) {
       throw new UserInputError(
         `--add-fields changes only the fields of ${name}; ${others.map((option) => `--${option}`).join(', ')} cannot change with it.`,

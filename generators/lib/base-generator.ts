@@ -1,6 +1,6 @@
 /** What the three generators share: reading the model, failing cleanly, rendering. */
-import { readFileSync, existsSync } from 'node:fs';
 import Generator, { type Storage, type StorageOptions } from 'yeoman-generator';
+import { readIfExists } from './files.js';
 import { parseModelFile, UserInputError, type EventingModel } from './model.js';
 import { render } from './render.js';
 
@@ -14,7 +14,7 @@ export abstract class EventingGenerator extends Generator {
     options?: StorageOptions,
   ): Storage<StoredType> {
     const file = this.destinationPath('.yo-rc.json');
-    const text = existsSync(file) ? readFileSync(file, 'utf8') : undefined;
+    const text = readIfExists(file);
     if (text !== undefined && !isJson(text)) {
       try {
         parseModelFile(text); // throws the clear "is not valid JSON" message
@@ -28,7 +28,7 @@ export abstract class EventingGenerator extends Generator {
   /** Reads and checks the model of the service in the destination folder. */
   protected _readModel(): EventingModel {
     const file = this.destinationPath('.yo-rc.json');
-    return parseModelFile(existsSync(file) ? readFileSync(file, 'utf8') : undefined);
+    return parseModelFile(readIfExists(file));
   }
 
   /** Runs a step; input errors become one clear message and a failed run, before anything is written. */

@@ -289,7 +289,7 @@ export function addEventFields(model: EventingModel, eventName: string, added: r
     }
     if (!field.optional) {
       throw new UserInputError(
-        `New field "${field.name}" must be optional (${field.name}?:${field.type}${field.array ? '[]' : ''}): ` +
+        `New field "${field.name}" must be optional (${formatFields([{ ...field, optional: true }])}): ` +
           `${eventName} events written before do not have it, and the new schema must still accept them (${model.service.compatibility} compatibility).`,
       );
     }

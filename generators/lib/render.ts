@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import ejs from 'ejs';
 import type Generator from 'yeoman-generator';
 import { ENVIRONMENTS, GENERATOR_NAMESPACE, UserInputError, type EventingModel } from './model.js';
+import { readIfExists } from './files.js';
 import { buildView, type RenderView } from './view.js';
 import { configFiles, mergeJson } from './config-files.js';
 import dependencyVersions from './dependency-versions.js';
@@ -188,15 +189,6 @@ function overwriteWithoutAsking(generator: Generator, target: string): void {
   if (store) store.get(target).conflicter = 'force';
 }
 
-function readIfExists(file: string): string | undefined {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    throw error;
-  }
-}
 
 function hash(text: string): string {
   return createHash('sha256').update(text).digest('hex').slice(0, 16);

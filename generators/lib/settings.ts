@@ -36,7 +36,8 @@ export function declareOptions<Answers>(generator: Generator, settings: Settings
   });
 }
 
-function optionValue(generator: Generator, option: string): unknown {
+/** A command-line option's value, given as `--kebab-name` or (programmatically) as camelCase. */
+export function optionValue(generator: Generator, option: string): unknown {
   const options = generator.options as Record<string, unknown>;
   const camel = option.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
   return options[option] ?? options[camel];

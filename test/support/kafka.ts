@@ -2,7 +2,7 @@
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
-import { Kafka, logLevel, type IHeaders } from 'kafkajs';
+import { Kafka, logLevel, type IHeaders, type Message } from 'kafkajs';
 import type { KafkaStack } from './stack.js';
 
 export interface TopicMessage {
@@ -22,6 +22,17 @@ export function registryClient(stack: KafkaStack): SchemaRegistry {
   const ajvInstance = new Ajv({ strict: false });
   addFormats.default(ajvInstance);
   return new SchemaRegistry({ host: stack.registryUrl }, { [SchemaType.JSON]: { ajvInstance } });
+}
+
+/** Writes messages with a producer of the tests' own (connected for this call only). */
+export async function produce(stack: KafkaStack, topic: string, messages: Message[]): Promise<void> {
+  const producer = kafkaClient(stack).producer();
+  await producer.connect();
+  try {
+    await producer.send({ topic, messages });
+  } finally {
+    await producer.disconnect();
+  }
 }
 
 /** Total number of messages ever written to a topic (sum of the partitions' end offsets). */
