@@ -1,39 +1,9 @@
-/**
- * The real `yo` CLI, with no terminal (stdin ignored), on the generators of this repository.
- *
- * yo finds generators by looking for `generator-*` packages in the node_modules folders above the
- * working folder (and in the global ones): a temporary folder holding
- * `node_modules/generator-kafka-eventing -> <repo>` makes them findable without `npm link`.
- * Run as root, yo's root-check drops to SUDO_UID/SUDO_GID (default uid 1000): the temporary folder
- * is then given to uid/gid 1000 and SUDO_UID/SUDO_GID are set to match.
- */
+/** The real `yo` CLI, with no terminal (stdin ignored), on the generators of this repository (see support/yo.ts). */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { appendFileSync, lchownSync, mkdirSync, readdirSync, realpathSync, symlinkSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { REPO_ROOT } from './support/paths.js';
-import { changedFiles, makeTmpDir, readJson, readModel, readText, removeTmpDirs, snapshotFiles, writeText } from './support/generate.js';
-
-const YO_CLI = realpathSync(path.join(REPO_ROOT, 'node_modules', '.bin', 'yo'));
-const AS_ROOT = process.getuid?.() === 0;
-const USER_ID = 1000;
-
-interface YoRun {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-  /** stdout and stderr together, without colors. */
-  output: string;
-}
-
-function chownTree(target: string): void {
-  lchownSync(target, USER_ID, USER_ID);
-  for (const entry of readdirSync(target, { withFileTypes: true })) {
-    const child = path.join(target, entry.name);
-    if (entry.isDirectory()) chownTree(child);
-    else lchownSync(child, USER_ID, USER_ID);
-  }
-}
+import { changedFiles, readJson, readModel, readText, removeTmpDirs, snapshotFiles, writeText } from './support/generate.js';
+import { assertCleanFailure, runYo, yoSandbox, type YoRun } from './support/yo.js';
 
 describe('the yo CLI, without a terminal', function () {
   this.timeout(60_000);
@@ -42,28 +12,7 @@ describe('the yo CLI, without a terminal', function () {
   let service: string;
 
   function yo(cwd: string, args: string[]): Promise<YoRun> {
-    if (AS_ROOT) chownTree(root);
-    const env: NodeJS.ProcessEnv = { ...process.env, HOME: path.join(root, 'home'), NO_UPDATE_NOTIFIER: '1', FORCE_COLOR: '0' };
-    if (AS_ROOT) Object.assign(env, { SUDO_UID: String(USER_ID), SUDO_GID: String(USER_ID) });
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [YO_CLI, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], timeout: 50_000 });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      child.on('error', reject);
-      child.on('close', (status) => {
-        const output = `${stdout}\n${stderr}`.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '');
-        resolve({ status, stdout, stderr, output });
-      });
-    });
-  }
-
-  /** Failed with a non-zero exit, the message on stderr, and no stack trace anywhere. */
-  function assertCleanFailure(run: YoRun, message: string): void {
-    assert.notEqual(run.status, 0, `non-zero exit; output:\n${run.output}`);
-    assert.ok(run.stderr.includes(message), `stderr shows ${JSON.stringify(message)}; it was:\n${run.stderr}`);
-    assert.doesNotMatch(run.output, /^\s+at /m, 'no stack trace');
+    return runYo(root, cwd, args);
   }
 
   /** Every event of the model is registered in src/events/index.ts and configured: model and files agree. */
@@ -77,12 +26,7 @@ describe('the yo CLI, without a terminal', function () {
   }
 
   before(function () {
-    root = makeTmpDir('kafka-eventing-spec-cli-');
-    mkdirSync(path.join(root, 'node_modules'));
-    symlinkSync(REPO_ROOT, path.join(root, 'node_modules', 'generator-kafka-eventing'), 'dir');
-    mkdirSync(path.join(root, 'home'));
-    work = path.join(root, 'work');
-    mkdirSync(work);
+    ({ root, work } = yoSandbox('kafka-eventing-spec-cli-'));
     service = path.join(work, 'orders');
   });
   after(removeTmpDirs);
@@ -101,8 +45,9 @@ describe('the yo CLI, without a terminal', function () {
     for (const args of [['kafka-eventing', 'orders'], ['kafka-eventing']]) {
       const run = await yo(service, [...args, '--yes', '--skip-install']);
       assert.equal(run.status, 0, run.output);
-      // Unchanged files are not written, so Yeoman does not list them; only the model (.yo-rc.json) is.
-      assert.doesNotMatch(run.output, /^\s*(?:create|force|identical|skip) +(?! )(?!\.yo-rc\.json$)/m, 'no generated file is listed');
+      // Unchanged files are not written, so Yeoman lists none of them, not even the model (.yo-rc.json).
+      assert.doesNotMatch(run.output, /^\s*(?:create|force|identical|skip) +\S/m, 'no file is listed');
+      assert.match(run.output, /^No file changed\.$/m, 'the summary says so');
       assert.doesNotMatch(run.output, /conflict/);
       assert.match(run.output, /No change to package\.json was detected/, 'so no package manager install either');
       assert.deepEqual(changedFiles(before, snapshotFiles(service)), [], `${args.join(' ')} changed no file`);

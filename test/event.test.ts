@@ -202,6 +202,9 @@ describe('yo kafka-eventing:event', function () {
       const topic = asked.find((question) => question.key === 'topic');
       assert.equal(topic?.default, 'orders.order-placed', 'the topic prompt offers the default topic');
       assert.equal(asked.find((question) => question.key === 'external')?.type, 'confirm');
+      const key = asked.find((question) => question.key === 'key');
+      assert.equal(key?.type, 'select', 'the key is chosen, not typed');
+      assert.deepEqual(key?.choices, ['', 'orderId', 'total', 'quantity', 'placedAt'], 'none, or a required single-valued field');
 
       const fromOptions = copyService(jsonService);
       await addEvent(fromOptions, 'OrderPlaced', ORDER_PLACED);

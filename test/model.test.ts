@@ -68,6 +68,12 @@ describe('model', function () {
       assertRejects(() => parseFields('order-id:uuid'), '"order-id"');
       assertRejects(() => parseFields('tags:string[][]'), '"tags:string[][]"');
     });
+
+    it('splits the list at its top-level commas only: a comma inside <> is part of the type', function () {
+      assertRejects(() => parseFields('orderId:uuid, m:map<string,int>'), 'Field "m" has unknown type "map<string,int>"');
+      assertRejects(() => parseFields('m:map<string, int>, id:uuid'), 'Field "m" has unknown type "map<string, int>"');
+      assert.deepEqual(parseFields('a:int,b:string'), [field('a', 'int'), field('b', 'string')]);
+    });
   });
 
   describe('validateKey', function () {

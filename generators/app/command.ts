@@ -1,5 +1,6 @@
 /** The app generator's settings: each is a command-line option and, unless given, a prompt. */
 import {
+  COMPATIBILITY_LEVELS,
   ENVIRONMENTS,
   SCHEMA_FORMATS,
   parseBrokers,
@@ -84,7 +85,7 @@ export const appSettings: Settings<AppAnswers> = {
   productionRegistryUrl: registrySetting('production'),
   schemaFormat: {
     option: 'schema-format',
-    description: `Schema format of the events: ${SCHEMA_FORMATS.join(' or ')} (default json = JSON Schema)`,
+    description: `Schema format of the events: ${SCHEMA_FORMATS.join(' | ')} (default json = JSON Schema; fixed once the service has events)`,
     message: 'Schema format',
     choices: () => SCHEMA_FORMATS,
     default: () => 'json',
@@ -92,7 +93,7 @@ export const appSettings: Settings<AppAnswers> = {
   },
   compatibility: {
     option: 'compatibility',
-    description: 'Schema registry compatibility set on each subject (default BACKWARD)',
+    description: `Schema registry compatibility set on each subject: ${COMPATIBILITY_LEVELS.join(' | ')} (default BACKWARD)`,
     default: () => 'BACKWARD',
     parse: validateCompatibility,
   },

@@ -17,6 +17,11 @@ import { appSettings, appSettingsFor, ENVIRONMENTS, type AppAnswers } from './co
 
 export default class AppGenerator extends EventingGenerator {
   private model?: EventingModel;
+  private previous?: EventingModel;
+  protected readonly _examples = [
+    'yo kafka-eventing orders --yes                      # ./orders with the defaults, dependencies installed',
+    'yo kafka-eventing --port 4000 --production-brokers kafka.prod:9093 --yes   # inside a service: change settings',
+  ];
 
   constructor(args: string[], options: EventingGenerator['options']) {
     super(args, options);
@@ -32,6 +37,7 @@ export default class AppGenerator extends EventingGenerator {
 
   async prompting(): Promise<void> {
     await this._guard(async () => {
+      this._checkOptions();
       const options = this.options as Record<string, unknown>;
       const preset: Partial<AppAnswers> = {};
       const positional = options.name;
@@ -52,6 +58,8 @@ export default class AppGenerator extends EventingGenerator {
       const answers = await resolveSettings(this, appSettingsFor(current), preset);
       this.#chooseDestination(answers.name, options);
       const previous = this.#existingModel();
+      if (previous) assertFormatChange(previous, answers.schemaFormat);
+      this.previous = previous;
       this.model = {
         ...createModel({
           name: answers.name,
@@ -92,6 +100,10 @@ export default class AppGenerator extends EventingGenerator {
       );
     }
     this.destinationRoot(target);
+    // Yeoman runs the package manager install in the environment's folder: make it the service's.
+    this.env.cwd = target;
+    const envOptions = (this.env as unknown as { options: { nodePackageManager?: string } }).options;
+    envOptions.nodePackageManager ??= 'npm'; // the service's README and scripts speak npm
   }
 
   /** The service this run updates, when its folder is known before asking anything. */
@@ -112,17 +124,34 @@ export default class AppGenerator extends EventingGenerator {
 
   writing(): void {
     if (!this.model) throw new Error('prompting did not produce a model');
-    this._renderModel(this.model);
+    this._renderModel(this.model, this.previous);
   }
 
   end(): void {
     const root = this.destinationRoot();
     const relative = path.relative(process.cwd(), root);
     const shown = relative === '' ? '.' : relative.startsWith('..') ? root : relative;
+    this._logSummary();
     this.log.ok(`Service ${this.model?.service.name} is ready in ${shown}.`);
+    const install = this.options.skipInstall ? 'npm install && ' : '';
     this.log(
-      `Next: ${shown === '.' ? '' : `cd ${shown} && `}npm run dev (needs Kafka and a schema registry, or EVENTING_TRANSPORT=memory; see README.md)`,
+      `Next: ${shown === '.' ? '' : `cd ${shown} && `}${install}npm run dev (needs Kafka and a schema registry, or EVENTING_TRANSPORT=memory; see README.md)`,
     );
     this.log('Add events with "yo kafka-eventing:event <Name>" and subscriptions with "yo kafka-eventing:subscription".');
   }
+}
+
+/**
+ * A service's registry subjects hold schemas of one format: switching format once it has events
+ * would register schemas the subjects (and the other services' consumers) cannot take.
+ */
+function assertFormatChange(previous: EventingModel, format: EventingModel['service']['schemaFormat']): void {
+  const current = previous.service.schemaFormat;
+  if (format === current || previous.events.length === 0) return;
+  const names = previous.events.map((event) => event.name).join(', ');
+  throw new UserInputError(
+    `--schema-format ${format} refused: this service has events (${names}) whose registry subjects hold ${current} schemas, ` +
+      `and a subject cannot change its format (consumers and the registry's compatibility check expect ${current}). ` +
+      `Keep --schema-format ${current}, or put ${format} events in a new service.`,
+  );
 }

@@ -52,7 +52,12 @@ export function eventSettings(serviceName: string): Settings<EventAnswers> {
     key: {
       option: 'key',
       description: 'Field whose value is the message key (keeps the order per key); none by default',
-      message: 'Message key field (empty for none)',
+      message: 'Message key field',
+      // Only required, single-valued fields can be the key.
+      choices: (answers) => [
+        { name: '(none: no key, no order per key)', value: '' },
+        ...(answers.fields ?? []).filter((field) => !field.optional && !field.array).map((field) => field.name),
+      ],
       default: () => '',
       parse: (raw, answers) => validateKey(raw, answers.fields ?? []),
     },

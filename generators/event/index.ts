@@ -13,6 +13,11 @@ type Change = { kind: 'added'; name: string } | { kind: 'evolved'; name: string;
 export default class EventGenerator extends EventingGenerator {
   private model?: EventingModel;
   private change?: Change;
+  private previous?: EventingModel;
+  protected readonly _examples = [
+    'yo kafka-eventing:event OrderPlaced --fields "orderId:uuid, total:number, note?:string" --key orderId --yes',
+    'yo kafka-eventing:event PaymentReceived --external --topic payments.received --fields "orderId:uuid, amount:number" --yes',
+  ];
 
   constructor(args: string[], options: EventingGenerator['options']) {
     super(args, options);
@@ -23,11 +28,14 @@ export default class EventGenerator extends EventingGenerator {
       description:
         'Evolve an existing event: add optional fields (e.g. "note?:string, giftWrap?:boolean"); its schema gets a new version',
     });
+    this._useNearestService();
   }
 
   async prompting(): Promise<void> {
     await this._guard(async () => {
+      this._checkOptions();
       const model = this._readModel();
+      this.previous = model;
       const settings = eventSettings(model.service.name);
       const preset: Partial<EventAnswers> = {};
       const positional = optionValue(this, 'name');
@@ -66,12 +74,13 @@ export default class EventGenerator extends EventingGenerator {
 
   writing(): void {
     if (!this.model) throw new Error('prompting did not produce a model');
-    this._renderModel(this.model);
+    this._renderModel(this.model, this.previous);
   }
 
   end(): void {
     const event = this.model?.events.find((candidate) => candidate.name === this.change?.name);
     if (!event || !this.change) return;
+    this._logSummary();
     if (this.change.kind === 'evolved') {
       if (this.change.fields.length === 0) {
         this.log.ok(`Event ${event.name} already has these fields: nothing changed.`);

@@ -1,6 +1,7 @@
 /**
  * The generated service's configuration files (node-config layout). They are merged, never
- * overwritten: keys the generator adds appear, values the user changed stay.
+ * overwritten: keys the generator adds appear, values the user changed stay, unless a setting
+ * given on a re-run changes the value the generator writes there.
  */
 import type { EnvironmentName } from './model.js';
 import type { RenderView } from './view.js';
@@ -84,18 +85,37 @@ export function configFiles(view: RenderView, environments: readonly Environment
   return files;
 }
 
-/** Deep merge where `existing` wins: only keys missing from it are taken from `generated`. */
-export function mergeJson(existing: Json, generated: Json): Json {
+/**
+ * Three-way merge of a JSON file. `generated` is what the model renders now, `base` what the
+ * previous model rendered (undefined for a new service). A value the model did not change keeps
+ * what is in the file (so hand edits stay); a value the model changed (a setting given on a re-run)
+ * replaces what is in the file. Where that replaces a hand edit, its key is listed in `overwritten`.
+ */
+export function mergeJson(existing: Json, generated: Json, base?: Json): { merged: Json; overwritten: string[] } {
+  const overwritten: string[] = [];
+  const merged = mergeInto(existing, generated, base, '', overwritten);
+  return { merged, overwritten };
+}
+
+function mergeInto(existing: Json, generated: Json, base: Json | undefined, prefix: string, overwritten: string[]): Json {
   const merged: Json = { ...existing };
   for (const [key, value] of Object.entries(generated)) {
     const current = merged[key];
+    const before = base?.[key];
     if (current === undefined) {
       merged[key] = value;
     } else if (isPlainObject(current) && isPlainObject(value)) {
-      merged[key] = mergeJson(current, value);
+      merged[key] = mergeInto(current, value, isPlainObject(before) ? before : undefined, `${prefix}${key}.`, overwritten);
+    } else if (base !== undefined && before !== undefined && !sameJson(before, value) && !sameJson(current, value)) {
+      if (!sameJson(current, before)) overwritten.push(`${prefix}${key}`);
+      merged[key] = value;
     }
   }
   return merged;
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
 }
 
 function isPlainObject(value: unknown): value is Json {

@@ -3,6 +3,7 @@
  * under the generator's namespace. Generators validate input, change the model and re-render.
  */
 import validateNpmPackageName from 'validate-npm-package-name';
+import { splitFieldList } from './field-list.js';
 import { kebabCase, pascalCase } from './names.js';
 
 export const GENERATOR_NAMESPACE = 'generator-kafka-eventing';
@@ -190,8 +191,8 @@ export function parseFields(spec: unknown): FieldModel[] {
     throw new UserInputError('An event needs at least one field, e.g. --fields "orderId:uuid, total:number".');
   }
   const fields: FieldModel[] = [];
-  for (const part of text.split(',').map((entry) => entry.trim())) {
-    const match = /^([^:?\s]+)(\?)?\s*:\s*([A-Za-z]+)(\[\])?$/.exec(part);
+  for (const part of splitFieldList(text)) {
+    const match = /^([^:?\s]+)(\?)?\s*:\s*([A-Za-z][^[\]]*?)(\[\])?$/.exec(part);
     if (!match) {
       throw new UserInputError(`Field "${part}" is not name:type (e.g. "total:number", "note?:string", "tags:string[]").`);
     }

@@ -11,7 +11,8 @@ import type Generator from 'yeoman-generator';
 import { ENVIRONMENTS, GENERATOR_NAMESPACE, UserInputError, type EventingModel } from './model.js';
 import { readIfExists } from './files.js';
 import { buildView, type RenderView } from './view.js';
-import { configFiles, mergeJson } from './config-files.js';
+import { configFiles } from './config-files.js';
+import { mergeJsonFile, packageJson } from './json-files.js';
 import dependencyVersions from './dependency-versions.js';
 
 const TEMPLATES = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'app', 'templates');
@@ -60,10 +61,26 @@ const USER_OWNED = [
 
 const DOTFILES: Record<string, string> = { gitignore: '.gitignore' };
 
-export function render(generator: Generator, model: EventingModel): void {
+/** What a run wrote, for the summary at its end. */
+export interface RenderReport {
+  created: string[];
+  updated: string[];
+  /** Config keys whose hand-edited value a changed setting replaced, as "file: key". */
+  overwritten: string[];
+  /** Files of the user that the changed settings would change, left as they are because they were edited. */
+  keptUserFiles: string[];
+}
+
+/**
+ * Renders `model`. `previous` is the model the service had before this run (undefined for a new
+ * service): what it rendered tells a value the user edited from one a changed setting must update.
+ */
+export function render(generator: Generator, model: EventingModel, previous?: EventingModel): RenderReport {
   const view = buildView(model, dependencyVersions);
+  const before = previous ? buildView(previous, dependencyVersions) : undefined;
   const owned = new OwnedFiles(generator, model.renderedFiles ?? {});
   const force = Boolean((generator.options as { force?: unknown }).force);
+  const report: RenderReport = { created: [], updated: [], overwritten: [], keptUserFiles: [] };
 
   for (const file of OWNED_STATIC) owned.render(file, template(file), view);
   const eventTemplate = template('src/events/event.ts');
@@ -79,21 +96,35 @@ export function render(generator: Generator, model: EventingModel): void {
         'or run again with --force to overwrite the edit.',
     );
   }
-  owned.write();
+  owned.write(report);
   for (const [source, target] of [...USER_OWNED.map((f) => [f, f] as const), ...Object.entries(DOTFILES)]) {
-    createOnce(generator, template(source), target, view);
+    userFile(generator, template(source), target, view, before, report);
   }
   const handlerTemplate = template('src/subscriptions/handler.ts');
   for (const subscription of view.subscriptions) {
-    createOnce(generator, handlerTemplate, subscription.handlerPath, { ...view, subscription });
+    userFile(generator, handlerTemplate, subscription.handlerPath, { ...view, subscription }, undefined, report);
   }
 
-  mergeJsonFile(generator, 'package.json', packageJson(view));
-  for (const [file, contents] of Object.entries(configFiles(view, ENVIRONMENTS))) mergeJsonFile(generator, file, contents);
-  generator.config.set(modelForStorage({ ...model, renderedFiles: owned.hashes() }));
+  const previousConfig = before ? configFiles(before, ENVIRONMENTS) : undefined;
+  const merges: [string, Record<string, unknown>, Record<string, unknown> | undefined][] = [
+    ['package.json', packageJson(view), before ? packageJson(before) : undefined],
+    ...Object.entries(configFiles(view, ENVIRONMENTS)).map(
+      ([file, contents]) => [file, contents, previousConfig?.[file]] as [string, Record<string, unknown>, Record<string, unknown> | undefined],
+    ),
+  ];
+  for (const [file, generated, base] of merges) {
+    const result = mergeJsonFile(generator, file, generated, base, overwriteWithoutAsking);
+    if (result.written) report[result.written].push(file);
+    report.overwritten.push(...result.overwritten.map((key) => `${file}: ${key}`));
+  }
+  // An unchanged model is not stored again: Yeoman would list .yo-rc.json as "force" on a run that changed nothing.
+  const stored = modelForStorage({ ...model, renderedFiles: owned.hashes() });
+  if (JSON.stringify(stored) !== JSON.stringify(generator.config.getAll())) generator.config.set(stored);
   // The model is ours: a changed .yo-rc.json is not a conflict to ask about.
   const yoRc = generator.destinationPath('.yo-rc.json');
-  if (readIfExists(yoRc) !== generator.fs.read(yoRc, { defaults: null })) overwriteWithoutAsking(generator, yoRc);
+  const yoRcOnDisk = readIfExists(yoRc);
+  if (yoRcOnDisk !== undefined && yoRcOnDisk !== generator.fs.read(yoRc, { defaults: null })) overwriteWithoutAsking(generator, yoRc);
+  return report;
 }
 
 /**
@@ -120,6 +151,8 @@ function template(name: string): Template {
 }
 
 interface Change {
+  file: string;
+  isNew: boolean;
   target: string;
   text: string;
   stat: Stats | undefined;
@@ -162,7 +195,7 @@ class OwnedFiles {
       else if (recorded !== undefined) this.#edited.push(file);
       // No recorded hash (a folder the generator did not fill): the conflicter asks, as for any file.
     }
-    this.#changes.push({ target, text, stat, overwrite });
+    this.#changes.push({ file, isNew: onDisk === undefined, target, text, stat, overwrite });
   }
 
   /** Owned files whose content on disk is neither what was last rendered nor what would be rendered now. */
@@ -175,10 +208,11 @@ class OwnedFiles {
   }
 
   /** Puts the new and changed files into mem-fs, after the check for hand edits. */
-  write(): void {
-    for (const { target, text, stat, overwrite } of this.#changes) {
+  write(report: RenderReport): void {
+    for (const { file, target, text, stat, overwrite, isNew } of this.#changes) {
       this.#generator.fs.write(target, text, stat === undefined ? undefined : { stat });
       if (overwrite) overwriteWithoutAsking(this.#generator, target);
+      report[isNew ? 'created' : 'updated'].push(file);
     }
   }
 }
@@ -194,74 +228,41 @@ function hash(text: string): string {
   return createHash('sha256').update(text).digest('hex').slice(0, 16);
 }
 
-function createOnce(generator: Generator, from: Template, target: string, data: object): void {
+/**
+ * A file of the user: created when missing. When a changed setting renders it differently and it is
+ * still what the previous model rendered (nobody edited it), it follows the setting; an edited one stays.
+ */
+function userFile(
+  generator: Generator,
+  from: Template,
+  target: string,
+  data: RenderView | object,
+  before: RenderView | undefined,
+  report: RenderReport,
+): void {
   const file = generator.destinationPath(target);
-  if (!exists(generator, file)) generator.fs.write(file, from.render(data), { stat: from.stat });
+  if (!exists(generator, file)) {
+    generator.fs.write(file, from.render(data), { stat: from.stat });
+    report.created.push(target);
+    return;
+  }
+  if (before === undefined) return;
+  const text = from.render(data);
+  const onDisk = generator.fs.read(file, { defaults: null });
+  if (onDisk === null || onDisk === text) return;
+  if (onDisk === from.render(before)) {
+    generator.fs.write(file, text);
+    overwriteWithoutAsking(generator, file);
+    report.updated.push(target);
+  } else if (from.render(before) !== text) {
+    report.keptUserFiles.push(target);
+  }
 }
 
 /** Whether a file exists in mem-fs or, when mem-fs has not seen it, on disk (without loading it into mem-fs). */
 function exists(generator: Generator, file: string): boolean {
   const store = generator.env.sharedFs as { existsInMemory?(path: string): boolean } | undefined;
   return store?.existsInMemory?.(file) ? generator.fs.exists(file) : existsSync(file);
-}
-
-/**
- * Adds what is missing; whatever the user changed stays. The file is written only when the merged
- * text differs from what is there: an unchanged package.json is not committed, so Yeoman reports
- * "No change to package.json" and runs no install. Merged files keep every user value, so
- * overwriting one is not a conflict to ask about.
- */
-function mergeJsonFile(generator: Generator, file: string, generated: Record<string, unknown>): void {
-  const target = generator.destinationPath(file);
-  // Read through mem-fs: a package.json Yeoman has seen but that was not committed is how it knows
-  // that no install is needed.
-  const existingText = generator.fs.read(target, { defaults: null });
-  let existing: Record<string, unknown> = {};
-  if (existingText !== null) {
-    try {
-      existing = JSON.parse(existingText) as Record<string, unknown>;
-    } catch (error) {
-      throw new Error(`${file} is not valid JSON (${(error as Error).message}): fix it, then run the generator again.`);
-    }
-  }
-  const text = `${JSON.stringify(mergeJson(existing, generated), null, 2)}\n`;
-  if (text === existingText) return;
-  generator.fs.write(target, text);
-  if (existingText !== null) overwriteWithoutAsking(generator, target);
-}
-
-function packageJson(view: RenderView): Record<string, unknown> {
-  const versions = view.dependencyVersions;
-  const pick = (names: string[]) => Object.fromEntries(names.map((name) => [name, versions[name]]));
-  return {
-    name: view.service.name,
-    version: '0.1.0',
-    description: view.service.description,
-    private: true,
-    type: 'module',
-    engines: { node: '^22.18.0 || >=24.11.0' },
-    scripts: {
-      build: 'tsc -p tsconfig.build.json',
-      typecheck: 'tsc -p tsconfig.json --noEmit',
-      start: 'node dist/main.js',
-      dev: 'node --watch --disable-warning=ExperimentalWarning src/main.ts',
-      test: 'npm run typecheck && NODE_ENV=test mocha',
-      'dead-letters:replay': 'node --disable-warning=ExperimentalWarning src/scripts/replay-dead-letters.ts',
-    },
-    dependencies: pick([
-      '@kafkajs/confluent-schema-registry',
-      'ajv',
-      'ajv-formats',
-      'avsc',
-      'awilix',
-      'config',
-      'express',
-      'kafkajs',
-      'pino',
-      'zod',
-    ]),
-    devDependencies: pick(['@types/express', '@types/mocha', '@types/node', 'mocha', 'typescript']),
-  };
 }
 
 /** The model as stored: plain data, stable key order, so `.yo-rc.json` is byte-identical on a re-run. */

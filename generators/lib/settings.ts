@@ -11,13 +11,19 @@ export interface Setting<Answers, Value> {
   description: string;
   /** The prompt; a setting without one is an option only. */
   message?: string;
-  kind?: 'input' | 'list' | 'confirm' | 'checkbox';
-  choices?: (answers: Partial<Answers>) => readonly string[];
+  kind?: 'input' | 'select' | 'confirm' | 'checkbox';
+  /** The values a select prompt offers: a value, or a value with the text shown for it. */
+  choices?: (answers: Partial<Answers>) => readonly (string | Choice)[];
   default?: (answers: Partial<Answers>) => string | boolean | undefined;
   /** Turns raw input into the value, throwing UserInputError with a clear message. */
   parse: (raw: unknown, answers: Partial<Answers>) => Value;
   /** Whether to ask at all (e.g. only when another answer says so). */
   when?: (answers: Partial<Answers>) => boolean;
+}
+
+export interface Choice {
+  name: string;
+  value: string;
 }
 
 export type Settings<Answers> = { [K in keyof Answers]: Setting<Answers, Answers[K]> };
@@ -90,7 +96,7 @@ async function ask<Answers>(generator: Generator, setting: Setting<Answers, unkn
   assertCanAsk(generator, setting);
   const choices = setting.choices?.(answers);
   const question = {
-    type: setting.kind ?? (choices ? 'list' : 'input'),
+    type: setting.kind ?? (choices ? 'select' : 'input'),
     name: 'value',
     message: setting.message ?? setting.description,
     default: setting.default?.(answers),

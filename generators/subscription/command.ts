@@ -15,7 +15,11 @@ export function subscriptionSettings(model: EventingModel | undefined): Settings
       option: 'event',
       description: 'The event to subscribe to (an event of the model: add another service\'s with :event --external)',
       message: 'Event to subscribe to',
-      choices: () => events,
+      choices: () =>
+        (model?.events ?? []).map((event) => ({
+          name: event.external ? `${event.name} (external: published by another service, topic ${event.topic})` : `${event.name} (published by this service)`,
+          value: event.name,
+        })),
       default: () => (events.length === 1 ? events[0] : undefined),
       parse: (raw) => {
         if (raw === undefined || raw === '') {

@@ -10,15 +10,23 @@ import { subscriptionSettings } from './command.js';
 
 export default class SubscriptionGenerator extends EventingGenerator {
   private model?: EventingModel;
+  private previous?: EventingModel;
+  protected readonly _examples = [
+    'yo kafka-eventing:subscription --event PaymentReceived --yes',
+    'yo kafka-eventing:subscription --event OrderPlaced --name AuditOrders --group orders.audit --yes',
+  ];
 
   constructor(args: string[], options: EventingGenerator['options']) {
     super(args, options);
     declareOptions(this, subscriptionSettings(undefined));
+    this._useNearestService();
   }
 
   async prompting(): Promise<void> {
     await this._guard(async () => {
+      this._checkOptions();
       const model = this._readModel();
+      this.previous = model;
       const answers = await resolveSettings(this, subscriptionSettings(model));
       this.model = addSubscription(model, answers);
     });
@@ -26,13 +34,14 @@ export default class SubscriptionGenerator extends EventingGenerator {
 
   writing(): void {
     if (!this.model) throw new Error('prompting did not produce a model');
-    this._renderModel(this.model);
+    this._renderModel(this.model, this.previous);
   }
 
   end(): void {
     const subscription = this.model?.subscriptions.at(-1);
     if (!subscription) return;
+    this._logSummary();
     this.log.ok(`Subscription ${subscription.name} added (group ${subscription.groupId}).`);
-    this.log(`Fill in src/subscriptions/${kebabCase(subscription.name)}.handler.ts`);
+    this.log(`Next: fill in src/subscriptions/${kebabCase(subscription.name)}.handler.ts, then npm test.`);
   }
 }

@@ -40,8 +40,10 @@ export interface AskedQuestion {
   message: string;
   type: string;
   default: unknown;
-  /** The values offered by a list prompt. */
+  /** The values offered by a select prompt. */
   choices: unknown[] | undefined;
+  /** The text shown for each choice (the value itself when it has no text of its own). */
+  choiceNames: string[] | undefined;
   validate: ((input: unknown) => unknown) | undefined;
 }
 
@@ -98,7 +100,8 @@ export async function runGenerator<Answers>(name: GeneratorName, dir: string, sp
           const key = entries.find(([, setting]) => setting.message === q.message)?.[0];
           if (key === undefined) throw new Error(`unexpected question: ${String(q.message)}`);
           const choices = q.choices?.map((choice) => (isRecord(choice) && 'value' in choice ? choice.value : choice));
-          asked.push({ key, message: String(q.message), type: q.type, default: q.default, choices, validate: q.validate });
+          const choiceNames = q.choices?.map((choice) => String(isRecord(choice) && 'name' in choice ? choice.name : choice));
+          asked.push({ key, message: String(q.message), type: q.type, default: q.default, choices, choiceNames, validate: q.validate });
           const answers = (plan?.answers ?? {}) as Record<string, unknown>;
           return key in answers ? answers[key] : q.default;
         },
@@ -139,12 +142,13 @@ export function assertUserError(error: Error, ...fragments: string[]): void {
   }
 }
 
-/** Every file under `dir` (recursively), by relative path (with "/"), with its contents. */
-export function snapshotFiles(dir: string): Record<string, string> {
+/** Every file under `dir` (recursively, but not the folders of `skip`), by relative path (with "/"), with its contents. */
+export function snapshotFiles(dir: string, skip: readonly string[] = []): Record<string, string> {
   const files: Record<string, string> = {};
   const walk = (relative: string): void => {
     for (const entry of readdirSync(path.join(dir, relative), { withFileTypes: true })) {
       const child = relative === '' ? entry.name : `${relative}/${entry.name}`;
+      if (skip.includes(child)) continue;
       if (entry.isDirectory()) walk(child);
       else files[child] = readFileSync(path.join(dir, child), 'utf8');
     }

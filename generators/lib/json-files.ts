@@ -1,0 +1,83 @@
+/**
+ * The JSON files the generator merges rather than owns: package.json and the node-config files.
+ * Keys the generator adds appear, values the user changed stay, values a changed setting feeds
+ * are updated (see mergeJson).
+ */
+import type Generator from 'yeoman-generator';
+import { mergeJson } from './config-files.js';
+import type { RenderView } from './view.js';
+
+type Json = Record<string, unknown>;
+
+export interface MergeResult {
+  /** How the file was written, or undefined when it stays as it is. */
+  written: 'created' | 'updated' | undefined;
+  /** Keys whose hand-edited value a changed setting replaced, e.g. "service.port". */
+  overwritten: string[];
+}
+
+/**
+ * The file is written only when the merged text differs from what is there: an unchanged
+ * package.json is not committed, so Yeoman reports "No change to package.json" and runs no
+ * install. Merging is not a conflict to ask about, so an existing file is overwritten without asking.
+ */
+export function mergeJsonFile(
+  generator: Generator,
+  file: string,
+  generated: Json,
+  base: Json | undefined,
+  overwriteWithoutAsking: (generator: Generator, target: string) => void,
+): MergeResult {
+  const target = generator.destinationPath(file);
+  // Read through mem-fs: a package.json Yeoman has seen but that was not committed is how it knows
+  // that no install is needed.
+  const existingText = generator.fs.read(target, { defaults: null });
+  let existing: Json = {};
+  if (existingText !== null) {
+    try {
+      existing = JSON.parse(existingText) as Json;
+    } catch (error) {
+      throw new Error(`${file} is not valid JSON (${(error as Error).message}): fix it, then run the generator again.`);
+    }
+  }
+  const { merged, overwritten } = mergeJson(existing, generated, base);
+  const text = `${JSON.stringify(merged, null, 2)}\n`;
+  if (text === existingText) return { written: undefined, overwritten: [] };
+  generator.fs.write(target, text);
+  if (existingText !== null) overwriteWithoutAsking(generator, target);
+  return { written: existingText === null ? 'created' : 'updated', overwritten };
+}
+
+export function packageJson(view: RenderView): Json {
+  const versions = view.dependencyVersions;
+  const pick = (names: string[]) => Object.fromEntries(names.map((name) => [name, versions[name]]));
+  return {
+    name: view.service.name,
+    version: '0.1.0',
+    description: view.service.description,
+    private: true,
+    type: 'module',
+    engines: { node: '^22.18.0 || >=24.11.0' },
+    scripts: {
+      build: 'tsc -p tsconfig.build.json',
+      typecheck: 'tsc -p tsconfig.json --noEmit',
+      start: 'node dist/main.js',
+      dev: 'node --watch --disable-warning=ExperimentalWarning src/main.ts',
+      test: 'npm run typecheck && NODE_ENV=test mocha',
+      'dead-letters:replay': 'node --disable-warning=ExperimentalWarning src/scripts/replay-dead-letters.ts',
+    },
+    dependencies: pick([
+      '@kafkajs/confluent-schema-registry',
+      'ajv',
+      'ajv-formats',
+      'avsc',
+      'awilix',
+      'config',
+      'express',
+      'kafkajs',
+      'pino',
+      'zod',
+    ]),
+    devDependencies: pick(['@types/express', '@types/mocha', '@types/node', 'mocha', 'typescript']),
+  };
+}
