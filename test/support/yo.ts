@@ -48,7 +48,10 @@ export function yoSandbox(prefix: string): { root: string; work: string } {
 
 /** The environment yo's children (npm, the service) run with: the sandbox's HOME, no colors. */
 export function sandboxEnv(root: string): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, HOME: path.join(root, 'home'), NO_UPDATE_NOTIFIER: '1', FORCE_COLOR: '0' };
+  // Run under npm (npm test, npx), the test inherits npm's settings, e.g. a cache folder the sandbox's user cannot write.
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^npm_/i.test(key)));
+  const home = path.join(root, 'home');
+  const env: NodeJS.ProcessEnv = { ...inherited, HOME: home, npm_config_cache: path.join(home, '.npm'), NO_UPDATE_NOTIFIER: '1', FORCE_COLOR: '0' };
   if (AS_ROOT) Object.assign(env, { SUDO_UID: String(USER_ID), SUDO_GID: String(USER_ID) });
   return env;
 }
