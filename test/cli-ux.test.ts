@@ -12,7 +12,7 @@ import { appSettings } from '../generators/app/command.js';
 import { eventSettings } from '../generators/event/command.js';
 import { subscriptionSettings } from '../generators/subscription/command.js';
 import { changedFiles, readJson, readModel, removeTmpDirs, snapshotFiles } from './support/generate.js';
-import { assertCleanFailure, runYo, sandboxEnv, yoSandbox } from './support/yo.js';
+import { assertCleanFailure, runYo, runYoOnTerminal, sandboxEnv, yoSandbox } from './support/yo.js';
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -136,6 +136,20 @@ describe('the yo CLI as a new user meets it', function () {
     assert.equal(subscription.status, 0, subscription.output);
     assert.ok(readJson(service, 'config/test.json').subscriptions.OrderPlaced);
     assert.match(subscription.output, /^Next: fill in src\/subscriptions\/order-placed\.handler\.ts/m);
+  });
+
+  it('on a terminal: select prompts without inquirer\'s deprecation warning, the key chosen from the fields, external events marked', async function () {
+    const event = await runYoOnTerminal(root, service, ['kafka-eventing:event', 'PaymentReceived', '--external', '--fields', 'paymentId:uuid, note?:string, tags:string[]', '--skip-install']);
+    assert.equal(event.status, 0, event.output);
+    assert.doesNotMatch(event.output, /deprecated/i);
+    assert.match(event.output, /Message key field[\s\S]*\(none: no key, no order per key\)[\s\S]*paymentId/, 'the key is chosen from the fields');
+    assert.doesNotMatch(event.output.split('Message key field')[1]?.split('Topic')[0] ?? '', /note|tags/, 'optional and array fields are not offered as key');
+
+    const subscription = await runYoOnTerminal(root, service, ['kafka-eventing:subscription', '--name', 'SecondLook', '--skip-install']);
+    assert.equal(subscription.status, 0, subscription.output);
+    assert.doesNotMatch(subscription.output, /deprecated/i);
+    assert.match(subscription.output, /OrderPlaced \(published by this service\)/);
+    assert.match(subscription.output, /PaymentReceived \(external: another service publishes it\)/);
   });
 
   it('a run that changes nothing lists no file (no "force" lines) and says so', async function () {

@@ -17,7 +17,7 @@ export function subscriptionSettings(model: EventingModel | undefined): Settings
       message: 'Event to subscribe to',
       choices: () =>
         (model?.events ?? []).map((event) => ({
-          name: event.external ? `${event.name} (external: published by another service, topic ${event.topic})` : `${event.name} (published by this service)`,
+          name: event.external ? `${event.name} (external: another service publishes it)` : `${event.name} (published by this service)`,
           value: event.name,
         })),
       default: () => (events.length === 1 ? events[0] : undefined),

@@ -82,3 +82,38 @@ export function assertCleanFailure(run: YoRun, message: string): void {
   assert.doesNotMatch(run.output, /^\s+at /m, 'no stack trace');
   assert.doesNotMatch(run.output, /An error occured while running/, 'no Yeoman prefix before our message');
 }
+
+/**
+ * Runs yo on a terminal (util-linux `script` gives it a pseudo-terminal) and presses Enter whenever
+ * the output has been quiet for a while: every prompt takes its default. Returns what the terminal showed.
+ */
+export function runYoOnTerminal(root: string, cwd: string, args: string[], timeout = 60_000): Promise<YoRun> {
+  if (AS_ROOT) chownTree(root);
+  const quote = (arg: string) => `'${arg.replace(/'/g, `'\\''`)}'`;
+  const commandLine = [process.execPath, YO_CLI, ...args].map(quote).join(' ');
+  return new Promise((resolve, reject) => {
+    const child = spawn('script', ['-qec', commandLine, '/dev/null'], { cwd, env: sandboxEnv(root), stdio: ['pipe', 'pipe', 'pipe'], timeout });
+    let stdout = '';
+    let stderr = '';
+    let idle: NodeJS.Timeout | undefined;
+    const pressEnterWhenQuiet = () => {
+      clearTimeout(idle);
+      idle = setTimeout(() => {
+        if (child.exitCode === null) child.stdin.write('\r');
+        pressEnterWhenQuiet();
+      }, 1500);
+    };
+    pressEnterWhenQuiet();
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      pressEnterWhenQuiet();
+    });
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (status) => {
+      clearTimeout(idle);
+      const output = `${stdout}\n${stderr}`.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '').replace(/\r/g, '');
+      resolve({ status, stdout, stderr, output });
+    });
+  });
+}
