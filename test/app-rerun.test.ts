@@ -170,6 +170,13 @@ describe('yo kafka-eventing --<setting> --yes inside a service (re-run)', functi
     assert.ok(run.logged().some((line) => /^Not updated, as you edited it: README\.md/.test(line)), run.logged().join('\n'));
   });
 
+  it('run from a folder inside the service (src/), it updates that service', async function () {
+    const service = copyService(base);
+    await runGenerator('app', path.join(service, 'src'), { options: { yes: true, port: '4100' } });
+    assert.equal(readJson(service, 'config/default.json').service.port, 4100);
+    assert.ok(!existsSync(path.join(service, 'src', 'my-service')) && !existsSync(path.join(service, 'src', '.yo-rc.json')), 'no service inside src/');
+  });
+
   describe('--schema-format', function () {
     it('on a service with events: refused with the reason, nothing written', async function () {
       const service = copyService(base);

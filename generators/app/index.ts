@@ -4,8 +4,10 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { EventingGenerator } from '../lib/base-generator.js';
+import { readIfExists } from '../lib/files.js';
 import {
   createModel,
+  GENERATOR_NAMESPACE,
   parseBrokers,
   parseModelFile,
   UserInputError,
@@ -33,6 +35,23 @@ export default class AppGenerator extends EventingGenerator {
       type: String,
       description: 'Folder to create the service in (default: ./<name>)',
     });
+    if ((this.options as { directory?: unknown }).directory === undefined) this.#useEnclosingService();
+  }
+
+  /**
+   * Run from a folder inside a generated service (e.g. its src/), the app generator updates that
+   * service, as the subgenerators do. Only a .yo-rc.json holding this generator's model counts here:
+   * another generator's (say in the home folder) must not become the target of a new service.
+   */
+  #useEnclosingService(): void {
+    const here = this.destinationRoot();
+    if (existsSync(path.join(here, '.yo-rc.json'))) return;
+    for (let dir = path.dirname(here); dir !== path.dirname(dir); dir = path.dirname(dir)) {
+      const text = readIfExists(path.join(dir, '.yo-rc.json'));
+      if (text === undefined) continue;
+      if (text.includes(`"${GENERATOR_NAMESPACE}"`)) this.destinationRoot(dir);
+      return;
+    }
   }
 
   async prompting(): Promise<void> {
@@ -89,6 +108,7 @@ export default class AppGenerator extends EventingGenerator {
     const here = this.destinationRoot();
     if (options.directory === undefined && existsSync(path.join(here, '.yo-rc.json'))) {
       this._readModel();
+      this.env.cwd = here; // a changed package.json is installed here, also when run from a folder inside
       return;
     }
     const target = path.resolve(here, String(options.directory ?? name.replace(/^@[^/]+\//, '')));
