@@ -236,7 +236,7 @@ function userFile(
   generator: Generator,
   from: Template,
   target: string,
-  data: RenderView | object,
+  data: object,
   before: RenderView | undefined,
   report: RenderReport,
 ): void {
@@ -248,13 +248,14 @@ function userFile(
   }
   if (before === undefined) return;
   const text = from.render(data);
-  const onDisk = generator.fs.read(file, { defaults: null });
-  if (onDisk === null || onDisk === text) return;
-  if (onDisk === from.render(before)) {
+  const previousText = from.render(before);
+  if (previousText === text) return; // no changed setting feeds this file
+  const onDisk = readIfExists(file);
+  if (onDisk === previousText) {
     generator.fs.write(file, text);
     overwriteWithoutAsking(generator, file);
     report.updated.push(target);
-  } else if (from.render(before) !== text) {
+  } else if (onDisk !== text) {
     report.keptUserFiles.push(target);
   }
 }
