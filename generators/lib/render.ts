@@ -57,6 +57,8 @@ const USER_OWNED = [
   'tsconfig.json',
   'tsconfig.build.json',
   '.mocharc.json',
+  '.prettierrc.json',
+  'eslint.config.js',
   'docker-compose.yml',
   'src/services.ts',
   'src/routes/index.ts',
@@ -251,6 +253,9 @@ function packageJson(view: RenderView): Record<string, unknown> {
       start: 'node dist/main.js',
       dev: 'node --watch --disable-warning=ExperimentalWarning src/main.ts',
       test: 'npm run typecheck && NODE_ENV=test mocha',
+      lint: 'eslint .',
+      format: 'prettier --write src test eslint.config.js',
+      'format:check': 'prettier --check src test eslint.config.js',
       'dead-letters:replay': 'node --disable-warning=ExperimentalWarning src/scripts/replay-dead-letters.ts',
     },
     dependencies: pick([
@@ -265,7 +270,17 @@ function packageJson(view: RenderView): Record<string, unknown> {
       'pino',
       'zod',
     ]),
-    devDependencies: pick(['@types/express', '@types/mocha', '@types/node', 'mocha', 'typescript']),
+    devDependencies: pick([
+      '@eslint/js',
+      '@types/express',
+      '@types/mocha',
+      '@types/node',
+      'eslint',
+      'mocha',
+      'prettier',
+      'typescript',
+      'typescript-eslint',
+    ]),
   };
 }
 

@@ -11,11 +11,15 @@ export interface SubscriptionDefinition {
   readonly handler: new (dependencies: never) => { handle(event: never, context: never): Promise<void> };
 }
 
+<% if (subscriptions.length === 0) { -%>
+export const subscriptionDefinitions: readonly SubscriptionDefinition[] = [];
+<% } else { -%>
 export const subscriptionDefinitions: readonly SubscriptionDefinition[] = [
 <% for (const subscription of subscriptions) { -%>
-  { name: '<%- subscription.name %>', event: '<%- subscription.event %>', handler: <%- subscription.handlerClass %> },
+<%- fitList('{ ', [`name: '${subscription.name}'`, `event: '${subscription.event}'`, `handler: ${subscription.handlerClass}`], ' },', '  ') %>
 <% } -%>
 ];
+<% } -%>
 
 /** The name a subscription's handler is registered under in the container. */
 export function handlerRegistrationName(subscriptionName: string): string {

@@ -35,7 +35,11 @@ describe('retry policy', () => {
     const started = Date.now();
     let stop = false;
     setTimeout(() => (stop = true), 50);
-    const completed = await waitWhileAlive(5000, async () => {}, () => stop);
+    const completed = await waitWhileAlive(
+      5000,
+      async () => {},
+      () => stop,
+    );
     assert.equal(completed, false);
     assert.ok(Date.now() - started < 1000, 'did not wait the full delay');
   });

@@ -11,7 +11,8 @@ export interface KafkaSettings {
   readonly clientId: string;
   readonly brokers: readonly string[];
   readonly ssl: boolean;
-  readonly sasl?: { readonly mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; readonly username: string; readonly password: string } | undefined;
+  readonly sasl?:
+    { readonly mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; readonly username: string; readonly password: string } | undefined;
   readonly connectionTimeoutMs: number;
   readonly requestTimeoutMs: number;
   readonly producer: { readonly idempotent: boolean; readonly acks: number; readonly retries: number; readonly sendTimeoutMs: number };
@@ -130,6 +131,7 @@ export class KafkaTransport implements Transport {
       autoCommitInterval: this.#settings.consumer.commitIntervalMs,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: settings.concurrency,
+      // eslint-disable-next-line @typescript-eslint/unbound-method -- kafkajs hands these over as plain functions
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary, uncommittedOffsets }) => {
         const control = { heartbeat, shouldStop: () => !isRunning() || isStale() };
         const commitIfDue = () => commitOffsetsIfNecessary();
@@ -196,7 +198,7 @@ export class KafkaTransport implements Transport {
   async disconnect(): Promise<void> {
     await Promise.all([...this.#consumers.keys()].map((consumer) => this.#stopConsumer(consumer)));
     const senders = await Promise.allSettled(this.#senders.values());
-    await Promise.all(senders.map((entry) => (entry.status === 'fulfilled' ? entry.value.disconnect() : undefined)));
+    await Promise.all(senders.map((entry) => (entry.status === 'fulfilled' ? entry.value.disconnect() : Promise.resolve())));
     this.#senders.clear();
     this.#readySenders.clear();
     if (this.#admin) await (await this.#admin).disconnect();
@@ -284,7 +286,9 @@ export class KafkaTransport implements Transport {
               const headers = headerMap(message.headers);
               const topic = headers['dead-letter-original-topic'];
               if (!topic) throw new Error(`dead-letter message at offset ${message.offset} has no original topic header`);
-              await sender.send([{ topic, key: message.key?.toString('utf8') ?? null, value: message.value ?? Buffer.alloc(0), headers: strip(headers) }]);
+              await sender.send([
+                { topic, key: message.key?.toString('utf8') ?? null, value: message.value ?? Buffer.alloc(0), headers: strip(headers) },
+              ]);
               copied += 1;
             }
             if (BigInt(message.offset) + 1n >= end) {
