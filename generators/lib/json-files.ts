@@ -64,6 +64,9 @@ export function packageJson(view: RenderView): Json {
       start: 'node dist/main.js',
       dev: 'node --watch --disable-warning=ExperimentalWarning src/main.ts',
       test: 'npm run typecheck && NODE_ENV=test mocha',
+      lint: 'eslint .',
+      format: 'prettier --write src test eslint.config.js',
+      'format:check': 'prettier --check src test eslint.config.js',
       'dead-letters:replay': 'node --disable-warning=ExperimentalWarning src/scripts/replay-dead-letters.ts',
     },
     dependencies: pick([
@@ -78,6 +81,16 @@ export function packageJson(view: RenderView): Json {
       'pino',
       'zod',
     ]),
-    devDependencies: pick(['@types/express', '@types/mocha', '@types/node', 'mocha', 'typescript']),
+    devDependencies: pick([
+      '@eslint/js',
+      '@types/express',
+      '@types/mocha',
+      '@types/node',
+      'eslint',
+      'mocha',
+      'prettier',
+      'typescript',
+      'typescript-eslint',
+    ]),
   };
 }

@@ -163,6 +163,41 @@ export function validateCompatibility(value: unknown): CompatibilityLevel {
   return level as CompatibilityLevel;
 }
 
+/** Names the generated code declares or imports next to an event's type (events/index.ts, handlers, the container). */
+export const GENERATED_IDENTIFIERS: readonly string[] = [
+  'Cradle',
+  'EventBus',
+  'EventContext',
+  'EventDefinition',
+  'EventHandler',
+  'EventName',
+  'Events',
+  'HandlerClass',
+  'Logger',
+  'MessageContext',
+  'PublishedEventName',
+  'PublishedEvents',
+  'Services',
+  'SubscriptionDefinition',
+];
+
+/**
+ * JavaScript's and Node's built-in objects and TypeScript's built-in types: an event type of one of
+ * these names would hide it in the modules that import the event (e.g. `Promise<void>` in a handler).
+ * A fixed list, so that whether a name is accepted does not depend on the Node version.
+ */
+export const BUILT_IN_NAMES: readonly string[] = [
+  ...['Object', 'Function', 'Array', 'Number', 'Boolean', 'String', 'Symbol', 'BigInt', 'Date', 'RegExp', 'Math', 'JSON', 'Intl', 'Reflect', 'Proxy'],
+  ...['Error', 'AggregateError', 'EvalError', 'RangeError', 'ReferenceError', 'SyntaxError', 'TypeError', 'URIError'],
+  ...['Promise', 'Map', 'Set', 'WeakMap', 'WeakSet', 'WeakRef', 'FinalizationRegistry', 'Iterator', 'Atomics', 'Infinity', 'NaN'],
+  ...['ArrayBuffer', 'SharedArrayBuffer', 'DataView', 'Int8Array', 'Uint8Array', 'Uint8ClampedArray', 'Int16Array', 'Uint16Array'],
+  ...['Int32Array', 'Uint32Array', 'Float32Array', 'Float64Array', 'BigInt64Array', 'BigUint64Array'],
+  ...['Buffer', 'URL', 'URLSearchParams', 'AbortController', 'AbortSignal', 'TextEncoder', 'TextDecoder', 'Event', 'EventTarget'],
+  ...['Headers', 'Request', 'Response', 'FormData', 'Blob', 'NodeJS'],
+  ...['Record', 'Partial', 'Required', 'Readonly', 'Pick', 'Omit', 'Exclude', 'Extract', 'NonNullable', 'Parameters', 'ReturnType'],
+  ...['InstanceType', 'Awaited', 'PromiseLike', 'ArrayLike', 'ReadonlyArray', 'Iterable', 'PropertyKey', 'ThisType'],
+];
+
 export function validateEventName(value: unknown): string {
   const name = String(value ?? '').trim();
   if (!IDENTIFIER.test(name)) {
@@ -170,7 +205,39 @@ export function validateEventName(value: unknown): string {
       `Event name "${name}" is not a valid identifier: use letters and digits starting with a letter, e.g. "OrderPlaced".`,
     );
   }
-  return pascalCase(name);
+  const pascal = pascalCase(name);
+  if (GENERATED_IDENTIFIERS.includes(pascal)) {
+    throw new UserInputError(
+      `Event name "${pascal}" is taken by the generated code (${GENERATED_IDENTIFIERS.join(', ')}): choose another, e.g. "${pascal}Changed".`,
+    );
+  }
+  if (BUILT_IN_NAMES.includes(pascal)) {
+    throw new UserInputError(
+      `Event name "${pascal}" is a JavaScript or TypeScript built-in, which an event type of that name would hide: choose another, e.g. "${pascal}Changed".`,
+    );
+  }
+  return pascal;
+}
+
+/**
+ * Field names that every JavaScript object already has (Object.prototype's members): a payload
+ * without such a field would still seem to have it, and `__proto__` sets the prototype instead.
+ */
+const OBJECT_PROPERTY_NAMES: readonly string[] = [
+  '__proto__',
+  ...Object.getOwnPropertyNames(Object.prototype).filter((name) => name !== '__proto__').sort(),
+];
+
+function checkFieldName(name: string): void {
+  if (!FIELD_NAME.test(name)) {
+    throw new UserInputError(`Field name "${name}" is not a valid identifier.`);
+  }
+  if (OBJECT_PROPERTY_NAMES.includes(name)) {
+    throw new UserInputError(
+      `Field name "${name}" is a property every JavaScript object has (${OBJECT_PROPERTY_NAMES.join(', ')}): ` +
+        `choose another, e.g. "${name.replace(/^_+|_+$/g, '') || 'field'}Value".`,
+    );
+  }
 }
 
 export function validateTopic(value: unknown): string {
@@ -197,9 +264,7 @@ export function parseFields(spec: unknown): FieldModel[] {
       throw new UserInputError(`Field "${part}" is not name:type (e.g. "total:number", "note?:string", "tags:string[]").`);
     }
     const [, name = '', optional, type = '', array] = match;
-    if (!FIELD_NAME.test(name)) {
-      throw new UserInputError(`Field name "${name}" is not a valid identifier.`);
-    }
+    checkFieldName(name);
     if (!(FIELD_TYPES as readonly string[]).includes(type)) {
       throw new UserInputError(`Field "${name}" has unknown type "${type}": choose one of ${FIELD_TYPES.join(', ')}.`);
     }

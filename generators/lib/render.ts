@@ -40,11 +40,16 @@ const OWNED_STATIC = [
   'src/eventing/transport.ts',
   'src/eventing/kafka/kafka-transport.ts',
   'src/eventing/kafka/batching-sender.ts',
+  'src/eventing/kafka/commit-pacer.ts',
   'src/eventing/memory/memory-transport.ts',
   'src/scripts/replay-dead-letters.ts',
   'src/subscriptions/index.ts',
   'src/events/index.ts',
   'test/eventing.test.ts',
+  'test/unit/batching-sender.test.ts',
+  'test/unit/codec.test.ts',
+  'test/unit/commit-pacer.test.ts',
+  'test/unit/retry.test.ts',
 ];
 
 /** Files created once; after that they belong to the user and are never overwritten. */
@@ -53,6 +58,8 @@ const USER_OWNED = [
   'tsconfig.json',
   'tsconfig.build.json',
   '.mocharc.json',
+  '.prettierrc.json',
+  'eslint.config.js',
   'docker-compose.yml',
   'src/services.ts',
   'src/routes/index.ts',

@@ -33,9 +33,9 @@ export interface SubscriptionView extends SubscriptionModel {
 }
 
 export interface EventSamples {
-  /** A payload that matches the schema, as a TypeScript literal. */
+  /** A payload that matches the schema, as a TypeScript literal (one property a line, for a statement indented by 4). */
   valid: string;
-  /** One that does not, and the field it gets wrong. */
+  /** One that does not (for a statement indented by 6), and the field it gets wrong. */
   invalid: string;
   invalidField: string;
 }
@@ -49,6 +49,7 @@ export interface RenderView {
   dependencyVersions: Record<string, string>;
   generatedHeader: string;
   kebabCase: (value: string) => string;
+  fitList: typeof fitList;
 }
 
 const TS_TYPES: Record<FieldType, string> = {
@@ -135,7 +136,7 @@ function eventView(event: EventModel, model: EventingModel): EventView {
     subject: `${event.topic}-value`,
     schemaPath: `schemas/${event.topic}-value.${model.service.schemaFormat === 'avro' ? 'avsc' : 'schema.json'}`,
     schemaFileText: `${schemaText}\n`,
-    schemaLiteral: tsLiteral(schemaText).replace(/\n/g, '\n  '),
+    schemaLiteral: joinShortArrays(tsLiteral(schemaText).replace(/\n/g, '\n  ')),
     fieldViews: event.fields.map((field) => ({
       ...field,
       tsType: field.array ? `${TS_TYPES[field.type]}[]` : TS_TYPES[field.type],
@@ -174,6 +175,7 @@ export function buildView(model: EventingModel, dependencyVersions: Record<strin
     dependencyVersions,
     generatedHeader: GENERATED_HEADER,
     kebabCase,
+    fitList,
   };
 }
 
@@ -202,12 +204,36 @@ export function samplesFor(event: EventModel): EventSamples {
     invalid.unexpectedField = 1;
     invalidField = 'unexpectedField';
   }
-  return { valid: literal(valid), invalid: literal(invalid), invalidField };
+  return { valid: literal(valid, 4), invalid: literal(invalid, 6), invalidField };
 }
 
-function literal(value: Record<string, unknown>): string {
-  const entries = Object.entries(value).map(([key, item]) => `${key}: ${JSON.stringify(item).replace(/"/g, "'")}`);
-  return `{ ${entries.join(', ')} }`;
+/** An object literal with one property a line (as Prettier keeps an object that starts on a new line). */
+function literal(value: Record<string, unknown>, indent: number): string {
+  const pad = ' '.repeat(indent);
+  const entries = Object.entries(value).map(([key, item]) => `${pad}  ${key}: ${JSON.stringify(item).replace(/"/g, "'")},`);
+  return `{\n${entries.join('\n')}\n${pad}}`;
+}
+
+/** The generated service's Prettier line width (templates/.prettierrc.json). */
+export const PRINT_WIDTH = 150;
+
+/**
+ * `open item, item close` on one line when it fits the line width, else one item a line with a trailing
+ * comma: what Prettier makes of a list, so generated lists pass the service's format check.
+ */
+export function fitList(open: string, items: readonly string[], close: string, indent = ''): string {
+  const line = `${indent}${open}${items.join(', ')}${close}`;
+  if (items.length === 0 || line.length <= PRINT_WIDTH) return line;
+  return `${indent}${open.trimEnd()}\n${items.map((item) => `${indent}  ${item},`).join('\n')}\n${indent}${close.trimStart()}`;
+}
+
+/** Arrays of strings, numbers or null written on one line where they fit (as Prettier writes them). */
+function joinShortArrays(text: string): string {
+  return text.replace(/^( *)([^\n]*\[)\n((?:\1  (?:'[^'\n]*'|-?\d[\d.eE+-]*|null|true|false),?\n)+)\1\](,?)$/gm, (whole, indent: string, head: string, body: string, comma: string) => {
+    const items = body.split('\n').filter((line) => line.trim() !== '').map((line) => line.trim().replace(/,$/, ''));
+    const joined = `${indent}${head}${items.join(', ')}]${comma}`;
+    return joined.length <= PRINT_WIDTH ? joined : whole;
+  });
 }
 
 /** JSON text as a TypeScript object literal: identifier keys unquoted, single-quoted strings. */

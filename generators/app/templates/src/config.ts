@@ -7,7 +7,13 @@ import { publishedEventNames } from './events/index.ts';
 import { subscriptionDefinitions } from './subscriptions/index.ts';
 
 const brokerList = z.preprocess(
-  (value) => (typeof value === 'string' ? value.split(',').map((broker) => broker.trim()).filter(Boolean) : value),
+  (value) =>
+    typeof value === 'string'
+      ? value
+          .split(',')
+          .map((broker) => broker.trim())
+          .filter(Boolean)
+      : value,
   z.array(z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port')).min(1),
 );
 
@@ -63,9 +69,7 @@ const configSchema = z.object({
       z.string(),
       z.object({
         topic: z.string().min(1),
-        producer: z
-          .object({ sendTimeoutMs: z.number().int().positive().optional(), compression: z.enum(['none', 'gzip']).optional() })
-          .default({}),
+        producer: z.object({ sendTimeoutMs: z.number().int().positive().optional(), compression: z.enum(['none', 'gzip']).optional() }).default({}),
       }),
     )
     .default({}),
@@ -89,7 +93,7 @@ export type ConfigOverrides = { [Key in keyof AppConfig]?: unknown };
 
 /** Loads, checks and freezes the configuration; `overrides` (e.g. from tests) win over the files. */
 export function loadConfig(overrides: ConfigOverrides = {}): AppConfig {
-  const merged = deepMerge(config.util.toObject() as Record<string, unknown>, overrides as Record<string, unknown>);
+  const merged = deepMerge(config.util.toObject() as Record<string, unknown>, overrides);
   const parsed = configSchema.safeParse(merged);
   const environment = process.env.NODE_ENV ?? 'development';
   if (!parsed.success) {

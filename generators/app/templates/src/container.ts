@@ -4,7 +4,7 @@ import type { AppConfig } from './config.ts';
 import { LocalCodec, RegistryCodec, SchemaValidator, type EventCodec } from './eventing/codec.ts';
 import { ConsumerHost } from './eventing/consumer-host.ts';
 import { EventBus } from './eventing/event-bus.ts';
-import type { MessageContext } from './eventing/handler.ts';
+import type { EventHandler, MessageContext } from './eventing/handler.ts';
 import { KafkaTransport } from './eventing/kafka/kafka-transport.ts';
 import { MemoryTransport } from './eventing/memory/memory-transport.ts';
 import { EventProducers, type EventRoute } from './eventing/producers.ts';
@@ -52,7 +52,7 @@ export function buildContainer(config: AppConfig, overrides: ContainerOverrides 
     eventBus: asClass(EventBus).scoped(),
   });
   for (const subscription of subscriptionDefinitions) {
-    container.register(handlerRegistrationName(subscription.name), asClass(subscription.handler as never).scoped());
+    container.register(handlerRegistrationName(subscription.name), asClass<EventHandler<never>>(subscription.handler).scoped());
   }
   registerServices(container);
   return container;

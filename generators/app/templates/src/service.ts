@@ -24,6 +24,7 @@ export async function startService(config: AppConfig, overrides: ContainerOverri
   const { transport, eventProducers, consumerHost, logger } = container.cradle;
   const readiness: Readiness = { accepting: false };
 
+  await consumerHost.checkHandlers();
   await transport.connect();
   if (config.kafka.createTopics) await transport.ensureTopics([...eventProducers.topics, ...consumerHost.topics]);
   await eventProducers.prepare();

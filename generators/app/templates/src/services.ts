@@ -9,6 +9,7 @@ import type { Cradle } from './container.ts';
  *   export interface Services { orderRepository: OrderRepository }
  *   container.register({ orderRepository: asClass(PostgresOrderRepository).singleton() });
  */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- empty until you add your services
 export interface Services {}
 
 export function registerServices(container: AwilixContainer<Cradle>): void {

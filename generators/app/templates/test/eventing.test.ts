@@ -3,9 +3,15 @@
 import assert from 'node:assert/strict';
 import { asValue } from 'awilix';
 import { loadConfig } from '../src/config.ts';
+<% if (publishedEvents.length > 0) { -%>
 import { EventValidationError } from '../src/eventing/codec.ts';
+<% } -%>
+<% if (publishedEvents.length > 0 || subscriptions.length > 0) { -%>
 import { EventHeaders } from '../src/eventing/headers.ts';
+<% } -%>
+<% if (publishedEvents.length > 0) { -%>
 import { eventDefinitions } from '../src/events/index.ts';
+<% } -%>
 import { MemoryTransport } from '../src/eventing/memory/memory-transport.ts';
 import { startService, type RunningService } from '../src/service.ts';
 
@@ -37,7 +43,7 @@ describe('eventing (in-memory transport)', () => {
     const valid = <%- samples[event.name].valid %>;
 
     it('is buffered by publish, sent by flushAll with its headers, and read back', async () => {
-        const scope = service.container.createScope();
+      const scope = service.container.createScope();
       scope.register({ messageContext: asValue({ correlationId: 'c-<%- event.fileBase %>', causationId: null }) });
       const eventId = scope.cradle.eventBus.publish('<%- event.name %>', valid);
       assert.equal(transport.messages('<%- event.topic %>').length, 0);
@@ -52,15 +58,17 @@ describe('eventing (in-memory transport)', () => {
 <% } else { -%>
       assert.equal(message.key, null);
 <% } -%>
-      assert.deepEqual(await service.container.cradle.eventCodec.decode(eventDefinitions.<%- event.name %>, message.value ?? Buffer.alloc(0)), valid);
+      const { eventCodec } = service.container.cradle;
+      assert.deepEqual(await eventCodec.decode(eventDefinitions.<%- event.name %>, message.value ?? Buffer.alloc(0)), valid);
       await transport.idle();
       await scope.dispose();
     });
 
     it('rejects a payload that breaks its schema, naming the field, and sends nothing', async () => {
-        const scope = service.container.createScope();
+      const scope = service.container.createScope();
       scope.register({ messageContext: asValue({ correlationId: 'c-invalid', causationId: null }) });
-      scope.cradle.eventBus.publish('<%- event.name %>', <%- samples[event.name].invalid %> as never);
+      const invalid = <%- samples[event.name].invalid %>;
+      scope.cradle.eventBus.publish('<%- event.name %>', invalid as never);
       await assert.rejects(scope.cradle.eventBus.flushAll(), (error: unknown) => {
         assert.ok(error instanceof EventValidationError);
         assert.match(error.message, /<%- samples[event.name].invalidField %>/);
@@ -74,11 +82,12 @@ describe('eventing (in-memory transport)', () => {
 <% for (const subscription of subscriptions) { -%>
 
   it('runs the <%- subscription.name %> handler on a <%- subscription.event %> without dead-lettering it', async () => {
+    const payload = <%- samples[subscription.event].valid %>;
     await transport.send([
       {
         topic: '<%- subscription.eventView.topic %>',
         key: null,
-        value: Buffer.from(JSON.stringify(<%- samples[subscription.event].valid %>)),
+        value: Buffer.from(JSON.stringify(payload)),
         headers: { [EventHeaders.eventId]: 'e-1', [EventHeaders.eventType]: '<%- subscription.event %>' },
       },
     ]);

@@ -178,10 +178,7 @@ export class RegistryCodec implements EventCodec {
     this.#settings = settings;
     this.#validator = validator;
     const auth = settings.username ? { username: settings.username, password: settings.password ?? '' } : undefined;
-    this.#registry = new SchemaRegistry(
-      { host: settings.url, ...(auth ? { auth } : {}) },
-      { [SchemaType.JSON]: { ajvInstance: validator.ajv } },
-    );
+    this.#registry = new SchemaRegistry({ host: settings.url, ...(auth ? { auth } : {}) }, { [SchemaType.JSON]: { ajvInstance: validator.ajv } });
   }
 
   async prepare(published: readonly { definition: AnyDefinition; topic: string }[]): Promise<void> {
@@ -189,9 +186,7 @@ export class RegistryCodec implements EventCodec {
       const subject = `${topic}-value`;
       const text = JSON.stringify(definition.schema);
       const schema =
-        definition.schemaFormat === 'avro'
-          ? { type: SchemaType.AVRO as const, schema: text }
-          : { type: SchemaType.JSON as const, schema: text };
+        definition.schemaFormat === 'avro' ? { type: SchemaType.AVRO as const, schema: text } : { type: SchemaType.JSON as const, schema: text };
       const { id } = this.#settings.register
         ? await this.#registry.register(schema, { subject })
         : { id: await this.#registry.getRegistryIdBySchema(subject, schema) };
@@ -228,7 +223,11 @@ export class RegistryCodec implements EventCodec {
         // Written with a schema other than ours (another version): it must match that one too.
         if (writer.text !== this.#localText(definition)) {
           const problems = writer.check(payload);
-          if (problems.length > 0) throw new EventValidationError(definition.name, problems.map((problem) => `${problem} (writer's schema)`));
+          if (problems.length > 0)
+            throw new EventValidationError(
+              definition.name,
+              problems.map((problem) => `${problem} (writer's schema)`),
+            );
           payload = this.#validator.knownFieldsOnly(definition, payload);
         }
         this.#validator.validate(definition, payload);

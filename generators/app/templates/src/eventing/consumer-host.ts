@@ -1,9 +1,8 @@
 // <%- generatedHeader %>
-import type { AwilixContainer } from 'awilix';
+import { asValue, type AwilixContainer } from 'awilix';
 import type { Cradle } from '../container.ts';
 import { eventDefinitions } from '../events/index.ts';
 import { handlerRegistrationName, subscriptionDefinitions } from '../subscriptions/index.ts';
-import type { EventDefinition } from './event-definition.ts';
 import { MessageProcessor, type SubscriptionSettings } from './message-processor.ts';
 import type { RunningConsumer } from './transport.ts';
 
@@ -21,10 +20,29 @@ export class ConsumerHost {
     return this.#settings().flatMap(({ settings }) => [settings.topic, settings.deadLetterTopic]);
   }
 
+  /**
+   * Builds each subscription's handler once, in a throw-away scope, before anything is consumed: a
+   * handler that asks for something nobody registered stops the start, naming handler and dependency
+   * (instead of every message failing and going to the dead-letter topic).
+   */
+  async checkHandlers(): Promise<void> {
+    for (const subscription of subscriptionDefinitions) {
+      const scope = this.#container.createScope<Cradle>();
+      scope.register({ messageContext: asValue({ correlationId: 'start-check', causationId: null }) });
+      try {
+        scope.resolve(handlerRegistrationName(subscription.name));
+      } catch (error) {
+        throw new Error(unbuildableHandler(subscription.name, subscription.handler.name, error), { cause: error });
+      } finally {
+        await scope.dispose();
+      }
+    }
+  }
+
   async start(): Promise<void> {
     const { transport } = this.#container.cradle;
     for (const { subscription, settings } of this.#settings()) {
-      const definition = eventDefinitions[subscription.event] as EventDefinition<never>;
+      const definition = eventDefinitions[subscription.event];
       const processor = new MessageProcessor(settings, definition, handlerRegistrationName(subscription.name), this.#container);
       this.#running.push(await transport.consume(settings, processor.listener));
     }
@@ -58,4 +76,16 @@ export class ConsumerHost {
       return { subscription, settings: { name: subscription.name, ...entry } };
     });
   }
+}
+
+function unbuildableHandler(subscription: string, handlerClass: string, error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const missing = /^Could not resolve '([^']+)'/.exec(message)?.[1];
+  if (missing !== undefined) {
+    return (
+      `subscription ${subscription}: its handler ${handlerClass} needs "${missing}", which nothing registered ` +
+      `(register it in src/services.ts, registerServices)`
+    );
+  }
+  return `subscription ${subscription}: building its handler ${handlerClass} failed: ${message}`;
 }

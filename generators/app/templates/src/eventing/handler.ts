@@ -15,9 +15,13 @@ export interface EventContext {
   readonly headers: Readonly<Record<string, string>>;
 }
 
-/** A subscription's handler: a class whose dependencies come through its constructor. */
+/**
+ * A subscription's handler: a class whose dependencies come through its constructor. `handle` is a
+ * function-typed property so that its parameter is checked strictly: a handler that expects more
+ * than the event it is given does not compile.
+ */
 export interface EventHandler<Payload> {
-  handle(event: Payload, context: EventContext): Promise<void>;
+  readonly handle: (event: Payload, context: EventContext) => Promise<void>;
 }
 
 /**

@@ -40,12 +40,7 @@ export class MessageProcessor {
   readonly #transport: Transport;
   readonly #logger: Logger;
 
-  constructor(
-    subscription: SubscriptionSettings,
-    definition: EventDefinition<never>,
-    handlerName: string,
-    container: AwilixContainer<Cradle>,
-  ) {
+  constructor(subscription: SubscriptionSettings, definition: EventDefinition<never>, handlerName: string, container: AwilixContainer<Cradle>) {
     this.#subscription = subscription;
     this.#definition = definition;
     this.#handlerName = handlerName;
@@ -82,7 +77,11 @@ export class MessageProcessor {
   };
 
   async #wait(delay: number, control: DeliveryControl): Promise<void> {
-    const completed = await waitWhileAlive(delay, () => control.heartbeat(), () => control.shouldStop());
+    const completed = await waitWhileAlive(
+      delay,
+      () => control.heartbeat(),
+      () => control.shouldStop(),
+    );
     if (!completed) throw new DeliveryInterrupted('worker stopping during a retry wait; the message will be redelivered');
   }
 

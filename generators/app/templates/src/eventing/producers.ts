@@ -65,7 +65,7 @@ export class EventProducers {
     for (const name of publishedEventNames) {
       const route = eventRoutes[name];
       if (!route) throw new Error(`config has no "events.${name}" entry`);
-      this.#producers.set(name, new EventProducer(eventDefinitions[name] as EventDefinition<never>, route));
+      this.#producers.set(name, new EventProducer(eventDefinitions[name], route));
     }
   }
 
@@ -86,7 +86,7 @@ export class EventProducers {
     try {
       return this.#send(events);
     } catch (error) {
-      return Promise.reject(error);
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
   }
 

@@ -19,11 +19,7 @@ const TICK_MS = 100;
  * Waits `ms`, calling `keepAlive` every tick (the Kafka consumer sends a heartbeat when one is due,
  * so the group does not rebalance during a long wait) and returning false as soon as `shouldStop` says so.
  */
-export async function waitWhileAlive(
-  ms: number,
-  keepAlive: () => Promise<void>,
-  shouldStop: () => boolean,
-): Promise<boolean> {
+export async function waitWhileAlive(ms: number, keepAlive: () => Promise<void>, shouldStop: () => boolean): Promise<boolean> {
   const until = Date.now() + ms;
   while (Date.now() < until) {
     if (shouldStop()) return false;

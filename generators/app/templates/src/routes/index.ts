@@ -15,5 +15,8 @@ import { unitOfWork } from '../http/request-scope.ts';
  *   }));
  */
 export function registerRoutes(router: Router): void {
-  router.get('/', unitOfWork(async () => ({ body: { service: '<%- service.name %>' } })));
+  router.get(
+    '/',
+    unitOfWork(async () => ({ body: { service: '<%- service.name %>' } })),
+  );
 }

@@ -16,6 +16,9 @@ interface Waiting {
   settled: boolean;
 }
 
+/** What the sender needs of a kafkajs producer. */
+export type BatchProducer = Pick<Producer, 'sendBatch'>;
+
 export interface BatchingSenderOptions {
   readonly acks: number;
   readonly compression: CompressionTypes;
@@ -42,7 +45,7 @@ const RECORD_OVERHEAD_BYTES = 64;
  * One request in flight at a time also keeps the order of messages per partition.
  */
 export class BatchingSender {
-  readonly #producer: Producer;
+  readonly #producer: BatchProducer;
   readonly #options: BatchingSenderOptions;
   readonly #maxRequestBytes: number;
   /** Sends with messages not yet put into a request, oldest first. */
@@ -53,7 +56,7 @@ export class BatchingSender {
   #scheduled = false;
   #timer: NodeJS.Timeout | undefined;
 
-  constructor(producer: Producer, options: BatchingSenderOptions) {
+  constructor(producer: BatchProducer, options: BatchingSenderOptions) {
     this.#producer = producer;
     this.#options = options;
     this.#maxRequestBytes = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;

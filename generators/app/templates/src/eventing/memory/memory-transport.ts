@@ -59,10 +59,12 @@ export class MemoryTransport implements Transport {
   }
 
   async disconnect(): Promise<void> {
-    await Promise.all([...this.#subscribers].map(async (subscriber) => {
-      subscriber.running = false;
-      await subscriber.draining;
-    }));
+    await Promise.all(
+      [...this.#subscribers].map(async (subscriber) => {
+        subscriber.running = false;
+        await subscriber.draining;
+      }),
+    );
     this.#subscribers.clear();
   }
 
@@ -73,8 +75,8 @@ export class MemoryTransport implements Transport {
 
   /** Resolves once every consumer has finished every message sent so far. */
   async idle(): Promise<void> {
-    while ([...this.#subscribers].some((s) => s.draining)) {
-      await Promise.all([...this.#subscribers].map((s) => s.draining));
+    while ([...this.#subscribers].some((s) => s.draining !== undefined)) {
+      await Promise.all([...this.#subscribers].map((s) => s.draining ?? Promise.resolve()));
     }
   }
 

@@ -1,0 +1,70 @@
+/**
+ * The generated service's ESLint (typescript-eslint, type-checked rules) and Prettier checks, run as
+ * the service's npm scripts: clean right after `yo kafka-eventing`, and after every subgenerator run.
+ * No broker needed.
+ */
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { runIn, type Outcome } from './support/rendered.js';
+import { generate, linkDependencies, tempDir } from './support/service.js';
+
+function assertClean(outcome: Outcome, what: string): void {
+  assert.ok(outcome.ok, `${what} failed:\n${outcome.output}`);
+}
+
+for (const schemaFormat of ['json', 'avro'] as const) {
+  describe(`generated service: lint and format check (${schemaFormat})`, function () {
+    this.timeout(600_000);
+    let dir: string;
+    const lint = () => runIn(dir, 'npm', ['run', 'lint']);
+    const formatCheck = () => runIn(dir, 'npm', ['run', 'format:check']);
+
+    before(async () => {
+      const workspace = tempDir(`lint-${schemaFormat}`);
+      await generate(workspace, 'app', ['inventory-service'], { schemaFormat });
+      dir = path.join(workspace, 'inventory-service');
+      await linkDependencies(dir);
+    });
+
+    it('is clean under npm run lint and npm run format:check right after generation', async () => {
+      const linted = await lint();
+      assertClean(linted, 'npm run lint');
+      assertClean(await formatCheck(), 'npm run format:check');
+      console.log(`      npm run lint: ${linted.ms} ms`);
+    });
+
+    it('stays clean after every subgenerator run', async () => {
+      const steps: [string, () => Promise<void>][] = [
+        [
+          ':event StockReserved',
+          () =>
+            generate(dir, 'event', ['StockReserved'], {
+              fields: 'reservationId:uuid, sku:string, quantity:int, weight:number, reservedAt:datetime, fragile:boolean, note?:string, bins:string[], lots?:int[]',
+              key: 'reservationId',
+            }),
+        ],
+        [
+          ':event WarehouseRestockedAfterALongAndCarefullyNamedProcess --external',
+          () =>
+            generate(dir, 'event', ['WarehouseRestockedAfterALongAndCarefullyNamedProcess'], {
+              fields: 'warehouseIdentifierForTheRestock:uuid, stockKeepingUnitsThatWereRestocked:string[], quantitiesPerStockKeepingUnit:int[], restockedAt:datetime, comment?:string',
+              external: true,
+              topic: 'warehouse.restocked',
+            }),
+        ],
+        [':subscription StockReserved', () => generate(dir, 'subscription', [], { event: 'StockReserved' })],
+        [
+          ':subscription WarehouseRestocked… --name',
+          () =>
+            generate(dir, 'subscription', [], { event: 'WarehouseRestockedAfterALongAndCarefullyNamedProcess', name: 'RestockAudit' }),
+        ],
+        [':event StockReserved --add-fields', () => generate(dir, 'event', ['StockReserved'], { addFields: 'giftWrap?:boolean, labels?:string[]' })],
+      ];
+      for (const [name, step] of steps) {
+        await step();
+        assertClean(await formatCheck(), `npm run format:check after ${name}`);
+      }
+      assertClean(await lint(), 'npm run lint after the subgenerator runs');
+    });
+  });
+}

@@ -1,0 +1,36 @@
+/**
+ * The runtime every generated service gets (generators/app/templates/src), checked without a broker:
+ * rendered with a small model in both schema formats, type-checked with the service's strict
+ * settings, and its own tests run (unit tests of the batching sender, commit pacer, codec and retry
+ * policy, and the in-memory eventing tests).
+ */
+import assert from 'node:assert/strict';
+import { renderSmallService, serviceTests, typecheck } from './support/rendered.js';
+
+for (const schemaFormat of ['json', 'avro'] as const) {
+  describe(`runtime, rendered with a small ${schemaFormat} model (no broker)`, function () {
+    this.timeout(600_000);
+    let dir: string;
+
+    before(async () => {
+      dir = await renderSmallService(schemaFormat);
+    });
+
+    it('passes tsc --noEmit with the service\'s strict settings', async () => {
+      const outcome = await typecheck(dir);
+      assert.ok(outcome.ok, `tsc failed:\n${outcome.output}`);
+      console.log(`      tsc --noEmit: ${outcome.ms} ms`);
+    });
+
+    it('passes its own unit and in-memory tests', async () => {
+      const outcome = await serviceTests(dir);
+      assert.ok(outcome.ok, `the service's tests failed:\n${outcome.output}`);
+      for (const suite of ['BatchingSender', 'CommitPacer', 'retry policy', `codec, ${schemaFormat} schema`, 'runs the PaymentReceived handler']) {
+        assert.match(outcome.output, new RegExp(suite), `ran ${suite}`);
+      }
+      assert.match(outcome.output, /\d+ passing/);
+      assert.doesNotMatch(outcome.output, /failing|pending/);
+      console.log(`      mocha: ${outcome.ms} ms, ${/(\d+) passing/.exec(outcome.output)?.[1]} passing`);
+    });
+  });
+}

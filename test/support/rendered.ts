@@ -1,0 +1,65 @@
+/**
+ * The templates rendered with a small model into a temporary folder, with the shared dependency
+ * install linked in, and the service's own checks run on it, all without a broker: the fast suite's
+ * view of the runtime every generated service gets.
+ */
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import type { SchemaFormat } from '../../generators/lib/model.js';
+import { generate, linkDependencies, tempDir } from './service.js';
+
+const run = promisify(execFile);
+
+/** A small model: a published event with every type, an optional and an array field, an external event, a subscription to each. */
+export async function renderSmallService(schemaFormat: SchemaFormat, name = `shop-${schemaFormat}`): Promise<string> {
+  const workspace = tempDir(`rendered-${schemaFormat}`);
+  await generate(workspace, 'app', [name], { schemaFormat });
+  const dir = path.join(workspace, name);
+  await generate(dir, 'event', ['OrderPlaced'], {
+    fields: 'orderId:uuid, total:number, quantity:int, placedAt:datetime, note?:string, tags:string[]',
+    key: 'orderId',
+  });
+  await generate(dir, 'event', ['PaymentReceived'], {
+    fields: 'paymentId:uuid, amount:number, reference?:string, lines?:int[]',
+    external: true,
+    topic: 'payments.payment-received',
+  });
+  await generate(dir, 'subscription', [], { event: 'OrderPlaced' });
+  await generate(dir, 'subscription', [], { event: 'PaymentReceived' });
+  await linkDependencies(dir);
+  return dir;
+}
+
+export interface Outcome {
+  readonly ok: boolean;
+  /** stdout and stderr together. */
+  readonly output: string;
+  readonly ms: number;
+}
+
+/** Runs a command in the service folder; never throws for a non-zero exit (the outcome says). */
+export async function runIn(dir: string, command: string, args: string[], env: Record<string, string> = {}): Promise<Outcome> {
+  const started = Date.now();
+  try {
+    const { stdout, stderr } = await run(command, args, {
+      cwd: dir,
+      maxBuffer: 64 * 1024 * 1024,
+      env: { ...process.env, CI: 'true', ...env },
+    });
+    return { ok: true, output: `${stdout}${stderr}`, ms: Date.now() - started };
+  } catch (error) {
+    const failure = error as { stdout?: string; stderr?: string; message: string };
+    return { ok: false, output: `${failure.stdout ?? ''}${failure.stderr ?? failure.message}`, ms: Date.now() - started };
+  }
+}
+
+/** `tsc --noEmit` with the service's own tsconfig.json (strict). */
+export function typecheck(dir: string): Promise<Outcome> {
+  return runIn(dir, process.execPath, [path.join(dir, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json', '--noEmit']);
+}
+
+/** The service's mocha tests (what `npm test` runs after the type check), on the in-memory transport. */
+export function serviceTests(dir: string): Promise<Outcome> {
+  return runIn(dir, process.execPath, [path.join(dir, 'node_modules', 'mocha', 'bin', 'mocha.js')], { NODE_ENV: 'test' });
+}
