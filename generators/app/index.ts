@@ -6,6 +6,7 @@ import path from 'node:path';
 import { EventingGenerator } from '../lib/base-generator.js';
 import {
   createModel,
+  DEFAULT_AVRO_NAMESPACE,
   parseBrokers,
   parseModelFile,
   UserInputError,
@@ -65,6 +66,8 @@ export default class AppGenerator extends EventingGenerator {
               { brokers: answers[`${env}Brokers`], schemaRegistryUrl: answers[`${env}RegistryUrl`] },
             ]),
           ) as EventingModel['service']['environments'],
+          // Kept as it is in a service made before (its schemas are registered under it).
+          avroNamespace: previous ? previous.service.avroNamespace : DEFAULT_AVRO_NAMESPACE,
         }),
         events: previous?.events ?? [],
         subscriptions: previous?.subscriptions ?? [],
