@@ -290,6 +290,23 @@ describe('delivery guarantees under faults @kafka', function () {
     await assert.rejects(mismatch, /subject jobs-avro-subject-value holds AVRO schemas, this service's are JSON/);
   });
 
+  it('a broker restart under a running consumer: what kafkajs retries and restarts is logged as warnings, no error', async () => {
+    const records = path.join(tempDir('restart'), 'records.jsonl');
+    const service = await start('restart', records);
+    await eventually(() => (joins(service) >= 1 ? true : undefined), 30_000, 'the consumer to join its group');
+    const stoppedAt = Date.now();
+    await stack.stopBroker();
+    await sleep(3000);
+    await stack.startBroker();
+    const [after] = await eventually(() => postJobs(service, { mode: 'ok', lane: 'b' }).catch(() => undefined), 60_000, 'publishing to work again');
+    await eventually(() => (readRecords<JobRecord>(records).some((r) => r.jobId === after && r.phase === 'done') ? true : undefined), 90_000, 'the consumer to handle again');
+    const lines = service.output().split('\n');
+    const errors = lines.filter((line) => line.includes('"level":50'));
+    const warnings = lines.filter((line) => line.includes('"level":40'));
+    process.stderr.write(`      broker restarted: handling again ${Date.now() - stoppedAt} ms after the stop; ${warnings.length} warnings, ${errors.length} errors\n`);
+    assert.deepEqual(errors.map((line) => line.slice(0, 400)), [], 'retried requests and consumer restarts are warnings');
+  });
+
   it('kill -9 in the middle of 10,000 events, then restart: every event handled at least once', async () => {
     const records = path.join(tempDir('kill'), 'records.jsonl');
     const total = 10_000;

@@ -9,7 +9,7 @@ import type { EventDefinition } from './event-definition.ts';
 import type { EventContext, EventHandler, MessageContext } from './handler.ts';
 import { EventHeaders } from './headers.ts';
 import { backoffDelay, waitWhileAlive, type RetryPolicy } from './retry.ts';
-import type { DeliveryControl, IncomingMessage, MessageListener, Transport } from './transport.ts';
+import type { DeliveryControl, IncomingMessage, MessageListener, SendOptions, Transport } from './transport.ts';
 
 /** Where a worker reports that it cannot go on (read by /health/ready). */
 export interface SubscriptionHealth {
@@ -25,6 +25,9 @@ export interface SubscriptionSettings {
   readonly retry: RetryPolicy;
   readonly deadLetterTopic: string;
 }
+
+/** Dead letters are sent on a producer of their own (one object: the transport keys its producers by it). */
+const DEAD_LETTER_SEND: SendOptions = { lane: 'dead-letter' };
 
 /** Thrown when the worker stops during a retry wait: the message is not finished and will be redelivered. */
 export class DeliveryInterrupted extends Error {
@@ -123,7 +126,7 @@ export class MessageProcessor {
     const letter = deadLetterMessage(deadLetterTopic, message, { error, attempts, subscription: name });
     for (let failures = 1; ; failures += 1) {
       try {
-        await this.#transport.send([letter]);
+        await this.#transport.send([letter], DEAD_LETTER_SEND);
         this.#health.recovered(name);
         return;
       } catch (sendError) {

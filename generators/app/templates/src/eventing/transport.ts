@@ -64,4 +64,9 @@ export interface Transport {
 export interface SendOptions {
   readonly sendTimeoutMs?: number;
   readonly compression?: 'none' | 'gzip';
+  /**
+   * Sends of different lanes never share a produce request: dead letters go in their own, so that a
+   * dead-letter topic that cannot be written does not fail the events published alongside.
+   */
+  readonly lane?: 'dead-letter';
 }

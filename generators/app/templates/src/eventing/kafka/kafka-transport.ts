@@ -33,7 +33,7 @@ const LOG_LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
 };
 
 /** kafkajs messages about something it retries or restarts by itself. */
-const RETRIED = /^(Restarting the consumer|Crash: KafkaJSNumberOfRetriesExceeded.*coordinator|.*coordinator is (loading|not available)|.*not the correct coordinator)/i;
+const RETRIED = /^(Crash: |Restarting the consumer|.*coordinator is (loading|not available)|.*not the correct coordinator)/i;
 
 /**
  * kafkajs logs every error response and socket error of a request at ERROR, also when it retries the
@@ -43,7 +43,8 @@ const RETRIED = /^(Restarting the consumer|Crash: KafkaJSNumberOfRetriesExceeded
  */
 function levelOf(entry: LogEntry): 'error' | 'warn' | 'info' | 'debug' {
   if (entry.namespace === 'Connection' && entry.level === logLevel.ERROR) return 'warn';
-  // The consumer's own account of a crash it restarts from, and of requests it retries.
+  // The consumer's own account of a crash (said before it decides whether to restart: the CRASH event
+  // says that, and is logged as an error when it does not), of its restarts, and of requests it retries.
   if (entry.level === logLevel.ERROR && (RETRIED.test(entry.log.message) || entry.log.retryCount !== undefined)) return 'warn';
   // Said at every start because retries are bounded (kafka.producer.retries): this service promises
   // at least once, and a flush whose sends run out of retries or time rejects (see the README).
