@@ -8,7 +8,8 @@
 import assert from 'node:assert/strict';
 import { copyFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { readTopic, topicSize } from './support/kafka.js';
+import { SchemaType } from '@kafkajs/confluent-schema-registry';
+import { produce, readTopic, registryClient, topicSize } from './support/kafka.js';
 import { REPO_ROOT } from './support/paths.js';
 import { eventually, generate, linkDependencies, npm, readRecords, startServiceProcess, tempDir, type ServiceProcess } from './support/service.js';
 import { kafkaStack, type KafkaStack } from './support/stack.js';
@@ -141,4 +142,34 @@ for (const format of ['json', 'avro'] as const) describe(`two generated services
     const dead = await readTopic(stack, `shop-orders-${format}.payment-received.dead-letter`).catch(() => []);
     assert.deepEqual(dead.map((m) => m.headers['dead-letter-error-message']), [], 'nothing dead-lettered');
   });
+
+  if (format === 'avro') {
+    it('reads records a publisher of an older generator named <service>.events.PaymentReceived', async () => {
+      const legacyTopic = 'legacy-billing.payment-received';
+      const schema = {
+        type: 'record',
+        name: 'PaymentReceived',
+        namespace: 'legacy_billing.events',
+        fields: [
+          { name: 'paymentId', type: { type: 'string', logicalType: 'uuid' } },
+          { name: 'orderId', type: { type: 'string', logicalType: 'uuid' } },
+          { name: 'amount', type: 'double' },
+        ],
+      };
+      const registry = registryClient(stack);
+      const { id } = await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(schema) }, { subject: `${legacyTopic}-value` });
+      const paymentId = '5a1c0f0e-1111-4c4c-8888-00000000000a';
+      await produce(stack, legacyTopic, [{ key: orderId, value: await registry.encode(id, { paymentId, orderId, amount: 3.5 }), headers: { 'event-id': 'legacy-1' } }]);
+      const deadLetterTopic = 'shop-orders-avro.legacy.dead-letter';
+      const subscriber = await startServiceProcess(subscriberDir, {
+        KAFKA_BROKERS: stack.brokers,
+        SCHEMA_REGISTRY_URL: stack.registryUrl,
+        RECORD_FILE: recordFile,
+        NODE_CONFIG: JSON.stringify({ subscriptions: { PaymentReceived: { topic: legacyTopic, groupId: 'shop-orders-avro.legacy', deadLetterTopic } } }),
+      });
+      running.push(subscriber);
+      assert.deepEqual((await handled(paymentId)).event, { paymentId, orderId, amount: 3.5 });
+      assert.equal(await topicSize(stack, deadLetterTopic), 0);
+    });
+  }
 });
