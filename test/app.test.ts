@@ -84,6 +84,7 @@ describe('yo kafka-eventing (app)', function () {
           schemaFormat: 'json',
           compatibility: 'BACKWARD',
           environments: { development: environment, test: environment, production: environment },
+          avroNamespace: 'events',
         },
         events: [],
         subscriptions: [],

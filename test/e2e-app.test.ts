@@ -3,7 +3,7 @@
  * build it, run its own tests, start it against the real broker and registry, stop it with SIGTERM.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { kafkaStack, type KafkaStack } from './support/stack.js';
 import { generate, npm, startServiceProcess, tempDir } from './support/service.js';
@@ -81,5 +81,39 @@ describe('generated service, end to end @kafka', function () {
     assert.match(stdout, /runs the EverythingOptionalAudit handler/);
     assert.doesNotMatch(stdout, /failing/);
     await npm(serviceDir, 'run', 'build');
+  });
+
+  it("the README's route example compiles for the event it names, publishes, and a body that is not JSON is answered 415 (malformed JSON 400)", async () => {
+    const readme = readFileSync(path.join(serviceDir, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Publishing from a route'));
+    const command = /`(yo kafka-eventing:event OrderPlaced [^`]+)`/.exec(section)?.[1];
+    const example = /```ts\n([\s\S]*?)```/.exec(section)?.[1];
+    assert.ok(command && example, 'the section names the event command and shows the route file');
+    assert.equal(command, 'yo kafka-eventing:event OrderPlaced --fields "orderId:uuid, total:number" --key orderId --yes');
+    await generate(serviceDir, 'event', ['OrderPlaced'], { fields: 'orderId:uuid, total:number', key: 'orderId' });
+    writeFileSync(path.join(serviceDir, 'src/routes/index.ts'), example);
+    await npm(serviceDir, 'run', 'typecheck');
+    await npm(serviceDir, 'run', 'build');
+    const service = await startServiceProcess(serviceDir, { KAFKA_BROKERS: stack.brokers, SCHEMA_REGISTRY_URL: stack.registryUrl });
+    try {
+      const post = (body: string, type: string) =>
+        fetch(`http://127.0.0.1:${service.port}/orders`, { method: 'POST', headers: { 'content-type': type }, body });
+      const created = await post(JSON.stringify({ total: 12.5 }), 'application/json');
+      assert.equal(created.status, 201, await created.clone().text());
+      const text = await post('total=12.5', 'application/x-www-form-urlencoded');
+      assert.equal(text.status, 415, await text.clone().text());
+      assert.match(((await text.json()) as { error: string }).error, /must be JSON/);
+      const plain = await post('12.5', 'text/plain');
+      assert.equal(plain.status, 415);
+      const malformed = await post('{"total": 12.5', 'application/json');
+      assert.equal(malformed.status, 400);
+      const notANumber = await post(JSON.stringify({ total: 'abc' }), 'application/json');
+      assert.equal(notANumber.status, 422, 'Number("abc") is NaN: refused, not published as null');
+      const errors = service.output().split('\n').filter((line) => line.includes('"level":50'));
+      assert.deepEqual(errors, [], 'none of these is a server error');
+    } finally {
+      service.signal('SIGTERM');
+      await service.exited;
+    }
   });
 });

@@ -9,6 +9,7 @@ import {
   changedFiles,
   copyService,
   createService,
+  editJson,
   makeTmpDir,
   ORDER_FIELDS,
   readJson,
@@ -179,7 +180,7 @@ describe('yo kafka-eventing:event', function () {
       const schema = readJson(service, 'schemas/orders.order-placed-value.avsc');
       assert.equal(schema.type, 'record');
       assert.equal(schema.name, 'OrderPlaced');
-      assert.equal(schema.namespace, 'orders.events');
+      assert.equal(schema.namespace, 'events', 'the same in every service: a subscriber of another service declares the same full name');
       assert.deepEqual(schema.fields, [
         { name: 'orderId', type: { type: 'string', logicalType: 'uuid' } },
         { name: 'total', type: 'double' },
@@ -189,6 +190,19 @@ describe('yo kafka-eventing:event', function () {
         { name: 'tags', type: { type: 'array', items: 'string' } },
       ]);
       assert.match(readText(service, 'src/events/order-placed.event.ts'), /schemaFormat: 'avro'/);
+      assert.match(readText(service, 'src/events/order-placed.event.ts'), /formats: \{ orderId: 'uuid', placedAt: 'date-time' \}/);
+    });
+
+    it('in an Avro service made before the shared namespace: its events keep the namespace they were registered with', async function () {
+      const service = copyService(avroService);
+      editJson(service, '.yo-rc.json', (json) => {
+        delete json['generator-kafka-eventing'].service.avroNamespace;
+      });
+      await addEvent(service, 'OrderPlaced', ORDER_PLACED);
+      assert.equal(readJson(service, 'schemas/orders.order-placed-value.avsc').namespace, 'orders.events');
+      await runGenerator('app', service, { options: { yes: true } });
+      assert.equal(readModel(service).service.avroNamespace, undefined, 'updating the service keeps it as it was');
+      assert.equal(readJson(service, 'schemas/orders.order-placed-value.avsc').namespace, 'orders.events');
     });
   });
 

@@ -7,6 +7,7 @@ import { EventingGenerator } from '../lib/base-generator.js';
 import { readIfExists } from '../lib/files.js';
 import {
   createModel,
+  DEFAULT_AVRO_NAMESPACE,
   GENERATOR_NAMESPACE,
   parseBrokers,
   parseModelFile,
@@ -92,6 +93,8 @@ export default class AppGenerator extends EventingGenerator {
               { brokers: answers[`${env}Brokers`], schemaRegistryUrl: answers[`${env}RegistryUrl`] },
             ]),
           ) as EventingModel['service']['environments'],
+          // Kept as it is in a service made before (its schemas are registered under it).
+          avroNamespace: previous ? previous.service.avroNamespace : DEFAULT_AVRO_NAMESPACE,
         }),
         events: previous?.events ?? [],
         subscriptions: previous?.subscriptions ?? [],

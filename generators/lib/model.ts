@@ -41,7 +41,16 @@ export interface ServiceModel {
   schemaFormat: SchemaFormat;
   compatibility: CompatibilityLevel;
   environments: Record<EnvironmentName, EnvironmentSettings>;
+  /**
+   * The Avro namespace of every event's record: `events` for services made since events became
+   * shareable between services (a record's full name is then `events.<EventName>`, whoever declares it).
+   * Absent in older models: their records keep the namespace they were registered with, `<service>.events`.
+   */
+  avroNamespace?: string;
 }
+
+/** The Avro namespace of new services: the same in every service, so publisher and subscriber agree on `events.<EventName>`. */
+export const DEFAULT_AVRO_NAMESPACE = 'events';
 
 export interface FieldModel {
   name: string;
@@ -314,6 +323,16 @@ export function createModel(service: ServiceModel): EventingModel {
   return { modelVersion: MODEL_VERSION, service, events: [], subscriptions: [] };
 }
 
+const AVRO_NAMESPACE = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
+
+export function validateAvroNamespace(value: unknown): string {
+  const namespace = String(value ?? '').trim();
+  if (!AVRO_NAMESPACE.test(namespace)) {
+    throw new UserInputError(`Avro namespace "${namespace}" is not dot-separated names of letters, digits and "_" (e.g. "events").`);
+  }
+  return namespace;
+}
+
 export function addEvent(model: EventingModel, event: EventModel): EventingModel {
   if (model.events.some((existing) => existing.name === event.name)) {
     throw new UserInputError(existingEventMessage(event.name));
@@ -433,6 +452,7 @@ function checkModel(model: EventingModel, fileLabel: string): EventingModel {
     validatePort(model.service.port);
     validateSchemaFormat(model.service.schemaFormat);
     validateCompatibility(model.service.compatibility);
+    if (model.service.avroNamespace !== undefined) validateAvroNamespace(model.service.avroNamespace);
     for (const env of ENVIRONMENTS) {
       const settings = model.service.environments?.[env];
       if (!settings) throw new UserInputError(`environment "${env}" is missing`);

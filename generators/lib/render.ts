@@ -36,6 +36,7 @@ const OWNED_STATIC = [
   'src/eventing/headers.ts',
   'src/eventing/message-processor.ts',
   'src/eventing/retry.ts',
+  'src/eventing/schema-validator.ts',
   'src/eventing/producers.ts',
   'src/eventing/transport.ts',
   'src/eventing/kafka/kafka-transport.ts',

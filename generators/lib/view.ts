@@ -20,6 +20,8 @@ export interface EventView extends EventModel {
   schemaFileText: string;
   /** The schema as a TypeScript literal, indented for the event module. */
   schemaLiteral: string;
+  /** Avro events: the string formats of fields (`{ orderId: 'uuid' }`) as a TypeScript literal, or '' for none. */
+  formatsLiteral: string;
   fieldViews: FieldView[];
 }
 
@@ -38,6 +40,10 @@ export interface EventSamples {
   /** One that does not (for a statement indented by 6), and the field it gets wrong. */
   invalid: string;
   invalidField: string;
+  /** A payload whose number field holds NaN (invalid in both formats), when the event has a number field. */
+  notANumber?: { payload: string; field: string };
+  /** A payload whose uuid or date-time field is malformed (invalid in both formats), when it has one. */
+  badFormat?: { payload: string; field: string };
 }
 
 export interface RenderView {
@@ -125,7 +131,7 @@ export function schemaFor(event: EventModel, format: SchemaFormat, namespace: st
 
 function eventView(event: EventModel, model: EventingModel): EventView {
   const fileBase = kebabCase(event.name);
-  const schema = schemaFor(event, model.service.schemaFormat, avroNamespace(model.service.name));
+  const schema = schemaFor(event, model.service.schemaFormat, avroNamespace(model.service));
   const schemaText = JSON.stringify(schema, null, 2);
   return {
     ...event,
@@ -137,6 +143,7 @@ function eventView(event: EventModel, model: EventingModel): EventView {
     schemaPath: `schemas/${event.topic}-value.${model.service.schemaFormat === 'avro' ? 'avsc' : 'schema.json'}`,
     schemaFileText: `${schemaText}\n`,
     schemaLiteral: joinShortArrays(tsLiteral(schemaText).replace(/\n/g, '\n  ')),
+    formatsLiteral: model.service.schemaFormat === 'avro' ? formatsLiteral(event.fields) : '',
     fieldViews: event.fields.map((field) => ({
       ...field,
       tsType: field.array ? `${TS_TYPES[field.type]}[]` : TS_TYPES[field.type],
@@ -145,8 +152,21 @@ function eventView(event: EventModel, model: EventingModel): EventView {
   };
 }
 
-function avroNamespace(serviceName: string): string {
-  const cleaned = serviceName.replace(/^@/, '').replace(/[^A-Za-z0-9]+/g, '_').replace(/^([0-9])/, '_$1');
+const FORMATS: Partial<Record<FieldType, string>> = { uuid: 'uuid', datetime: 'date-time' };
+
+function formatsLiteral(fields: readonly FieldModel[]): string {
+  const entries = fields.filter((field) => FORMATS[field.type]).map((field) => `${field.name}: '${FORMATS[field.type]}'`);
+  return entries.length === 0 ? '' : `{ ${entries.join(', ')} }`;
+}
+
+/**
+ * The namespace of an event's Avro record. It must not depend on which service declares the event:
+ * a subscriber's `--external` copy of an event then has the publisher's full name (`events.<EventName>`).
+ * Models made before this have no `avroNamespace` and keep the one their schemas were registered with.
+ */
+function avroNamespace(service: ServiceModel): string {
+  if (service.avroNamespace !== undefined) return service.avroNamespace;
+  const cleaned = service.name.replace(/^@/, '').replace(/[^A-Za-z0-9]+/g, '_').replace(/^([0-9])/, '_$1');
   return `${cleaned}.events`;
 }
 
@@ -204,13 +224,21 @@ export function samplesFor(event: EventModel): EventSamples {
     invalid.unexpectedField = 1;
     invalidField = 'unexpectedField';
   }
-  return { valid: literal(valid, 4), invalid: literal(invalid, 6), invalidField };
+  const samples: EventSamples = { valid: literal(valid, 4), invalid: literal(invalid, 6), invalidField };
+  const numeric = event.fields.find((field) => (field.type === 'number' || field.type === 'int') && !field.array);
+  if (numeric) samples.notANumber = { payload: literal(valid, 6, { [numeric.name]: 'Number.NaN' }), field: numeric.name };
+  const formatted = event.fields.find((field) => (field.type === 'uuid' || field.type === 'datetime') && !field.array);
+  if (formatted) samples.badFormat = { payload: literal({ ...valid, [formatted.name]: `not-a-${formatted.type}` }, 6), field: formatted.name };
+  return samples;
 }
 
-/** An object literal with one property a line (as Prettier keeps an object that starts on a new line). */
-function literal(value: Record<string, unknown>, indent: number): string {
+/**
+ * An object literal with one property a line (as Prettier keeps an object that starts on a new line);
+ * `code` gives fields as source text instead (e.g. `Number.NaN`).
+ */
+function literal(value: Record<string, unknown>, indent: number, code: Record<string, string> = {}): string {
   const pad = ' '.repeat(indent);
-  const entries = Object.entries(value).map(([key, item]) => `${pad}  ${key}: ${JSON.stringify(item).replace(/"/g, "'")},`);
+  const entries = Object.entries(value).map(([key, item]) => `${pad}  ${key}: ${code[key] ?? JSON.stringify(item).replace(/"/g, "'")},`);
   return `{\n${entries.join('\n')}\n${pad}}`;
 }
 

@@ -19,14 +19,35 @@ export interface RunningService {
  * Starts the service: broker connection and producers, topics, schema registration (before anything
  * can be sent), one consumer worker per subscription, then HTTP.
  */
+/** Runs one start-up step; its failure says which step failed. */
+async function step<T>(what: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    throw new Error(`${what} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+}
+
 export async function startService(config: AppConfig, overrides: ContainerOverrides = {}): Promise<RunningService> {
   const container = buildContainer(config, overrides);
   const { transport, eventProducers, consumerHost, logger } = container.cradle;
   const readiness: Readiness = { accepting: false };
 
   await consumerHost.checkHandlers();
-  await transport.connect();
-  if (config.kafka.createTopics) await transport.ensureTopics([...eventProducers.topics, ...consumerHost.topics]);
+  const brokers = transport.kind === 'kafka' ? ` ${config.kafka.brokers.join(',')}` : '';
+  await step(`connecting to the broker${brokers}`, () => transport.connect());
+  const topics = [...eventProducers.topics, ...consumerHost.topics];
+  if (config.kafka.createTopics) {
+    await step(`creating the topics ${topics.join(', ')} on the broker${brokers}`, () => transport.ensureTopics(topics));
+  } else {
+    const missing = await step(`listing the topics of the broker${brokers}`, () => transport.missingTopics(topics));
+    if (missing.length > 0) {
+      throw new Error(
+        `the broker${brokers} lacks the topics ${missing.join(', ')}: kafka.createTopics is false (as in production), ` +
+          'so every topic this service uses, dead-letter topics included, must be created beforehand',
+      );
+    }
+  }
   await eventProducers.prepare();
   await consumerHost.start();
 

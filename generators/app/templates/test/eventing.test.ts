@@ -77,6 +77,22 @@ describe('eventing (in-memory transport)', () => {
       assert.equal(transport.messages('<%- event.topic %>').length, 0);
       await scope.dispose();
     });
+<% for (const [what, sample] of [['NaN in a number field', samples[event.name].notANumber], ['a malformed uuid or date-time', samples[event.name].badFormat]]) { if (!sample) continue; -%>
+
+    it('rejects <%- what %> (<%- sample.field %>) before sending, as both schema formats do', async () => {
+      const scope = service.container.createScope();
+      scope.register({ messageContext: asValue({ correlationId: 'c-invalid', causationId: null }) });
+      const payload = <%- sample.payload %>;
+      scope.cradle.eventBus.publish('<%- event.name %>', payload);
+      await assert.rejects(scope.cradle.eventBus.flushAll(), (error: unknown) => {
+        assert.ok(error instanceof EventValidationError);
+        assert.match(error.message, /<%- sample.field %>/);
+        return true;
+      });
+      assert.equal(transport.messages('<%- event.topic %>').length, 0);
+      await scope.dispose();
+    });
+<% } -%>
   });
 <% } -%>
 <% for (const subscription of subscriptions) { -%>

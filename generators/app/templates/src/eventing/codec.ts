@@ -1,131 +1,12 @@
 // <%- generatedHeader %>
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
-import { Ajv, type ValidateFunction } from 'ajv';
-import addFormats from 'ajv-formats';
 import avro from 'avsc';
 import type { EventDefinition } from './event-definition.ts';
+import { EventValidationError, jsonCheck, SchemaValidator } from './schema-validator.ts';
 
-/** A payload that does not match its event's schema; the message names the offending fields. */
-export class EventValidationError extends Error {
-  override name = 'EventValidationError';
-  readonly eventType: string;
-  readonly problems: readonly string[];
-
-  constructor(eventType: string, problems: readonly string[]) {
-    super(`${eventType} does not match its schema: ${problems.join('; ')}`);
-    this.eventType = eventType;
-    this.problems = problems;
-  }
-}
+export { EventValidationError, SchemaValidator };
 
 type AnyDefinition = EventDefinition<never>;
-
-/**
- * Checks payloads against the schema of their event, locally and before anything is sent, and
- * converts between the TypeScript shape and the wire shape (Avro writes absent optional fields as null).
- */
-export class SchemaValidator {
-  readonly ajv: Ajv;
-  readonly #checks = new Map<string, (payload: unknown) => string[]>();
-  readonly #avroTypes = new Map<string, avro.Type>();
-
-  constructor() {
-    this.ajv = new Ajv({ allErrors: true, strict: false });
-    addFormats.default(this.ajv);
-  }
-
-  validate(definition: AnyDefinition, payload: unknown): void {
-    const problems = this.#checkFor(definition)(payload);
-    if (problems.length > 0) throw new EventValidationError(definition.name, problems);
-  }
-
-  toWire(definition: AnyDefinition, payload: unknown): unknown {
-    if (definition.schemaFormat !== 'avro' || !isRecord(payload)) return payload;
-    const wire: Record<string, unknown> = {};
-    for (const field of avroFields(definition)) wire[field] = payload[field] ?? null;
-    return wire;
-  }
-
-  fromWire(definition: AnyDefinition, wire: unknown): unknown {
-    if (definition.schemaFormat !== 'avro' || !isRecord(wire)) return wire;
-    return Object.fromEntries(Object.entries(wire).filter(([, value]) => value !== null));
-  }
-
-  /** The body of the message: JSON text, or Avro binary (of a payload already validated). */
-  serialize(definition: AnyDefinition, payload: unknown): Buffer | string {
-    const wire = this.toWire(definition, payload);
-    if (definition.schemaFormat !== 'avro') return JSON.stringify(wire);
-    return this.avroType(definition).toBuffer(wire);
-  }
-
-  /** The Avro type of an Avro event's schema (built once). */
-  avroType(definition: AnyDefinition): avro.Type {
-    let type = this.#avroTypes.get(definition.name);
-    if (!type) {
-      type = avro.Type.forSchema(definition.schema as avro.Schema);
-      this.#avroTypes.set(definition.name, type);
-    }
-    return type;
-  }
-
-  /**
-   * A JSON payload with only the properties the event's schema knows: what a tolerant reader keeps of an
-   * event written with a newer schema (as Avro's schema resolution does).
-   */
-  knownFieldsOnly(definition: AnyDefinition, payload: unknown): unknown {
-    const properties = (definition.schema as { properties?: Record<string, unknown> }).properties;
-    if (!properties || !isRecord(payload)) return payload;
-    return Object.fromEntries(Object.entries(payload).filter(([key]) => Object.hasOwn(properties, key)));
-  }
-
-  #checkFor(definition: AnyDefinition): (payload: unknown) => string[] {
-    let check = this.#checks.get(definition.name);
-    if (!check) {
-      check = definition.schemaFormat === 'avro' ? avroCheck(definition) : jsonCheck(this.ajv.compile(definition.schema));
-      this.#checks.set(definition.name, check);
-    }
-    return check;
-  }
-}
-
-function jsonCheck(validate: ValidateFunction): (payload: unknown) => string[] {
-  return (payload) => {
-    if (validate(payload)) return [];
-    return (validate.errors ?? []).map((error) => {
-      const extra = error.params as { additionalProperty?: string; missingProperty?: string };
-      const field = extra.missingProperty ?? extra.additionalProperty ?? error.instancePath.replace(/^\//, '').replace(/\//g, '.');
-      return `${field || '(event)'} ${error.message ?? 'is invalid'}`;
-    });
-  };
-}
-
-function avroCheck(definition: AnyDefinition): (payload: unknown) => string[] {
-  const type = avro.Type.forSchema(definition.schema as avro.Schema);
-  const fields = avroFields(definition);
-  return (payload) => {
-    if (!isRecord(payload)) return ['(event) must be an object'];
-    const problems: string[] = Object.keys(payload)
-      .filter((key) => !fields.includes(key))
-      .map((key) => `${key} is not a field of the event`);
-    const wire: Record<string, unknown> = {};
-    for (const field of fields) wire[field] = payload[field] ?? null;
-    type.isValid(wire, {
-      errorHook: (path: string[], value: unknown) => {
-        problems.push(`${path.join('.') || '(event)'} has an invalid value ${JSON.stringify(value)}`);
-      },
-    });
-    return problems;
-  };
-}
-
-function avroFields(definition: AnyDefinition): string[] {
-  const fields = (definition.schema as { fields?: { name: string }[] }).fields ?? [];
-  return fields.map((field) => field.name);
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** Turns event payloads into message bytes and back. */
 export interface EventCodec {
@@ -148,12 +29,17 @@ export interface RegistrySettings {
 
 const FRAME_SIZE = 5;
 
+/** A message that cannot be read at all: not registry-framed, or framed with a schema id the registry does not know. */
+export class WireFormatError extends Error {
+  override name = 'WireFormatError';
+}
+
 type AvroResolver = ReturnType<avro.Type['createResolver']>;
 
 /** How a message's writer schema (by id) is read: JSON and Avro bodies here, anything else through the registry client. */
 type WriterSchema =
   | { readonly kind: 'json'; readonly text: string; readonly check: (payload: unknown) => string[] }
-  | { readonly kind: 'avro'; readonly type: avro.Type; readonly resolvers: Map<string, AvroResolver> }
+  | { readonly kind: 'avro'; readonly type: avro.Type; readonly resolvers: Map<string, { reader: avro.Type; resolver: AvroResolver }> }
   | { readonly kind: 'other' };
 
 /**
@@ -187,14 +73,38 @@ export class RegistryCodec implements EventCodec {
       const text = JSON.stringify(definition.schema);
       const schema =
         definition.schemaFormat === 'avro' ? { type: SchemaType.AVRO as const, schema: text } : { type: SchemaType.JSON as const, schema: text };
-      const { id } = this.#settings.register
-        ? await this.#registry.register(schema, { subject })
-        : { id: await this.#registry.getRegistryIdBySchema(subject, schema) };
-      if (this.#settings.register) await this.#setCompatibility(subject);
+      let id: number;
+      try {
+        id = this.#settings.register
+          ? (await this.#registry.register(schema, { subject })).id
+          : await this.#registry.getRegistryIdBySchema(subject, schema);
+        if (this.#settings.register) await this.#setCompatibility(subject);
+      } catch (error) {
+        throw new Error(await this.#prepareFailure(definition, subject, error), { cause: error });
+      }
       const prefix = Buffer.alloc(FRAME_SIZE);
       prefix.writeInt32BE(id, 1);
       this.#prefixes.set(topic, prefix);
     }
+  }
+
+  /** Says what failed and where: the subject, the registry's URL, and the format the subject holds when it is another. */
+  async #prepareFailure(definition: AnyDefinition, subject: string, error: unknown): Promise<string> {
+    const format = definition.schemaFormat === 'avro' ? 'AVRO' : 'JSON';
+    const action = this.#settings.register ? 'Registering' : 'Looking up';
+    const reason = error instanceof Error ? error.message : String(error);
+    let message = `${action} the ${format} schema of ${definition.name} under subject ${subject} at the schema registry ${this.#settings.url} failed: ${reason}`;
+    const latest = await fetch(`${this.#settings.url}/subjects/${encodeURIComponent(subject)}/versions/latest`, {
+      headers: this.#authHeaders(),
+      signal: AbortSignal.timeout(5000),
+    }).catch(() => undefined);
+    if (latest?.ok) {
+      const held = (((await latest.json()) as { schemaType?: string }).schemaType ?? 'AVRO').toUpperCase();
+      if (held !== format) {
+        message += ` (subject ${subject} holds ${held} schemas, this service's are ${format}: give the event another topic, or delete the subject)`;
+      }
+    }
+    return message;
   }
 
   encode(definition: AnyDefinition, topic: string, payload: unknown): Buffer {
@@ -216,38 +126,55 @@ export class RegistryCodec implements EventCodec {
    * deployed before the publisher of an event's new optional fields. What remains must match our schema.
    */
   async decode(definition: AnyDefinition, value: Buffer): Promise<unknown> {
-    if (value.length > FRAME_SIZE && value[0] === 0) {
-      const writer = await this.#writerSchema(value.readInt32BE(1));
-      if (definition.schemaFormat === 'json' && writer.kind === 'json') {
-        let payload: unknown = JSON.parse(value.toString('utf8', FRAME_SIZE));
-        // Written with a schema other than ours (another version): it must match that one too.
-        if (writer.text !== this.#localText(definition)) {
-          const problems = writer.check(payload);
-          if (problems.length > 0)
-            throw new EventValidationError(
-              definition.name,
-              problems.map((problem) => `${problem} (writer's schema)`),
-            );
-          payload = this.#validator.knownFieldsOnly(definition, payload);
-        }
-        this.#validator.validate(definition, payload);
-        return payload;
+    if (value.length <= FRAME_SIZE || value[0] !== 0) {
+      throw new WireFormatError(
+        value.length <= FRAME_SIZE
+          ? `message is not in the schema registry wire format: ${value.length} bytes, not more than the 5-byte prefix (magic byte 0, schema id)`
+          : `message is not in the schema registry wire format: its first byte is ${value[0]}, not the magic byte 0`,
+      );
+    }
+    const writer = await this.#writerSchema(value.readInt32BE(1));
+    if (definition.schemaFormat === 'json' && writer.kind === 'json') {
+      let payload: unknown = JSON.parse(value.toString('utf8', FRAME_SIZE));
+      // Written with a schema other than ours (another version): it must match that one too.
+      if (writer.text !== this.#localText(definition)) {
+        const problems = writer.check(payload);
+        if (problems.length > 0)
+          throw new EventValidationError(
+            definition.name,
+            problems.map((problem) => `${problem} (writer's schema)`),
+          );
+        payload = this.#validator.knownFieldsOnly(definition, payload);
       }
-      if (definition.schemaFormat === 'avro' && writer.kind === 'avro') {
-        const reader = this.#validator.avroType(definition);
-        let resolver = writer.resolvers.get(definition.name);
-        if (!resolver) {
-          resolver = reader.createResolver(writer.type);
-          writer.resolvers.set(definition.name, resolver);
-        }
-        const payload = this.#validator.fromWire(definition, reader.fromBuffer(value.subarray(FRAME_SIZE), resolver));
-        this.#validator.validate(definition, payload);
-        return payload;
+      this.#validator.validate(definition, payload);
+      return payload;
+    }
+    if (definition.schemaFormat === 'avro' && writer.kind === 'avro') {
+      let reading = writer.resolvers.get(definition.name);
+      if (!reading) {
+        const reader = this.#readerFor(definition, writer.type);
+        reading = { reader, resolver: reader.createResolver(writer.type) };
+        writer.resolvers.set(definition.name, reading);
       }
+      const wire: unknown = reading.reader.fromBuffer(value.subarray(FRAME_SIZE), reading.resolver);
+      const payload = this.#validator.fromWire(definition, wire);
+      this.#validator.validate(definition, payload);
+      return payload;
     }
     const payload = this.#validator.fromWire(definition, await this.#registry.decode(value));
     this.#validator.validate(definition, payload);
     return payload;
+  }
+
+  /**
+   * The type that resolves a writer's records into ours. The subject (the topic) already says which
+   * event a message is: a record written under another full name (a publisher generated before
+   * services shared the `events` namespace names it `<service>.events.<Name>`) is read as ours through an alias.
+   */
+  #readerFor(definition: AnyDefinition, writer: avro.Type): avro.Type {
+    const reader = this.#validator.avroType(definition);
+    if (writer.name === undefined || writer.name === reader.name) return reader;
+    return avro.Type.forSchema({ ...(definition.schema as Record<string, unknown>), aliases: [writer.name] } as unknown as avro.Schema);
   }
 
   /** Looks a schema id up in the registry once (an unknown id rejects, and is asked again next time). */
@@ -266,7 +193,10 @@ export class RegistryCodec implements EventCodec {
       headers: this.#authHeaders(),
       signal: AbortSignal.timeout(10_000),
     });
-    if (!response.ok) throw new Error(`schema id ${id}: HTTP ${response.status} from the schema registry`);
+    if (response.status === 404) {
+      throw new WireFormatError(`message names schema id ${id}, which the schema registry at ${this.#settings.url} does not know (HTTP 404)`);
+    }
+    if (!response.ok) throw new Error(`schema id ${id}: HTTP ${response.status} from the schema registry at ${this.#settings.url}`);
     const found = (await response.json()) as { schema: string; schemaType?: string };
     const schemaType = (found.schemaType ?? 'AVRO').toUpperCase();
     if (schemaType === 'AVRO') {

@@ -3,13 +3,18 @@ import { asValue, type AwilixContainer } from 'awilix';
 import type { Cradle } from '../container.ts';
 import { eventDefinitions } from '../events/index.ts';
 import { handlerRegistrationName, subscriptionDefinitions } from '../subscriptions/index.ts';
-import { MessageProcessor, type SubscriptionSettings } from './message-processor.ts';
+import { MessageProcessor, type SubscriptionHealth, type SubscriptionSettings } from './message-processor.ts';
 import type { RunningConsumer } from './transport.ts';
 
 /** Runs one consumer worker per subscription; started and stopped with the service. */
 export class ConsumerHost {
   readonly #container: AwilixContainer<Cradle>;
   #running: RunningConsumer[] = [];
+  readonly #failing = new Map<string, string>();
+  readonly #health: SubscriptionHealth = {
+    failing: (subscription, reason) => void this.#failing.set(subscription, reason),
+    recovered: (subscription) => void this.#failing.delete(subscription),
+  };
 
   constructor(container: AwilixContainer<Cradle>) {
     this.#container = container;
@@ -39,12 +44,25 @@ export class ConsumerHost {
     }
   }
 
+  /** Subscriptions whose worker cannot go on (a dead-letter topic it cannot write), with the reason. */
+  get failing(): Record<string, string> {
+    return Object.fromEntries(this.#failing);
+  }
+
   async start(): Promise<void> {
     const { transport } = this.#container.cradle;
     for (const { subscription, settings } of this.#settings()) {
       const definition = eventDefinitions[subscription.event];
-      const processor = new MessageProcessor(settings, definition, handlerRegistrationName(subscription.name), this.#container);
-      this.#running.push(await transport.consume(settings, processor.listener));
+      const processor = new MessageProcessor(settings, definition, handlerRegistrationName(subscription.name), this.#container, this.#health);
+      try {
+        this.#running.push(await transport.consume(settings, processor.listener));
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        throw new Error(
+          `starting the worker of subscription ${settings.name} (topic ${settings.topic}, group ${settings.groupId}) failed: ${reason}`,
+          { cause: error },
+        );
+      }
     }
   }
 

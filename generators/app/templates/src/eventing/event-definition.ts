@@ -10,6 +10,11 @@ export interface EventDefinition<Payload> {
   readonly schemaFormat: SchemaFormat;
   /** JSON Schema or Avro schema, the same that is registered under `<topic>-value`. */
   readonly schema: Readonly<Record<string, unknown>>;
+  /**
+   * String formats of fields (`uuid`, `date-time`), by field name (also for arrays of them): checked by
+   * the validator for Avro events, whose schemas cannot say it (JSON Schemas carry their formats).
+   */
+  readonly formats?: Readonly<Record<string, 'uuid' | 'date-time'>>;
   /** Message key (ordering per key), or null for no key. */
   readonly keyOf: (payload: Payload) => string | null;
 }

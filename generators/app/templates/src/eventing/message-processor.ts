@@ -9,7 +9,13 @@ import type { EventDefinition } from './event-definition.ts';
 import type { EventContext, EventHandler, MessageContext } from './handler.ts';
 import { EventHeaders } from './headers.ts';
 import { backoffDelay, waitWhileAlive, type RetryPolicy } from './retry.ts';
-import type { DeliveryControl, IncomingMessage, MessageListener, Transport } from './transport.ts';
+import type { DeliveryControl, IncomingMessage, MessageListener, SendOptions, Transport } from './transport.ts';
+
+/** Where a worker reports that it cannot go on (read by /health/ready). */
+export interface SubscriptionHealth {
+  failing(subscription: string, reason: string): void;
+  recovered(subscription: string): void;
+}
 
 export interface SubscriptionSettings {
   readonly name: string;
@@ -19,6 +25,9 @@ export interface SubscriptionSettings {
   readonly retry: RetryPolicy;
   readonly deadLetterTopic: string;
 }
+
+/** Dead letters are sent on a producer of their own (one object: the transport keys its producers by it). */
+const DEAD_LETTER_SEND: SendOptions = { lane: 'dead-letter' };
 
 /** Thrown when the worker stops during a retry wait: the message is not finished and will be redelivered. */
 export class DeliveryInterrupted extends Error {
@@ -39,8 +48,16 @@ export class MessageProcessor {
   readonly #codec: EventCodec;
   readonly #transport: Transport;
   readonly #logger: Logger;
+  readonly #health: SubscriptionHealth;
 
-  constructor(subscription: SubscriptionSettings, definition: EventDefinition<never>, handlerName: string, container: AwilixContainer<Cradle>) {
+  constructor(
+    subscription: SubscriptionSettings,
+    definition: EventDefinition<never>,
+    handlerName: string,
+    container: AwilixContainer<Cradle>,
+    health: SubscriptionHealth,
+  ) {
+    this.#health = health;
     this.#subscription = subscription;
     this.#definition = definition;
     this.#handlerName = handlerName;
@@ -56,7 +73,7 @@ export class MessageProcessor {
       if (message.value === null) throw new Error('message has no value');
       payload = await this.#codec.decode(this.#definition, message.value);
     } catch (error) {
-      await this.#deadLetter(message, error, 0);
+      await this.#deadLetter(message, error, 0, control);
       return;
     }
     const context = eventContext(message, this.#definition.name);
@@ -66,7 +83,7 @@ export class MessageProcessor {
         return;
       } catch (error) {
         if (attempt >= this.#subscription.retry.attempts) {
-          await this.#deadLetter(message, error, attempt);
+          await this.#deadLetter(message, error, attempt, control);
           return;
         }
         const delay = backoffDelay(this.#subscription.retry, attempt);
@@ -100,13 +117,30 @@ export class MessageProcessor {
     }
   }
 
-  async #deadLetter(message: IncomingMessage, error: unknown, attempts: number): Promise<void> {
+  /**
+   * Sends the message to the dead-letter topic. A write that fails (the topic is missing, no
+   * permission) is tried again with the subscription's backoff until it succeeds or the worker stops:
+   * the message is never skipped, each failure is an error in the log, and the subscription is
+   * reported failing (/health/ready answers 503) until a write succeeds.
+   */
+  async #deadLetter(message: IncomingMessage, error: unknown, attempts: number, control: DeliveryControl): Promise<void> {
     const { deadLetterTopic, name } = this.#subscription;
-    this.#logger.error(
-      { err: error, attempts, topic: message.topic, partition: message.partition, offset: message.offset, deadLetterTopic },
-      'message sent to the dead-letter topic',
-    );
-    await this.#transport.send([deadLetterMessage(deadLetterTopic, message, { error, attempts, subscription: name })]);
+    const where = { topic: message.topic, partition: message.partition, offset: message.offset, deadLetterTopic };
+    this.#logger.error({ err: error, attempts, ...where }, 'message sent to the dead-letter topic');
+    const letter = deadLetterMessage(deadLetterTopic, message, { error, attempts, subscription: name });
+    for (let failures = 1; ; failures += 1) {
+      try {
+        await this.#transport.send([letter], DEAD_LETTER_SEND);
+        this.#health.recovered(name);
+        return;
+      } catch (sendError) {
+        const delay = backoffDelay(this.#subscription.retry, failures);
+        const reason = `cannot write dead-letter topic ${deadLetterTopic}: ${sendError instanceof Error ? sendError.message : String(sendError)}`;
+        this.#health.failing(name, reason);
+        this.#logger.error({ err: sendError, failures, delayMs: delay, ...where }, `${reason}; the partition waits, trying again`);
+        await this.#wait(delay, control);
+      }
+    }
   }
 }
 

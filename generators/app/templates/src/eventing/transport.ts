@@ -51,6 +51,8 @@ export interface Transport {
   connect(): Promise<void>;
   /** Creates the topics the service writes to or reads from, where the transport needs that. */
   ensureTopics(topics: readonly string[]): Promise<void>;
+  /** Those of `topics` that do not exist (none for a transport without topics to create). */
+  missingTopics(topics: readonly string[]): Promise<string[]>;
   /** Resolves once every message is acknowledged; rejects (within a bounded time) otherwise. */
   send(messages: readonly OutgoingMessage[], options?: SendOptions): Promise<void>;
   consume(settings: ConsumerSettings, listener: MessageListener): Promise<RunningConsumer>;
@@ -62,4 +64,9 @@ export interface Transport {
 export interface SendOptions {
   readonly sendTimeoutMs?: number;
   readonly compression?: 'none' | 'gzip';
+  /**
+   * Sends of different lanes never share a produce request: dead letters go in their own, so that a
+   * dead-letter topic that cannot be written does not fail the events published alongside.
+   */
+  readonly lane?: 'dead-letter';
 }

@@ -23,5 +23,8 @@ export const <%- event.constName %>: EventDefinition<<%- event.name %>> = {
   external: <%- event.external %>,
   schemaFormat: '<%- service.schemaFormat %>',
   schema: <%- event.schemaLiteral %>,
+<% if (event.formatsLiteral) { -%>
+  formats: <%- event.formatsLiteral %>,
+<% } -%>
   keyOf: <% if (event.key) { %>(event) => String(event.<%- event.key %>)<% } else { %>() => null<% } %>,
 };

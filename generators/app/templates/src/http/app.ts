@@ -1,6 +1,6 @@
 // <%- generatedHeader %>
 import type { AwilixContainer } from 'awilix';
-import express, { type ErrorRequestHandler, type Express } from 'express';
+import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import type { Cradle } from '../container.ts';
 import { EventValidationError } from '../eventing/codec.ts';
 import { registerRoutes } from '../routes/index.ts';
@@ -12,6 +12,7 @@ export function createApp(container: AwilixContainer<Cradle>, readiness: Readine
   const app = express();
   app.disable('x-powered-by');
   app.use(express.json());
+  app.use(jsonBodiesOnly());
   app.use(healthRouter(container.cradle, readiness));
   app.use(requestScope(container));
   const router = express.Router();
@@ -19,6 +20,22 @@ export function createApp(container: AwilixContainer<Cradle>, readiness: Readine
   app.use(router);
   app.use(errorHandler(container.cradle));
   return app;
+}
+
+/**
+ * A request body that is not JSON is answered 415 here, instead of reaching a route as an unparsed
+ * `undefined` (malformed JSON is answered 400 by express.json).
+ */
+function jsonBodiesOnly(): RequestHandler {
+  return (request, response, next) => {
+    const hasBody = request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? 0) > 0;
+    if (hasBody && !request.is(['application/json', 'application/*+json'])) {
+      const type = request.headers['content-type'] ?? 'none';
+      response.status(415).json({ error: `the request body must be JSON (content-type application/json), not ${type}` });
+      return;
+    }
+    next();
+  };
 }
 
 function errorHandler(cradle: Cradle): ErrorRequestHandler {

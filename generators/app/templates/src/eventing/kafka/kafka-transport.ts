@@ -34,6 +34,9 @@ const LOG_LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.DEBUG]: 'debug',
 };
 
+/** kafkajs messages about something it retries or restarts by itself. */
+const RETRIED = /^(Crash: |Restarting the consumer|.*coordinator is (loading|not available)|.*not the correct coordinator)/i;
+
 /**
  * kafkajs logs every error response and socket error of a request at ERROR, also when it retries the
  * request (a group coordinator still loading after a broker start, a leader election, a reconnect):
@@ -42,6 +45,9 @@ const LOG_LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
  */
 function levelOf(entry: LogEntry): 'error' | 'warn' | 'info' | 'debug' {
   if (entry.namespace === 'Connection' && entry.level === logLevel.ERROR) return 'warn';
+  // The consumer's own account of a crash (said before it decides whether to restart: the CRASH event
+  // says that, and is logged as an error when it does not), of its restarts, and of requests it retries.
+  if (entry.level === logLevel.ERROR && (RETRIED.test(entry.log.message) || entry.log.retryCount !== undefined)) return 'warn';
   // Said at every start because retries are bounded (kafka.producer.retries): this service promises
   // at least once, and a flush whose sends run out of retries or time rejects (see the README).
   if (entry.log.message.startsWith('Limiting retries for the idempotent producer')) return 'debug';
@@ -84,11 +90,16 @@ export class KafkaTransport implements Transport {
     await this.#senderFor({});
   }
 
-  async ensureTopics(topics: readonly string[]): Promise<void> {
+  async missingTopics(topics: readonly string[]): Promise<string[]> {
     const admin = await this.#adminClient();
     const existing = new Set(await admin.listTopics());
-    const missing = [...new Set(topics)].filter((topic) => !existing.has(topic));
+    return [...new Set(topics)].filter((topic) => !existing.has(topic));
+  }
+
+  async ensureTopics(topics: readonly string[]): Promise<void> {
+    const missing = await this.missingTopics(topics);
     if (missing.length === 0) return;
+    const admin = await this.#adminClient();
     await admin.createTopics({ topics: missing.map((topic) => ({ topic })), waitForLeaders: true });
     this.#logger.info({ topics: missing }, 'created topics');
   }
@@ -114,7 +125,13 @@ export class KafkaTransport implements Transport {
       this.#logger.debug({ groupId: payload.groupId, topics: payload.topics }, 'committed offsets');
     });
     consumer.on(consumer.events.CRASH, ({ payload }) => {
-      this.#logger.error({ groupId: payload.groupId, err: payload.error, restart: payload.restart }, 'consumer crashed');
+      // kafkajs restarts the consumer after a retriable error (a coordinator still loading after a
+      // broker start): a warning. A crash it does not recover from is an error.
+      const level = payload.restart ? 'warn' : 'error';
+      this.#logger[level](
+        { groupId: payload.groupId, err: payload.error, restart: payload.restart },
+        payload.restart ? 'consumer restarting after an error' : 'consumer crashed',
+      );
     });
     await consumer.connect();
     await consumer.subscribe({ topics: [settings.topic], fromBeginning: this.#settings.consumer.fromBeginning });

@@ -26,6 +26,10 @@ export class MemoryTransport implements Transport {
 
   async ensureTopics(): Promise<void> {}
 
+  async missingTopics(): Promise<string[]> {
+    return [];
+  }
+
   async send(messages: readonly OutgoingMessage[]): Promise<void> {
     for (const message of messages) {
       const log = this.#log(message.topic);
