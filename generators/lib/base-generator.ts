@@ -92,7 +92,11 @@ export abstract class EventingGenerator extends Generator {
   }
 
   protected _renderModel(model: EventingModel, previous?: EventingModel): void {
-    this._report = render(this, model, previous);
+    try {
+      this._report = render(this, model, previous);
+    } catch (error) {
+      throw withoutStack(error); // e.g. an edited owned file: one clear message, as for bad options
+    }
   }
 
   /** The summary at the end of a run: what was written, and config values a setting replaced. */
