@@ -27,6 +27,7 @@ import {
   writeText,
   type Run,
 } from './support/generate.js';
+import { linkDependencies, npm } from './support/service.js';
 
 const ENVS = ['development', 'test', 'production'] as const;
 const CONFIGS = ENVS.map((env) => `config/${env}.json`);
@@ -401,6 +402,29 @@ describe('the model\'s lifecycle: remove, rename, list', function () {
       const before = snapshotFiles(dir);
       assertUserError(await runFailing('app', dir, { options: { list: true, port: '4000' } }), '--list only prints the model', '--port');
       assert.deepEqual(changedFiles(before, snapshotFiles(dir)), []);
+    });
+  });
+
+  describe('the generated service afterwards', function () {
+    this.timeout(600_000);
+
+    it('still type-checks (strict tsc) and passes its own tests, the kept and the renamed handlers registered', async function () {
+      const dir = copyService(base);
+      writeText(dir, 'src/subscriptions/audit.handler.ts', `${readText(dir, 'src/subscriptions/audit.handler.ts')}// my code\n`);
+      writeText(dir, 'src/events/order-shipped.event.ts', `${readText(dir, 'src/events/order-shipped.event.ts')}// my note\n`);
+      await removeEvent(dir, 'OrderShipped'); // its edited module stays behind, unused
+      await removeSubscription(dir, 'PaymentReceived');
+      await removeEvent(dir, 'PaymentReceived');
+      await renameSubscription(dir, 'Audit', 'OrderAudit'); // edited: keeps AuditHandler
+      await addSubscription(dir, 'OrderPlaced', { name: 'Billing' });
+      await renameSubscription(dir, 'Billing', 'Invoicing', { group: 'orders.invoicing' }); // unedited: InvoicingHandler
+      assert.deepEqual(registrations(dir), ['OrderAudit:OrderPlaced:AuditHandler', 'Invoicing:OrderPlaced:InvoicingHandler']);
+      await linkDependencies(dir);
+      const { stdout } = await npm(dir, 'test'); // npm run typecheck (tsc --noEmit, strict), then its mocha tests
+      assert.match(stdout, /runs the OrderAudit handler on a OrderPlaced/);
+      assert.match(stdout, /runs the Invoicing handler on a OrderPlaced/);
+      assert.doesNotMatch(stdout, /OrderShipped|PaymentReceived/);
+      assert.doesNotMatch(stdout, /failing/);
     });
   });
 });
