@@ -386,12 +386,14 @@ describe('the model\'s lifecycle: remove, rename, list', function () {
       assert.match((run.result.generator as unknown as { help(): string }).help(), /--list\s+# Print the model of the service/);
     });
 
-    it('from a folder inside the service; a service with no events says how to add one', async function () {
+    it('from a folder inside the service, or with --directory; a service with no events says how to add one', async function () {
       const fresh = await createService({}, 'empty');
       const run = await runGenerator('app', path.join(fresh, 'src'), { options: { list: true } });
       assert.match(said(run), /^Events: none \(add one with yo kafka-eventing:event <Name>\)$/m);
       assert.match(said(run), /^Subscriptions: none/m);
       assert.ok(!existsSync(path.join(fresh, 'src', '.yo-rc.json')));
+      const fromAbove = await runGenerator('app', path.dirname(fresh), { options: { list: true, directory: 'empty' } });
+      assert.match(said(fromAbove), /^Service empty \(JSON Schema schemas/m, 'or the service in --directory');
     });
 
     it('bad input: outside a service, or with settings, is one clear error and writes nothing', async function () {
