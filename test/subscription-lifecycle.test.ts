@@ -163,6 +163,11 @@ describe('the model\'s lifecycle: :subscription --remove and --rename', function
       assert.deepEqual(readModel(dir).subscriptions[1], { name: 'OrderAudit', event: 'OrderPlaced', groupId: 'orders.audit', handlerName: 'Audit' });
       assert.match(said(rename), /Its handler src\/subscriptions\/audit\.handler\.ts \(class AuditHandler\) keeps its file and class, as you edited it/);
       await assertRerunChangesNothing(dir);
+      // Its old name is taken while the handler is: a new subscription or another rename to it is refused.
+      const before = snapshotFiles(dir);
+      assertUserError(await runFailing('subscription', dir, { options: { event: 'OrderPlaced', name: 'Audit', yes: true } }), 'OrderAudit kept the handler', '"Audit"');
+      assertUserError(await runFailing('subscription', dir, { options: { name: 'PaymentReceived', rename: 'Audit' } }), 'OrderAudit kept the handler');
+      assert.deepEqual(changedFiles(before, snapshotFiles(dir)), []);
       // Renamed back, the handler's name and the subscription's are one again.
       await renameSubscription(dir, 'OrderAudit', 'Audit');
       assert.deepEqual(readModel(dir).subscriptions[1], { name: 'Audit', event: 'OrderPlaced', groupId: 'orders.audit' });

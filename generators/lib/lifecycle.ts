@@ -47,8 +47,22 @@ export function handlerBaseName(subscription: SubscriptionModel): string {
   return subscription.handlerName ?? subscription.name;
 }
 
+/**
+ * A new subscription name whose handler file and class another subscription still uses (it kept
+ * them when renamed) would make two registrations of one class: refused.
+ */
+export function assertHandlerFree(model: EventingModel, name: string, except?: SubscriptionModel): void {
+  const user = model.subscriptions.find((other) => other !== except && other.handlerName === name);
+  if (user) {
+    throw new UserInputError(
+      `Subscription ${user.name} kept the handler of the name "${name}" (${name}Handler) when it was renamed: choose another name.`,
+    );
+  }
+}
+
 export function renameSubscription(model: EventingModel, rename: Rename): EventingModel {
   const subscription = findSubscription(model, rename.from);
+  assertHandlerFree(model, rename.to, subscription);
   if (rename.to === rename.from) {
     throw new UserInputError(`Subscription "${rename.from}" already has that name: give --rename another one.`);
   }

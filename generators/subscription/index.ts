@@ -7,6 +7,7 @@
 import { EventingGenerator } from '../lib/base-generator.js';
 import { addSubscription, type EventingModel } from '../lib/model.js';
 import { kebabCase } from '../lib/names.js';
+import { assertHandlerFree } from '../lib/lifecycle.js';
 import { addToReport, describeRetired, retireSubscription, type Retired } from '../lib/retire.js';
 import { declareOptions, resolveSettings } from '../lib/settings.js';
 import { subscriptionSettings } from './command.js';
@@ -50,6 +51,7 @@ export default class SubscriptionGenerator extends EventingGenerator {
         return;
       }
       const answers = await resolveSettings(this, subscriptionSettings(model));
+      assertHandlerFree(model, answers.name);
       this.model = addSubscription(model, answers);
     });
   }
