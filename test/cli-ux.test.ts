@@ -87,6 +87,9 @@ describe('the yo CLI as a new user meets it', function () {
       { args: ['kafka-eventing', '--prot', '4000', '--yes'], message: 'Unknown option --prot: did you mean --port?' },
       { args: ['kafka-eventing:subscription', '--evnt', 'OrderPlaced', '--yes'], message: 'Unknown option --evnt: did you mean --event?' },
       { args: ['kafka-eventing:event', 'DryThing', '--fields', 'id:uuid', '--dry-run', '--yes'], message: '--dry-run is not supported' },
+      { args: ['kafka-eventing:event', 'OrderCancelled', '--remove'], message: 'Event "OrderCancelled" is not in this service\'s model' },
+      { args: ['kafka-eventing:subscription', '--name', 'Nope', '--rename', 'Other', '--yes'], message: 'Subscription "Nope" is not in this service\'s model' },
+      { args: ['kafka-eventing', '--list', '--port', '4000'], message: '--list only prints the model; --port cannot go with it.' },
     ];
     for (const { args, message } of cases) {
       it(args.filter((arg) => arg.startsWith('--') && arg !== '--yes' && arg !== '--fields').join(' '), async function () {
@@ -100,9 +103,9 @@ describe('the yo CLI as a new user meets it', function () {
 
   it('--help of each generator lists every option (also --force), the allowed values and two examples', async function () {
     const declared: Record<string, string[]> = {
-      'kafka-eventing': [...Object.values(appSettings).map((s) => s.option), 'brokers', 'registry-url', 'directory'],
-      'kafka-eventing:event': [...Object.values(eventSettings('orders')).map((s) => s.option), 'add-fields'],
-      'kafka-eventing:subscription': Object.values(subscriptionSettings(undefined)).map((s) => s.option),
+      'kafka-eventing': [...Object.values(appSettings).map((s) => s.option), 'brokers', 'registry-url', 'directory', 'list'],
+      'kafka-eventing:event': [...Object.values(eventSettings('orders')).map((s) => s.option), 'add-fields', 'remove'],
+      'kafka-eventing:subscription': [...Object.values(subscriptionSettings(undefined)).map((s) => s.option), 'remove', 'rename'],
     };
     const helps: Record<string, string> = {};
     for (const [generator, options] of Object.entries(declared)) {
@@ -158,6 +161,36 @@ describe('the yo CLI as a new user meets it', function () {
     assert.equal(run.status, 0, run.output);
     assert.doesNotMatch(run.output, /^\s*(?:create|force|identical|conflict) +\S/m, 'no file is listed');
     assert.match(run.output, /^No file changed\.$/m);
+    assert.deepEqual(changedFiles(before, snapshotFiles(service, ['node_modules'])), []);
+  });
+
+  it('the lifecycle commands as the README prints them: --list, --rename, --remove; refused while a subscription uses the event', async function () {
+    const step = async (args: string[]) => {
+      const run = await yo(service, [...args, '--skip-install']);
+      assert.equal(run.status, 0, `${args.join(' ')}:\n${run.output}`);
+      return run;
+    };
+    await step(['kafka-eventing:subscription', '--event', 'OrderPlaced', '--name', 'Later', '--yes']);
+    const renamed = await step(['kafka-eventing:subscription', '--name', 'Later', '--rename', 'Afterwards']);
+    assert.match(renamed.output, /Consumer group stays orders\.later/);
+    assert.ok(existsSync(path.join(service, 'src', 'subscriptions', 'afterwards.handler.ts')));
+    assert.ok(!existsSync(path.join(service, 'src', 'subscriptions', 'later.handler.ts')));
+
+    const list = await step(['kafka-eventing', '--list']);
+    assert.match(list.output, /^ {2}OrderPlaced {2}published by this service\n {4}topic orders\.order-placed, subject orders\.order-placed-value, key orderId$/m);
+    assert.match(list.output, /^ {2}Afterwards {2}to OrderPlaced\n {4}group orders\.later, dead-letter topic orders\.later\.dead-letter$/m);
+
+    const refused = await yo(service, ['kafka-eventing:event', 'OrderPlaced', '--remove', '--skip-install']);
+    assertCleanFailure(refused, 'Event "OrderPlaced" is used by subscriptions');
+    assert.match(refused.output, /Afterwards/);
+
+    const removed = await step(['kafka-eventing:subscription', '--name', 'Afterwards', '--remove']);
+    assert.match(removed.output, /Removed src\/subscriptions\/afterwards\.handler\.ts\./);
+    assert.ok(!('Afterwards' in readJson(service, 'config/development.json').subscriptions));
+
+    const before = snapshotFiles(service, ['node_modules']);
+    const again = await step(['kafka-eventing', '--yes']);
+    assert.match(again.output, /^No file changed\.$/m);
     assert.deepEqual(changedFiles(before, snapshotFiles(service, ['node_modules'])), []);
   });
 });

@@ -15,12 +15,15 @@ import {
   validateRegistryUrl,
   type EventingModel,
 } from '../lib/model.js';
-import { declareOptions, resolveSettings } from '../lib/settings.js';
+import { describeModel } from '../lib/model-listing.js';
+import { declareOptions, optionValue, resolveSettings } from '../lib/settings.js';
 import { appSettings, appSettingsFor, ENVIRONMENTS, type AppAnswers } from './command.js';
 
 export default class AppGenerator extends EventingGenerator {
   private model?: EventingModel;
   private previous?: EventingModel;
+  /** With --list: the model to print; nothing is written. */
+  private listed?: EventingModel;
   protected readonly _examples = [
     'yo kafka-eventing orders --yes                      # ./orders with the defaults, dependencies installed',
     'yo kafka-eventing --port 4000 --production-brokers kafka.prod:9093 --yes   # inside a service: change settings',
@@ -35,6 +38,11 @@ export default class AppGenerator extends EventingGenerator {
     this.option('directory', {
       type: String,
       description: 'Folder to create the service in (default: ./<name>)',
+    });
+    this.option('list', {
+      type: Boolean,
+      description:
+        'Print the model of the service (events: fields, key, topic, subject, published or external; subscriptions: event, group, dead-letter topic) and change nothing',
     });
     if ((this.options as { directory?: unknown }).directory === undefined) this.#useEnclosingService();
   }
@@ -59,6 +67,10 @@ export default class AppGenerator extends EventingGenerator {
     await this._guard(async () => {
       this._checkOptions();
       const options = this.options as Record<string, unknown>;
+      if (options.list) {
+        this.listed = this.#modelToList(options);
+        return;
+      }
       const preset: Partial<AppAnswers> = {};
       const positional = options.name;
       if (positional !== undefined) preset.name = appSettings.name.parse(positional, preset);
@@ -141,16 +153,33 @@ export default class AppGenerator extends EventingGenerator {
     return parseModelFile(readFileSync(file, 'utf8'), path.relative(here, file) || '.yo-rc.json');
   }
 
+  /** --list reads the model of the service here (or in --directory); settings cannot go with it. */
+  #modelToList(options: Record<string, unknown>): EventingModel {
+    const given = [...Object.values(appSettings).map((setting) => setting.option), 'brokers', 'registry-url'].filter(
+      (option) => optionValue(this, option) !== undefined,
+    );
+    if (given.length > 0) {
+      throw new UserInputError(`--list only prints the model; ${given.map((option) => `--${option}`).join(', ')} cannot go with it.`);
+    }
+    const folder = options.directory === undefined ? this.destinationRoot() : path.resolve(this.destinationRoot(), String(options.directory));
+    return parseModelFile(readIfExists(path.join(folder, '.yo-rc.json')));
+  }
+
   #existingModel(): EventingModel | undefined {
     return existsSync(this.destinationPath('.yo-rc.json')) ? this._readModel() : undefined;
   }
 
   writing(): void {
+    if (this.listed) return;
     if (!this.model) throw new Error('prompting did not produce a model');
     this._renderModel(this.model, this.previous);
   }
 
   end(): void {
+    if (this.listed) {
+      for (const line of describeModel(this.listed)) this.log(line);
+      return;
+    }
     const root = this.destinationRoot();
     const relative = path.relative(process.cwd(), root);
     const shown = relative === '' ? '.' : relative.startsWith('..') ? root : relative;

@@ -1,14 +1,20 @@
 /**
  * `yo kafka-eventing:event <Name>`: adds an event to the model (fields, key, topic) and re-renders
  * its type, schema, producer registration and config entries. With `--add-fields` it evolves an
- * event of the model instead: new optional fields, a new schema version.
+ * event of the model instead: new optional fields, a new schema version. With `--remove` it takes
+ * the event out of the model, with its files and config entries.
  */
 import { EventingGenerator } from '../lib/base-generator.js';
 import { addEvent, addEventFields, existingEventMessage, parseFields, UserInputError, type EventingModel } from '../lib/model.js';
+import { removeEvent } from '../lib/lifecycle.js';
+import { addToReport, describeRetired, retireEvent, userFilesMentioning, type Retired } from '../lib/retire.js';
 import { declareOptions, optionValue, resolveSettings, type Settings } from '../lib/settings.js';
 import { eventSettings, type EventAnswers } from './command.js';
 
-type Change = { kind: 'added'; name: string } | { kind: 'evolved'; name: string; fields: string[] };
+type Change =
+  | { kind: 'added'; name: string }
+  | { kind: 'evolved'; name: string; fields: string[] }
+  | { kind: 'removed'; name: string; retired?: Retired };
 
 export default class EventGenerator extends EventingGenerator {
   private model?: EventingModel;
@@ -28,6 +34,11 @@ export default class EventGenerator extends EventingGenerator {
       description:
         'Evolve an existing event: add optional fields (e.g. "note?:string, giftWrap?:boolean"); its schema gets a new version',
     });
+    this.option('remove', {
+      type: Boolean,
+      description:
+        'Remove the event: its type and schema files (unless you edited them), producer registration and config entries; refused while a subscription uses it',
+    });
     this._useNearestService();
   }
 
@@ -41,6 +52,10 @@ export default class EventGenerator extends EventingGenerator {
       const positional = optionValue(this, 'name');
       if (positional !== undefined) preset.name = settings.name.parse(positional, preset);
       const addFields = optionValue(this, 'add-fields');
+      if (optionValue(this, 'remove')) {
+        this.#remove(model, settings, preset.name, addFields);
+        return;
+      }
       if (addFields !== undefined) {
         this.#evolve(model, settings, preset.name, addFields);
         return;
@@ -72,12 +87,35 @@ export default class EventGenerator extends EventingGenerator {
     this.change = { kind: 'evolved', name, fields: fields.map((field) => field.name) };
   }
 
+  #remove(model: EventingModel, settings: Settings<EventAnswers>, name: string | undefined, addFields: unknown): void {
+    if (name === undefined) {
+      throw new UserInputError('--remove needs the event to remove: yo kafka-eventing:event <Name> --remove.');
+    }
+    const others = Object.values(settings)
+      .map((setting) => setting.option)
+      .filter((option) => option !== 'name' && optionValue(this, option) !== undefined);
+    if (addFields !== undefined) others.push('add-fields');
+    if (others.length > 0) {
+      throw new UserInputError(`--remove takes only the event's name; ${others.map((option) => `--${option}`).join(', ')} cannot go with it.`);
+    }
+    this.model = removeEvent(model, name);
+    this.change = { kind: 'removed', name };
+  }
+
   writing(): void {
     if (!this.model) throw new Error('prompting did not produce a model');
     this._renderModel(this.model, this.previous);
+    if (this.change?.kind === 'removed' && this.previous) {
+      this.change.retired = retireEvent(this, this.previous, this.change.name);
+      addToReport(this._report, this.change.retired);
+    }
   }
 
   end(): void {
+    if (this.change?.kind === 'removed') {
+      this.#endRemoved(this.change.name, this.change.retired);
+      return;
+    }
     const event = this.model?.events.find((candidate) => candidate.name === this.change?.name);
     if (!event || !this.change) return;
     this._logSummary();
@@ -101,6 +139,17 @@ export default class EventGenerator extends EventingGenerator {
       this.log(`Subscribe to it with: yo kafka-eventing:subscription --event ${event.name}`);
     } else {
       this.log(`Publish it with: eventBus.publish('${event.name}', { ... })`);
+    }
+  }
+
+  #endRemoved(name: string, retired: Retired | undefined): void {
+    this._logSummary();
+    this.log.ok(`Event ${name} removed from the model.`);
+    for (const line of describeRetired(retired ?? { removed: [], leftForUser: [], config: [] })) this.log(line);
+    const owned = new Set([...Object.keys(this.model?.renderedFiles ?? {}), ...(retired?.leftForUser ?? [])]);
+    const mentioning = userFilesMentioning(this, name, owned);
+    if (mentioning.length > 0) {
+      this.log(`Still mentioning ${name}: ${mentioning.join(', ')}. Take it out there (npm run typecheck shows where it no longer compiles).`);
     }
   }
 }

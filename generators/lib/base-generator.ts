@@ -92,19 +92,24 @@ export abstract class EventingGenerator extends Generator {
   }
 
   protected _renderModel(model: EventingModel, previous?: EventingModel): void {
-    this._report = render(this, model, previous);
+    try {
+      this._report = render(this, model, previous);
+    } catch (error) {
+      throw withoutStack(error); // e.g. an edited owned file: one clear message, as for bad options
+    }
   }
 
   /** The summary at the end of a run: what was written, and config values a setting replaced. */
   protected _logSummary(): void {
     const report = this._report;
     if (!report) return;
-    const { created, updated, overwritten, keptUserFiles } = report;
-    if (created.length === 0 && updated.length === 0) {
+    const { created, updated, overwritten, keptUserFiles, removed = [] } = report;
+    if (created.length === 0 && updated.length === 0 && removed.length === 0) {
       this.log('No file changed.');
     } else {
       this.log(`Wrote ${created.length} new and ${updated.length} changed file${created.length + updated.length === 1 ? '' : 's'}` +
-        (updated.length > 0 && updated.length <= 8 ? ` (changed: ${updated.join(', ')})` : '') + '.');
+        (updated.length > 0 && updated.length <= 8 ? ` (changed: ${updated.join(', ')})` : '') + '.' +
+        (removed.length > 0 ? ` Removed ${removed.join(', ')}.` : ''));
     }
     for (const key of overwritten) this.log(`Overwrote your value of ${key} with the setting given.`);
     if (keptUserFiles.length > 0) {

@@ -72,6 +72,8 @@ export interface SubscriptionModel {
   name: string;
   event: string;
   groupId: string;
+  /** Set when a renamed subscription kept its edited handler: the name its file and class were made for. */
+  handlerName?: string;
 }
 
 export interface EventingModel {
@@ -472,6 +474,7 @@ function checkModel(model: EventingModel, fileLabel: string): EventingModel {
       if (!model.events.some((event) => event.name === subscription.event)) {
         throw new UserInputError(`subscription "${subscription.name}" names unknown event "${subscription.event}"`);
       }
+      if (subscription.handlerName !== undefined) validateEventName(subscription.handlerName);
     }
   } catch (error) {
     if (error instanceof UserInputError) {

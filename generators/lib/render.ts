@@ -10,7 +10,7 @@ import ejs from 'ejs';
 import type Generator from 'yeoman-generator';
 import { ENVIRONMENTS, GENERATOR_NAMESPACE, UserInputError, type EventingModel } from './model.js';
 import { readIfExists } from './files.js';
-import { buildView, type RenderView } from './view.js';
+import { buildView, type RenderView, type SubscriptionView } from './view.js';
 import { configFiles } from './config-files.js';
 import { mergeJsonFile, packageJson } from './json-files.js';
 import dependencyVersions from './dependency-versions.js';
@@ -77,6 +77,8 @@ export interface RenderReport {
   overwritten: string[];
   /** Files of the user that the changed settings would change, left as they are because they were edited. */
   keptUserFiles: string[];
+  /** Files deleted because what they belonged to left the model (see retire.ts). */
+  removed?: string[];
 }
 
 /**
@@ -226,13 +228,12 @@ class OwnedFiles {
 }
 
 /** Lets the commit write a file without asking the conflicter (it reports "force"). */
-function overwriteWithoutAsking(generator: Generator, target: string): void {
+export function overwriteWithoutAsking(generator: Generator, target: string): void {
   const store = generator.env.sharedFs as { get(path: string): { conflicter?: string } } | undefined;
   if (store) store.get(target).conflicter = 'force';
 }
 
-
-function hash(text: string): string {
+export function hash(text: string): string {
   return createHash('sha256').update(text).digest('hex').slice(0, 16);
 }
 
@@ -266,6 +267,11 @@ function userFile(
   } else if (onDisk !== text) {
     report.keptUserFiles.push(target);
   }
+}
+
+/** What the generator creates as a subscription's handler: a handler still equal to it was not edited. */
+export function handlerText(view: RenderView, subscription: SubscriptionView): string {
+  return template('src/subscriptions/handler.ts').render({ ...view, subscription });
 }
 
 /** Whether a file exists in mem-fs or, when mem-fs has not seen it, on disk (without loading it into mem-fs). */

@@ -173,12 +173,13 @@ function avroNamespace(service: ServiceModel): string {
 export function buildView(model: EventingModel, dependencyVersions: Record<string, string>): RenderView {
   const events = model.events.map((event) => eventView(event, model));
   const subscriptions = model.subscriptions.map((subscription): SubscriptionView => {
-    const fileBase = kebabCase(subscription.name);
+    const handlerName = subscription.handlerName ?? subscription.name; // a renamed subscription may keep its handler
+    const fileBase = kebabCase(handlerName);
     const view = events.find((event) => event.name === subscription.event);
     if (!view) throw new Error(`subscription ${subscription.name} names unknown event ${subscription.event}`);
     return {
       ...subscription,
-      handlerClass: `${subscription.name}Handler`,
+      handlerClass: `${handlerName}Handler`,
       fileBase,
       handlerPath: `src/subscriptions/${fileBase}.handler.ts`,
       importPath: `./${fileBase}.handler.ts`,
