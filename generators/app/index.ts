@@ -13,6 +13,7 @@ import {
   type EventingModel,
 } from '../lib/model.js';
 import { declareOptions, resolveSettings } from '../lib/settings.js';
+import { chooseDatabase } from '../lib/database.js';
 import { appSettings, appSettingsFor, ENVIRONMENTS, type AppAnswers } from './command.js';
 
 export default class AppGenerator extends EventingGenerator {
@@ -52,6 +53,7 @@ export default class AppGenerator extends EventingGenerator {
       const answers = await resolveSettings(this, appSettingsFor(current), preset);
       this.#chooseDestination(answers.name, options);
       const previous = this.#existingModel();
+      const database = chooseDatabase(previous?.service.database ?? current?.database, answers.database);
       this.model = {
         ...createModel({
           name: answers.name,
@@ -65,6 +67,7 @@ export default class AppGenerator extends EventingGenerator {
               { brokers: answers[`${env}Brokers`], schemaRegistryUrl: answers[`${env}RegistryUrl`] },
             ]),
           ) as EventingModel['service']['environments'],
+          ...(database ? { database } : {}),
         }),
         events: previous?.events ?? [],
         subscriptions: previous?.subscriptions ?? [],

@@ -4,6 +4,7 @@
  */
 import validateNpmPackageName from 'validate-npm-package-name';
 import { kebabCase, pascalCase } from './names.js';
+import { validateDatabase, type DatabaseKind } from './database.js';
 
 export const GENERATOR_NAMESPACE = 'generator-kafka-eventing';
 export const MODEL_VERSION = 1;
@@ -40,6 +41,8 @@ export interface ServiceModel {
   schemaFormat: SchemaFormat;
   compatibility: CompatibilityLevel;
   environments: Record<EnvironmentName, EnvironmentSettings>;
+  /** The service's own database (`--database postgres`); absent without one. */
+  database?: DatabaseKind;
 }
 
 export interface FieldModel {
@@ -367,6 +370,9 @@ function checkModel(model: EventingModel, fileLabel: string): EventingModel {
     validatePort(model.service.port);
     validateSchemaFormat(model.service.schemaFormat);
     validateCompatibility(model.service.compatibility);
+    if (model.service.database !== undefined && validateDatabase(model.service.database) === 'none') {
+      throw new UserInputError('"database" is "none": leave it out instead');
+    }
     for (const env of ENVIRONMENTS) {
       const settings = model.service.environments?.[env];
       if (!settings) throw new UserInputError(`environment "${env}" is missing`);

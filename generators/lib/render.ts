@@ -13,6 +13,7 @@ import { readIfExists } from './files.js';
 import { buildView, type RenderView } from './view.js';
 import { configFiles, mergeJson } from './config-files.js';
 import dependencyVersions from './dependency-versions.js';
+import { DATABASE_OWNED, DATABASE_PACKAGES, EVENTING_MIGRATION, databaseConfig } from './database.js';
 
 const TEMPLATES = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'app', 'templates');
 
@@ -66,6 +67,7 @@ export function render(generator: Generator, model: EventingModel): void {
   const force = Boolean((generator.options as { force?: unknown }).force);
 
   for (const file of OWNED_STATIC) owned.render(file, template(file), view);
+  if (model.service.database) for (const file of DATABASE_OWNED) owned.render(file, template(file), view);
   const eventTemplate = template('src/events/event.ts');
   for (const event of view.events) {
     owned.render(event.modulePath, eventTemplate, { ...view, event });
@@ -87,9 +89,13 @@ export function render(generator: Generator, model: EventingModel): void {
   for (const subscription of view.subscriptions) {
     createOnce(generator, handlerTemplate, subscription.handlerPath, { ...view, subscription });
   }
+  if (model.service.database) createOnce(generator, template(EVENTING_MIGRATION), EVENTING_MIGRATION, view);
 
-  mergeJsonFile(generator, 'package.json', packageJson(view));
-  for (const [file, contents] of Object.entries(configFiles(view, ENVIRONMENTS))) mergeJsonFile(generator, file, contents);
+  mergeJsonFile(generator, 'package.json', withDatabasePackages(packageJson(view), view));
+  const databaseSections = databaseConfig(model, ENVIRONMENTS);
+  for (const [file, contents] of Object.entries(configFiles(view, ENVIRONMENTS))) {
+    mergeJsonFile(generator, file, databaseSections[file] ? mergeJson(contents, databaseSections[file]) : contents);
+  }
   generator.config.set(modelForStorage({ ...model, renderedFiles: owned.hashes() }));
   // The model is ours: a changed .yo-rc.json is not a conflict to ask about.
   const yoRc = generator.destinationPath('.yo-rc.json');
@@ -261,6 +267,23 @@ function packageJson(view: RenderView): Record<string, unknown> {
       'zod',
     ]),
     devDependencies: pick(['@types/express', '@types/mocha', '@types/node', 'mocha', 'typescript']),
+  };
+}
+
+/** With a database: node-postgres and node-pg-migrate, and `npm run migrate`. */
+function withDatabasePackages(manifest: Record<string, unknown>, view: RenderView): Record<string, unknown> {
+  if (!view.service.database) return manifest;
+  const versions = view.dependencyVersions;
+  const add = (section: string, names: string[]): Record<string, string | undefined> => ({
+    ...(manifest[section] as Record<string, string>),
+    ...Object.fromEntries(names.map((name) => [name, versions[name]])),
+  });
+  const sorted = (entries: Record<string, string | undefined>) => Object.fromEntries(Object.entries(entries).sort(([a], [b]) => a.localeCompare(b)));
+  return {
+    ...manifest,
+    scripts: { ...(manifest.scripts as Record<string, string>), migrate: 'node --disable-warning=ExperimentalWarning src/scripts/migrate.ts' },
+    dependencies: sorted(add('dependencies', DATABASE_PACKAGES.dependencies)),
+    devDependencies: sorted(add('devDependencies', DATABASE_PACKAGES.devDependencies)),
   };
 }
 

@@ -6,6 +6,10 @@ import type { AppConfig } from './config.ts';
 import { buildContainer, type Cradle, type ContainerOverrides } from './container.ts';
 import { createApp } from './http/app.ts';
 import type { Readiness } from './http/health.ts';
+<% if (service.database) { -%>
+import { migrate } from './database/migrate.ts';
+import { checkConnection } from './database/pool.ts';
+<% } -%>
 
 export interface RunningService {
   readonly container: AwilixContainer<Cradle>;
@@ -24,10 +28,24 @@ export async function startService(config: AppConfig, overrides: ContainerOverri
   const { transport, eventProducers, consumerHost, logger } = container.cradle;
   const readiness: Readiness = { accepting: false };
 
+<% if (service.database) { -%>
+  const { databasePool, outboxRelay } = container.cradle;
+  try {
+    // Refuses to start without its database, and with a migration that fails.
+    await checkConnection(databasePool, config.database);
+    if (config.database.migrateOnStart) await migrate(config.database, logger);
+  } catch (error) {
+    await databasePool.end();
+    throw error;
+  }
+<% } -%>
   await transport.connect();
   if (config.kafka.createTopics) await transport.ensureTopics([...eventProducers.topics, ...consumerHost.topics]);
   await eventProducers.prepare();
   await consumerHost.start();
+<% if (service.database) { -%>
+  outboxRelay.start();
+<% } -%>
 
   const server = createApp(container, readiness).listen(config.service.port);
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
@@ -48,8 +66,14 @@ export async function startService(config: AppConfig, overrides: ContainerOverri
         return;
       }
       await closed;
+<% if (service.database) { -%>
+      await outboxRelay.stop();
+<% } -%>
       await transport.disconnect();
       await container.dispose();
+<% if (service.database) { -%>
+      await databasePool.end();
+<% } -%>
       logger.info('service stopped');
     })();
     return stopping;

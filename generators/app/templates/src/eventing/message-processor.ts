@@ -8,6 +8,9 @@ import type { EventBus } from './event-bus.ts';
 import type { EventDefinition } from './event-definition.ts';
 import type { EventContext, EventHandler, MessageContext } from './handler.ts';
 import { EventHeaders } from './headers.ts';
+<% if (service.database) { -%>
+import { recordInInbox } from '../database/inbox.ts';
+<% } -%>
 import { backoffDelay, waitWhileAlive, type RetryPolicy } from './retry.ts';
 import type { DeliveryControl, IncomingMessage, MessageListener, Transport } from './transport.ts';
 
@@ -90,6 +93,24 @@ export class MessageProcessor {
     const scope = this.#container.createScope<Cradle>();
     const messageContext: MessageContext = { correlationId: context.correlationId, causationId: context.eventId };
     scope.register({ messageContext: asValue(messageContext) });
+<% if (service.database) { -%>
+    const { db, unitOfWork } = scope.cradle;
+    try {
+      // The inbox row is written in the handler's transaction: a redelivery finds it and is only acknowledged.
+      if (await recordInInbox(db, this.#subscription.name, context.eventId)) {
+        const handler = scope.resolve<EventHandler<unknown>>(this.#handlerName);
+        await handler.handle(payload, context);
+      } else {
+        this.#logger.debug({ eventId: context.eventId, offset: context.offset }, 'already handled (inbox): acknowledged');
+      }
+      await unitOfWork.complete();
+    } catch (error) {
+      await unitOfWork.abort();
+      throw error;
+    } finally {
+      await scope.dispose();
+    }
+<% } else { -%>
     try {
       const handler = scope.resolve<EventHandler<unknown>>(this.#handlerName);
       await handler.handle(payload, context);
@@ -99,6 +120,7 @@ export class MessageProcessor {
     } finally {
       await scope.dispose();
     }
+<% } -%>
   }
 
   async #deadLetter(message: IncomingMessage, error: unknown, attempts: number): Promise<void> {

@@ -1,0 +1,112 @@
+// <%- generatedHeader %>
+// The unit of work on the real PostgreSQL of config/test.json (a database of its own per run) and the
+// in-memory transport: rows and events commit together or not at all; the relay sends the outbox.
+import assert from 'node:assert/strict';
+import { asValue, type AwilixContainer } from 'awilix';
+import { loadConfig } from '../src/config.ts';
+import type { Cradle } from '../src/container.ts';
+import { MemoryTransport } from '../src/eventing/memory/memory-transport.ts';
+import { startService, type RunningService } from '../src/service.ts';
+import { createTestDatabase, type TestDatabase } from './support/database.ts';
+
+describe('unit of work (PostgreSQL)', () => {
+  let database: TestDatabase;
+  let service: RunningService;
+  let transport: MemoryTransport;
+
+  before(async () => {
+    database = await createTestDatabase();
+  });
+
+  after(() => database.drop());
+
+  beforeEach(async () => {
+    transport = new MemoryTransport();
+    const config = loadConfig({
+      service: { port: 0 },
+      log: { level: 'silent' },
+      eventing: { transport: 'memory' },
+      ...database.overrides,
+      database: { ...database.overrides.database, outbox: { lanes: 4, pollIntervalMs: 50, batchSize: 100, retryDelayMs: 50, retentionHours: 24 } },
+    });
+    service = await startService(config, { transport });
+    await service.container.cradle.databasePool.query('CREATE TABLE IF NOT EXISTS uow_test (id text PRIMARY KEY)');
+  });
+
+  afterEach(() => service.stop());
+
+  function openScope(): AwilixContainer<Cradle> {
+    const scope = service.container.createScope<Cradle>();
+    scope.register({ messageContext: asValue({ correlationId: 'c-db', causationId: null }) });
+    return scope;
+  }
+
+  async function count(sql: string): Promise<number> {
+    const result = await service.container.cradle.databasePool.query<{ n: string }>(sql);
+    return Number(result.rows[0]?.n ?? 0);
+  }
+
+  it('migrated the outbox and inbox tables at start', async () => {
+    assert.equal(await count("SELECT count(*) AS n FROM pgmigrations WHERE name LIKE '%eventing-outbox-inbox'"), 1);
+    assert.equal(await count('SELECT count(*) AS n FROM outbox'), 0);
+    assert.equal(await count('SELECT count(*) AS n FROM inbox'), 0);
+  });
+
+  it('commits the rows of a completed unit of work; rolls back those of an aborted one', async () => {
+    const done = openScope();
+    await done.cradle.db.query('INSERT INTO uow_test (id) VALUES ($1)', ['kept']);
+    await done.cradle.unitOfWork.complete();
+    await done.dispose();
+    const failed = openScope();
+    await failed.cradle.db.query('INSERT INTO uow_test (id) VALUES ($1)', ['dropped']);
+    await failed.cradle.unitOfWork.abort();
+    await failed.dispose();
+    assert.equal(await count("SELECT count(*) AS n FROM uow_test WHERE id = 'kept'"), 1);
+    assert.equal(await count("SELECT count(*) AS n FROM uow_test WHERE id = 'dropped'"), 0);
+  });
+<% const sample = publishedEvents[0]; if (sample) { -%>
+
+  it('writes a <%- sample.name %> into the outbox with the row; the relay sends it once', async () => {
+    const scope = openScope();
+    await scope.cradle.db.query('INSERT INTO uow_test (id) VALUES ($1)', ['with-event']);
+    const eventId = scope.cradle.eventBus.publish('<%- sample.name %>', <%- samples[sample.name].valid %>);
+    await scope.cradle.unitOfWork.complete();
+    await scope.dispose();
+    const sent = await waitFor(() => transport.messages('<%- sample.topic %>').find((message) => message.headers['event-id'] === eventId));
+    assert.equal(sent.headers['event-type'], '<%- sample.name %>');
+    await waitFor(async () => ((await count('SELECT count(*) AS n FROM outbox WHERE sent_at IS NULL')) === 0 ? true : undefined));
+    assert.equal(await count("SELECT count(*) AS n FROM uow_test WHERE id = 'with-event'"), 1);
+  });
+
+  it('writes neither the row nor the event when the operation fails after publishing', async () => {
+    const scope = openScope();
+    await scope.cradle.db.query('INSERT INTO uow_test (id) VALUES ($1)', ['failed-op']);
+    const eventId = scope.cradle.eventBus.publish('<%- sample.name %>', <%- samples[sample.name].valid %>);
+    await scope.cradle.unitOfWork.abort();
+    await scope.dispose();
+    assert.equal(await count("SELECT count(*) AS n FROM uow_test WHERE id = 'failed-op'"), 0);
+    assert.equal(await count(`SELECT count(*) AS n FROM outbox WHERE event_id = '${eventId}'`), 0);
+    await transport.idle();
+    assert.equal(transport.messages('<%- sample.topic %>').length, 0);
+  });
+
+  it('rolls the rows back when an event breaks its schema', async () => {
+    const scope = openScope();
+    await scope.cradle.db.query('INSERT INTO uow_test (id) VALUES ($1)', ['invalid-event']);
+    scope.cradle.eventBus.publish('<%- sample.name %>', <%- samples[sample.name].invalid %> as never);
+    await assert.rejects(scope.cradle.unitOfWork.complete(), /<%- samples[sample.name].invalidField %>/);
+    await scope.dispose();
+    assert.equal(await count("SELECT count(*) AS n FROM uow_test WHERE id = 'invalid-event'"), 0);
+  });
+<% } -%>
+});
+
+async function waitFor<T>(check: () => T | undefined | Promise<T | undefined>, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
