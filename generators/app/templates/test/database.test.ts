@@ -1,24 +1,18 @@
 // <%- generatedHeader %>
 // The unit of work on the real PostgreSQL of config/test.json (a database of its own per run) and the
 // in-memory transport: rows and events commit together or not at all; the relay sends the outbox.
+// First: gives the run its own database before the configuration is read.
+import './support/database.ts';
 import assert from 'node:assert/strict';
 import { asValue, type AwilixContainer } from 'awilix';
 import { loadConfig } from '../src/config.ts';
 import type { Cradle } from '../src/container.ts';
 import { MemoryTransport } from '../src/eventing/memory/memory-transport.ts';
 import { startService, type RunningService } from '../src/service.ts';
-import { createTestDatabase, type TestDatabase } from './support/database.ts';
 
 describe('unit of work (PostgreSQL)', () => {
-  let database: TestDatabase;
   let service: RunningService;
   let transport: MemoryTransport;
-
-  before(async () => {
-    database = await createTestDatabase();
-  });
-
-  after(() => database.drop());
 
   beforeEach(async () => {
     transport = new MemoryTransport();
@@ -26,8 +20,7 @@ describe('unit of work (PostgreSQL)', () => {
       service: { port: 0 },
       log: { level: 'silent' },
       eventing: { transport: 'memory' },
-      ...database.overrides,
-      database: { ...database.overrides.database, outbox: { lanes: 4, pollIntervalMs: 50, batchSize: 100, retryDelayMs: 50, retentionHours: 24 } },
+      database: { outbox: { lanes: 4, pollIntervalMs: 50, batchSize: 100, retryDelayMs: 50, retentionHours: 24 } },
     });
     service = await startService(config, { transport });
     await service.container.cradle.databasePool.query('CREATE TABLE IF NOT EXISTS uow_test (id text PRIMARY KEY)');

@@ -1,5 +1,9 @@
 // <%- generatedHeader %>
 // Checks every event and subscription of the model on the in-memory transport (no broker needed).
+<% if (service.database) { -%>
+// First: gives the run its own database before the configuration is read.
+import './support/database.ts';
+<% } -%>
 import assert from 'node:assert/strict';
 import { asValue } from 'awilix';
 import { loadConfig } from '../src/config.ts';
@@ -8,30 +12,14 @@ import { EventHeaders } from '../src/eventing/headers.ts';
 import { eventDefinitions } from '../src/events/index.ts';
 import { MemoryTransport } from '../src/eventing/memory/memory-transport.ts';
 import { startService, type RunningService } from '../src/service.ts';
-<% if (service.database) { -%>
-import { createTestDatabase, type TestDatabase } from './support/database.ts';
-<% } -%>
 
 describe('eventing (in-memory transport)', () => {
   let service: RunningService;
   let transport: MemoryTransport;
-<% if (service.database) { -%>
-  let database: TestDatabase;
-
-  before(async () => {
-    database = await createTestDatabase();
-  });
-
-  after(() => database.drop());
-<% } -%>
 
   beforeEach(async () => {
     transport = new MemoryTransport();
-<% if (service.database) { -%>
-    const config = loadConfig({ service: { port: 0 }, log: { level: 'silent' }, eventing: { transport: 'memory' }, ...database.overrides });
-<% } else { -%>
     const config = loadConfig({ service: { port: 0 }, log: { level: 'silent' }, eventing: { transport: 'memory' } });
-<% } -%>
     service = await startService(config, { transport });
   });
 

@@ -27,8 +27,8 @@ export function healthRouter(cradle: Cradle, readiness: Readiness): Router {
     const ready = readiness.accepting && broker && registry && database;
     response.status(ready ? 200 : 503).json({
       status: ready ? 'ready' : 'not ready',
-      checks: { started: readiness.accepting, broker, schemaRegistry: registry, database },
-      outbox: { pending },
+      checks: { started: readiness.accepting, broker, schemaRegistry: registry },
+      database: { reachable: database, outboxPending: pending },
     });
   });
 <% } else { -%>
