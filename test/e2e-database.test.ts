@@ -167,8 +167,9 @@ describe('database: transactional outbox and inbox @kafka', function () {
       await eventually(async () => ((await db.count('SELECT count(*) FROM outbox WHERE sent_at IS NULL')) === 0 ? true : undefined), 180_000, 'the outbox to drain');
       const drained = Date.now() - backAt;
       const duplicates = await assertOnTopic('ledger-outage', lanes, perLane);
+      // A send that timed out while the broker was away may still land later (kafkajs retries it), and its
+      // rows are sent again: at least once, duplicates are whole batches, the inbox makes them no-ops.
       process.stderr.write(`      broker down: ${created} requests succeeded in ${took} ms (all 201), outbox ${lanes * perLane}; broker back: drained in ${drained} ms (incl. broker start), 0 lost, ${duplicates} duplicates\n`);
-      assert.equal(duplicates, 0);
     } finally {
       if (!restarted) await stack.startBroker();
     }
@@ -223,8 +224,10 @@ describe('database: transactional outbox and inbox @kafka', function () {
     await sleep(2000);
     const rows = await db.count('SELECT count(*) FROM handled');
     const pids = await db.count('SELECT count(DISTINCT pid) FROM handled');
-    process.stderr.write(`      kill -9 after ${atKill} of ${total} rows: ${rows} rows after restart (${rows - total} duplicate effects), handled by ${pids} processes\n`);
+    const skipped = service.output().split('\n').filter((line) => line.includes('already handled (inbox)')).length;
+    process.stderr.write(`      kill -9 after ${atKill} of ${total} rows: ${rows} rows after restart (${rows - total} duplicate effects); ${skipped} redeliveries acknowledged by the inbox without the handler\n`);
     assert.equal(rows, total, 'exactly one row per event');
+    assert.ok(skipped > 0, 'the kill left handled but uncommitted messages, redelivered and skipped');
     assert.equal(pids, 2);
     assert.equal(await db.count('SELECT count(*) FROM inbox'), total);
   });
@@ -293,6 +296,29 @@ describe('database: transactional outbox and inbox @kafka', function () {
     } finally {
       const { rmSync } = await import('node:fs');
       rmSync(path.join(serviceDir, 'migrations/1767225600002_broken.sql'));
+    }
+  });
+});
+
+describe('a generated service with a database: its own tests on the real PostgreSQL', function () {
+  this.timeout(300_000);
+
+  it('npm test passes (unit of work, outbox relay, direct mode, inbox, health), and drops the database it created', async () => {
+    const workspace = tempDir('shop-db');
+    await generate(workspace, 'app', ['shop'], { database: 'postgres' });
+    const serviceDir = path.join(workspace, 'shop');
+    await generate(serviceDir, 'event', ['OrderPlaced'], { fields: 'orderId:uuid, total:number, note?:string', key: 'orderId' });
+    await generate(serviceDir, 'subscription', [], { event: 'OrderPlaced' });
+    await linkDependencies(serviceDir);
+    const { stdout } = await npm(serviceDir, 'test');
+    assert.match(stdout, /unit of work \(PostgreSQL\)/);
+    assert.match(stdout, /records a handled OrderPlaced in the inbox once/);
+    assert.doesNotMatch(stdout, /failing/);
+    const leftover = await createDatabase(serviceDir, 'probe');
+    try {
+      assert.equal(await leftover.count("SELECT count(*) FROM pg_database WHERE datname LIKE 'shop_test_%'"), 0, 'the run dropped its database');
+    } finally {
+      await leftover.drop();
     }
   });
 });

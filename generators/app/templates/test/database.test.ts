@@ -4,11 +4,14 @@
 // First: gives the run its own database before the configuration is read.
 import './support/database.ts';
 import assert from 'node:assert/strict';
-import { asValue, type AwilixContainer } from 'awilix';
+import { asFunction, asValue, type AwilixContainer } from 'awilix';
 import { loadConfig } from '../src/config.ts';
 import type { Cradle } from '../src/container.ts';
 import { MemoryTransport } from '../src/eventing/memory/memory-transport.ts';
 import { startService, type RunningService } from '../src/service.ts';
+<% if (subscriptions.length > 0) { -%>
+import { handlerRegistrationName } from '../src/subscriptions/index.ts';
+<% } -%>
 
 describe('unit of work (PostgreSQL)', () => {
   let service: RunningService;
@@ -90,6 +93,44 @@ describe('unit of work (PostgreSQL)', () => {
     await assert.rejects(scope.cradle.unitOfWork.complete(), /<%- samples[sample.name].invalidField %>/);
     await scope.dispose();
     assert.equal(await count("SELECT count(*) AS n FROM uow_test WHERE id = 'invalid-event'"), 0);
+  });
+
+  it('with database.delivery direct, sends the events after the commit and writes no outbox row', async () => {
+    await service.stop();
+    transport = new MemoryTransport();
+    service = await startService(
+      loadConfig({ service: { port: 0 }, log: { level: 'silent' }, eventing: { transport: 'memory' }, database: { delivery: 'direct' } }),
+      { transport },
+    );
+    const scope = openScope();
+    const eventId = scope.cradle.eventBus.publish('<%- sample.name %>', <%- samples[sample.name].valid %>);
+    await scope.cradle.unitOfWork.complete();
+    await scope.dispose();
+    assert.ok(transport.messages('<%- sample.topic %>').some((message) => message.headers['event-id'] === eventId), 'sent when complete() resolved');
+    assert.equal(await count(`SELECT count(*) AS n FROM outbox WHERE event_id = '${eventId}'`), 0);
+  });
+<% } -%>
+<% const subscription = subscriptions[0]; if (subscription) { -%>
+
+  it('records a handled <%- subscription.event %> in the inbox once; a redelivery is only acknowledged', async () => {
+    let runs = 0;
+    service.container.register(
+      handlerRegistrationName('<%- subscription.name %>'),
+      asFunction(() => ({ handle: async () => void (runs += 1) })).scoped(),
+    );
+    const message = {
+      topic: '<%- subscription.eventView.topic %>',
+      key: null,
+      value: Buffer.from(JSON.stringify(<%- samples[subscription.event].valid %>)),
+      headers: { 'event-id': 'inbox-e-1', 'event-type': '<%- subscription.event %>' },
+    };
+    await transport.send([message]);
+    await transport.idle();
+    await transport.send([message]);
+    await transport.idle();
+    assert.equal(runs, 1, 'the handler ran for the first delivery only');
+    assert.equal(await count("SELECT count(*) AS n FROM inbox WHERE subscription = '<%- subscription.name %>' AND event_id = 'inbox-e-1'"), 1);
+    assert.equal(transport.messages('<%- subscription.deadLetterTopic %>').length, 0);
   });
 <% } -%>
 });

@@ -101,7 +101,7 @@ export class MessageProcessor {
         const handler = scope.resolve<EventHandler<unknown>>(this.#handlerName);
         await handler.handle(payload, context);
       } else {
-        this.#logger.debug({ eventId: context.eventId, offset: context.offset }, 'already handled (inbox): acknowledged');
+        this.#logger.info({ eventId: context.eventId, offset: context.offset }, 'already handled (inbox): acknowledged without running the handler');
       }
       await unitOfWork.complete();
     } catch (error) {
