@@ -163,17 +163,20 @@ export class OutboxRelay {
   /** LISTEN on a connection of its own; when it breaks, polling goes on and the next round listens again. */
   async #listen(): Promise<void> {
     if (this.#listener || this.#stopped) return;
+    let client: pg.PoolClient | undefined;
     try {
-      const client = await this.#pool.connect();
+      client = await this.#pool.connect();
+      const listening = client;
       client.on('notification', () => this.wake());
       client.on('error', (error) => {
         this.#logger.warn({ err: error }, 'outbox LISTEN connection failed; polling until it is back');
-        if (this.#listener === client) this.#listener = undefined;
-        client.release(error);
+        if (this.#listener === listening) this.#listener = undefined;
+        listening.release(error);
       });
       await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
       this.#listener = client;
     } catch (error) {
+      client?.release(error instanceof Error ? error : true);
       this.#logger.debug({ err: error }, 'outbox LISTEN not available; polling');
     }
   }
