@@ -288,6 +288,40 @@ describe('database: transactional outbox and inbox @kafka', function () {
     assert.equal(sentBy.reduce((sum, sent) => sum + sent, 0), lanes * perLane, 'the relays together sent each event once');
   });
 
+  it('figures: 500 concurrent units of work through the outbox against direct flush', async () => {
+    const total = 5000;
+    const concurrency = 500;
+    async function burst(service: ServiceProcess, db: TestDatabase): Promise<{ requestsPerSecond: number; handledPerSecond: number }> {
+      const began = Date.now();
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: concurrency }, async () => {
+          while (next < total) {
+            const seq = next++;
+            const { status } = await post(service, { lane: `b${seq % 50}`, seq });
+            assert.equal(status, 201, service.output().split('\n').filter((line) => line.includes('"level":50')).slice(-1)[0]);
+          }
+        }),
+      );
+      const answered = Date.now() - began;
+      await eventually(async () => ((await db.count('SELECT count(*) FROM handled')) >= total ? true : undefined), 180_000, 'every event handled');
+      const handled = Date.now() - began;
+      return { requestsPerSecond: Math.round((total / answered) * 1000), handledPerSecond: Math.round((total / handled) * 1000) };
+    }
+    const outboxDb = await database('bench_outbox');
+    // 500 units of work at once queue for the pool's connections: wait for one longer than the default 5 s.
+    const pool = { poolSize: 20, connectionTimeoutMs: 30_000 };
+    const outbox = await burst(await start('bench-outbox', outboxDb, { config: { database: pool } }), outboxDb);
+    const directDb = await database('bench_direct');
+    const direct = await burst(await start('bench-direct', directDb, { config: { database: { ...pool, delivery: 'direct' } } }), directDb);
+    process.stderr.write(
+      `      ${total} requests, ${concurrency} concurrent: outbox ${outbox.requestsPerSecond} req/s answered, ${outbox.handledPerSecond} events/s handled end to end; ` +
+        `direct ${direct.requestsPerSecond} req/s, ${direct.handledPerSecond} events/s (outbox/direct handled ${(outbox.handledPerSecond / direct.handledPerSecond).toFixed(2)}x)\n`,
+    );
+
+    assert.ok(outbox.handledPerSecond > 0 && direct.handledPerSecond > 0);
+  });
+
   it('refuses to start without its database (naming host and database) and with a failing migration (naming it)', async () => {
     const unreachable = await startServiceProcess(serviceDir, {
       DATABASE_HOST: '127.0.0.1', DATABASE_PORT: '1', DATABASE_NAME: 'nowhere',
