@@ -12,8 +12,14 @@ function assertClean(outcome: Outcome, what: string): void {
   assert.ok(outcome.ok, `${what} failed:\n${outcome.output}`);
 }
 
-for (const schemaFormat of ['json', 'avro'] as const) {
-  describe(`generated service: lint and format check (${schemaFormat})`, function () {
+const variants = [
+  { schemaFormat: 'json', database: undefined },
+  { schemaFormat: 'avro', database: undefined },
+  { schemaFormat: 'json', database: 'postgres' },
+] as const;
+
+for (const { schemaFormat, database } of variants) {
+  describe(`generated service: lint and format check (${schemaFormat}${database ? `, --database ${database}` : ''})`, function () {
     this.timeout(600_000);
     let dir: string;
     const lint = () => runIn(dir, 'npm', ['run', 'lint']);
@@ -21,7 +27,7 @@ for (const schemaFormat of ['json', 'avro'] as const) {
 
     before(async () => {
       const workspace = tempDir(`lint-${schemaFormat}`);
-      await generate(workspace, 'app', ['inventory-service'], { schemaFormat });
+      await generate(workspace, 'app', ['inventory-service'], { schemaFormat, ...(database ? { database } : {}) });
       dir = path.join(workspace, 'inventory-service');
       await linkDependencies(dir);
     });

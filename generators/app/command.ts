@@ -15,6 +15,7 @@ import {
   type ServiceModel,
 } from '../lib/model.js';
 import type { Setting, Settings } from '../lib/settings.js';
+import { DATABASES, validateDatabase, type DatabaseChoice } from '../lib/database.js';
 
 export interface AppAnswers {
   name: string;
@@ -28,6 +29,7 @@ export interface AppAnswers {
   productionRegistryUrl: string;
   schemaFormat: SchemaFormat;
   compatibility: CompatibilityLevel;
+  database: DatabaseChoice;
 }
 
 const DEFAULT_BROKERS = 'localhost:9092';
@@ -97,6 +99,14 @@ export const appSettings: Settings<AppAnswers> = {
     default: () => 'BACKWARD',
     parse: validateCompatibility,
   },
+  database: {
+    option: 'database',
+    description: `The service's own database: ${DATABASES.join(' or ')} (default none; postgres adds a pool, migrations, a transactional outbox and an inbox)`,
+    message: 'Database',
+    choices: () => DATABASES,
+    default: () => 'none',
+    parse: validateDatabase,
+  },
 };
 
 /**
@@ -118,6 +128,7 @@ export function appSettingsFor(current: ServiceModel | undefined): Settings<AppA
     productionRegistryUrl: production.schemaRegistryUrl,
     schemaFormat: current.schemaFormat,
     compatibility: current.compatibility,
+    database: current.database ?? 'none',
   };
   return Object.fromEntries(
     Object.entries(appSettings).map(([key, setting]) => [key, { ...setting, default: () => values[key as keyof AppAnswers] }]),

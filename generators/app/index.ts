@@ -17,6 +17,7 @@ import {
 } from '../lib/model.js';
 import { describeModel } from '../lib/model-listing.js';
 import { declareOptions, optionValue, resolveSettings } from '../lib/settings.js';
+import { chooseDatabase } from '../lib/database.js';
 import { appSettings, appSettingsFor, ENVIRONMENTS, type AppAnswers } from './command.js';
 
 export default class AppGenerator extends EventingGenerator {
@@ -92,6 +93,7 @@ export default class AppGenerator extends EventingGenerator {
       const previous = this.#existingModel();
       if (previous) assertFormatChange(previous, answers.schemaFormat);
       this.previous = previous;
+      const database = chooseDatabase(previous?.service.database ?? current?.database, answers.database);
       this.model = {
         ...createModel({
           name: answers.name,
@@ -107,6 +109,7 @@ export default class AppGenerator extends EventingGenerator {
           ) as EventingModel['service']['environments'],
           // Kept as it is in a service made before (its schemas are registered under it).
           avroNamespace: previous ? previous.service.avroNamespace : DEFAULT_AVRO_NAMESPACE,
+          ...(database ? { database } : {}),
         }),
         events: previous?.events ?? [],
         subscriptions: previous?.subscriptions ?? [],

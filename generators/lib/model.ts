@@ -5,6 +5,7 @@
 import validateNpmPackageName from 'validate-npm-package-name';
 import { splitFieldList } from './field-list.js';
 import { kebabCase, pascalCase } from './names.js';
+import { validateDatabase, type DatabaseKind } from './database.js';
 
 export const GENERATOR_NAMESPACE = 'generator-kafka-eventing';
 export const MODEL_VERSION = 1;
@@ -47,6 +48,8 @@ export interface ServiceModel {
    * Absent in older models: their records keep the namespace they were registered with, `<service>.events`.
    */
   avroNamespace?: string;
+  /** The service's own database (`--database postgres`); absent without one. */
+  database?: DatabaseKind;
 }
 
 /** The Avro namespace of new services: the same in every service, so publisher and subscriber agree on `events.<EventName>`. */
@@ -455,6 +458,9 @@ function checkModel(model: EventingModel, fileLabel: string): EventingModel {
     validateSchemaFormat(model.service.schemaFormat);
     validateCompatibility(model.service.compatibility);
     if (model.service.avroNamespace !== undefined) validateAvroNamespace(model.service.avroNamespace);
+    if (model.service.database !== undefined && validateDatabase(model.service.database) === 'none') {
+      throw new UserInputError('"database" is "none": leave it out instead');
+    }
     for (const env of ENVIRONMENTS) {
       const settings = model.service.environments?.[env];
       if (!settings) throw new UserInputError(`environment "${env}" is missing`);

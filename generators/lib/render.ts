@@ -11,9 +11,10 @@ import type Generator from 'yeoman-generator';
 import { ENVIRONMENTS, GENERATOR_NAMESPACE, UserInputError, type EventingModel } from './model.js';
 import { readIfExists } from './files.js';
 import { buildView, type RenderView, type SubscriptionView } from './view.js';
-import { configFiles } from './config-files.js';
+import { configFiles, mergeJson } from './config-files.js';
 import { mergeJsonFile, packageJson } from './json-files.js';
 import dependencyVersions from './dependency-versions.js';
+import { DATABASE_OWNED, DATABASE_PACKAGES, EVENTING_MIGRATION, databaseConfig } from './database.js';
 
 const TEMPLATES = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'app', 'templates');
 
@@ -93,6 +94,7 @@ export function render(generator: Generator, model: EventingModel, previous?: Ev
   const report: RenderReport = { created: [], updated: [], overwritten: [], keptUserFiles: [] };
 
   for (const file of OWNED_STATIC) owned.render(file, template(file), view);
+  if (model.service.database) for (const file of DATABASE_OWNED) owned.render(file, template(file), view);
   const eventTemplate = template('src/events/event.ts');
   for (const event of view.events) {
     owned.render(event.modulePath, eventTemplate, { ...view, event });
@@ -114,11 +116,12 @@ export function render(generator: Generator, model: EventingModel, previous?: Ev
   for (const subscription of view.subscriptions) {
     userFile(generator, handlerTemplate, subscription.handlerPath, { ...view, subscription }, undefined, report);
   }
+  if (model.service.database) userFile(generator, template(EVENTING_MIGRATION), EVENTING_MIGRATION, view, undefined, report);
 
-  const previousConfig = before ? configFiles(before, ENVIRONMENTS) : undefined;
+  const previousConfig = before && previous ? generatedConfig(before, previous) : undefined;
   const merges: [string, Record<string, unknown>, Record<string, unknown> | undefined][] = [
-    ['package.json', packageJson(view), before ? packageJson(before) : undefined],
-    ...Object.entries(configFiles(view, ENVIRONMENTS)).map(
+    ['package.json', withDatabasePackages(packageJson(view), view), before ? withDatabasePackages(packageJson(before), before) : undefined],
+    ...Object.entries(generatedConfig(view, model)).map(
       ([file, contents]) => [file, contents, previousConfig?.[file]] as [string, Record<string, unknown>, Record<string, unknown> | undefined],
     ),
   ];
@@ -278,6 +281,33 @@ export function handlerText(view: RenderView, subscription: SubscriptionView): s
 function exists(generator: Generator, file: string): boolean {
   const store = generator.env.sharedFs as { existsInMemory?(path: string): boolean } | undefined;
   return store?.existsInMemory?.(file) ? generator.fs.exists(file) : existsSync(file);
+}
+
+/** With a database: node-postgres and node-pg-migrate, and `npm run migrate`. */
+function withDatabasePackages(manifest: Record<string, unknown>, view: RenderView): Record<string, unknown> {
+  if (!view.service.database) return manifest;
+  const versions = view.dependencyVersions;
+  const add = (section: string, names: string[]): Record<string, string | undefined> => ({
+    ...(manifest[section] as Record<string, string>),
+    ...Object.fromEntries(names.map((name) => [name, versions[name]])),
+  });
+  const sorted = (entries: Record<string, string | undefined>) => Object.fromEntries(Object.entries(entries).sort(([a], [b]) => a.localeCompare(b)));
+  return {
+    ...manifest,
+    scripts: { ...(manifest.scripts as Record<string, string>), migrate: 'node --disable-warning=ExperimentalWarning src/scripts/migrate.ts' },
+    dependencies: sorted(add('dependencies', DATABASE_PACKAGES.dependencies)),
+    devDependencies: sorted(add('devDependencies', DATABASE_PACKAGES.devDependencies)),
+  };
+}
+
+
+/** The config files' generated contents: the eventing entries, and the database section when there is one. */
+function generatedConfig(view: RenderView, model: EventingModel): Record<string, Record<string, unknown>> {
+  const files: Record<string, Record<string, unknown>> = configFiles(view, ENVIRONMENTS);
+  for (const [file, section] of Object.entries(databaseConfig(model, ENVIRONMENTS))) {
+    files[file] = files[file] ? mergeJson(files[file], section).merged : section;
+  }
+  return files;
 }
 
 /** The model as stored: plain data, stable key order, so `.yo-rc.json` is byte-identical on a re-run. */

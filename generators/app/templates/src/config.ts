@@ -64,6 +64,31 @@ const configSchema = z.object({
     register: z.boolean(),
   }),
   shutdown: z.object({ drainTimeoutMs: z.number().int().min(0) }),
+<% if (service.database) { -%>
+  database: z.object({
+    host: z.string().min(1),
+    port: z.coerce.number().int().min(1).max(65535),
+    name: z.string().min(1),
+    user: z.string().min(1),
+    /** Only from the DATABASE_PASSWORD environment variable. */
+    password: z.string().optional(),
+    ssl: z.coerce.boolean().default(false),
+    poolSize: z.number().int().min(1),
+    connectionTimeoutMs: z.number().int().positive(),
+    migrateOnStart: z.boolean(),
+    /** outbox: events committed with the rows, sent by the relay. direct: sent after the commit. */
+    delivery: z.enum(['outbox', 'direct']),
+    outbox: z.object({
+      lanes: z.number().int().min(1).max(1024),
+      pollIntervalMs: z.number().int().min(10),
+      batchSize: z.number().int().min(1),
+      retryDelayMs: z.number().int().min(10),
+      retentionHours: z.number().min(0),
+    }),
+    inbox: z.object({ retentionHours: z.number().min(0) }),
+    cleanupIntervalMs: z.number().int().min(100),
+  }),
+<% } -%>
   events: z
     .record(
       z.string(),

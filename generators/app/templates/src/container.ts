@@ -10,6 +10,15 @@ import { MemoryTransport } from './eventing/memory/memory-transport.ts';
 import { EventProducers, type EventRoute } from './eventing/producers.ts';
 import type { Transport } from './eventing/transport.ts';
 import { createLogger, type Logger } from './logger.ts';
+<% if (service.database) { -%>
+import type pg from 'pg';
+import { Outbox } from './database/outbox.ts';
+import { createPool } from './database/pool.ts';
+import { OutboxRelay } from './database/relay.ts';
+import { ScopedTransaction } from './database/transaction.ts';
+import { TransactionalUnitOfWork } from './database/transactional-unit-of-work.ts';
+import type { UnitOfWork } from './eventing/unit-of-work.ts';
+<% } -%>
 import { registerServices, type Services } from './services.ts';
 import { handlerRegistrationName, subscriptionDefinitions } from './subscriptions/index.ts';
 
@@ -27,6 +36,15 @@ export interface Cradle extends Services {
   messageContext: MessageContext;
   /** Scoped: one bus per unit of work. */
   eventBus: EventBus;
+<% if (service.database) { -%>
+  databasePool: pg.Pool;
+  outbox: Outbox;
+  outboxRelay: OutboxRelay;
+  /** Scoped: the scope's transaction, begun by its first query. */
+  db: ScopedTransaction;
+  /** Scoped: commits the transaction with the scope's events in the outbox, or rolls it back. */
+  unitOfWork: UnitOfWork;
+<% } -%>
 }
 
 export interface ContainerOverrides {
@@ -50,6 +68,15 @@ export function buildContainer(config: AppConfig, overrides: ContainerOverrides 
     eventProducers: asClass(EventProducers).singleton(),
     consumerHost: asFunction(() => new ConsumerHost(container)).singleton(),
     eventBus: asClass(EventBus).scoped(),
+<% if (service.database) { -%>
+    databasePool: asValue(createPool(config.database, logger)),
+    outbox: asClass(Outbox).singleton(),
+    outboxRelay: asClass(OutboxRelay).singleton(),
+    db: asClass(ScopedTransaction)
+      .scoped()
+      .disposer((db) => db.rollback()),
+    unitOfWork: asClass(TransactionalUnitOfWork).scoped(),
+<% } -%>
   });
   for (const subscription of subscriptionDefinitions) {
     container.register(handlerRegistrationName(subscription.name), asClass<EventHandler<never>>(subscription.handler).scoped());

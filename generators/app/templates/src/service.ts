@@ -6,6 +6,10 @@ import type { AppConfig } from './config.ts';
 import { buildContainer, type Cradle, type ContainerOverrides } from './container.ts';
 import { createApp } from './http/app.ts';
 import type { Readiness } from './http/health.ts';
+<% if (service.database) { -%>
+import { migrate } from './database/migrate.ts';
+import { checkConnection } from './database/pool.ts';
+<% } -%>
 
 export interface RunningService {
   readonly container: AwilixContainer<Cradle>;
@@ -15,10 +19,6 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
-/**
- * Starts the service: broker connection and producers, topics, schema registration (before anything
- * can be sent), one consumer worker per subscription, then HTTP.
- */
 /** Runs one start-up step; its failure says which step failed. */
 async function step<T>(what: string, run: () => Promise<T>): Promise<T> {
   try {
@@ -28,12 +28,27 @@ async function step<T>(what: string, run: () => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * Starts the service: broker connection and producers, topics, schema registration (before anything
+ * can be sent), one consumer worker per subscription, then HTTP.
+ */
 export async function startService(config: AppConfig, overrides: ContainerOverrides = {}): Promise<RunningService> {
   const container = buildContainer(config, overrides);
   const { transport, eventProducers, consumerHost, logger } = container.cradle;
   const readiness: Readiness = { accepting: false };
 
   await consumerHost.checkHandlers();
+<% if (service.database) { -%>
+  const { databasePool, outboxRelay } = container.cradle;
+  try {
+    // Refuses to start without its database, and with a migration that fails.
+    await checkConnection(databasePool, config.database);
+    if (config.database.migrateOnStart) await migrate(config.database, logger);
+  } catch (error) {
+    await databasePool.end();
+    throw error;
+  }
+<% } -%>
   const brokers = transport.kind === 'kafka' ? ` ${config.kafka.brokers.join(',')}` : '';
   await step(`connecting to the broker${brokers}`, () => transport.connect());
   const topics = [...eventProducers.topics, ...consumerHost.topics];
@@ -50,6 +65,9 @@ export async function startService(config: AppConfig, overrides: ContainerOverri
   }
   await eventProducers.prepare();
   await consumerHost.start();
+<% if (service.database) { -%>
+  outboxRelay.start();
+<% } -%>
 
   const server = createApp(container, readiness).listen(config.service.port);
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
@@ -70,8 +88,14 @@ export async function startService(config: AppConfig, overrides: ContainerOverri
         return;
       }
       await closed;
+<% if (service.database) { -%>
+      await outboxRelay.stop();
+<% } -%>
       await transport.disconnect();
       await container.dispose();
+<% if (service.database) { -%>
+      await databasePool.end();
+<% } -%>
       logger.info('service stopped');
     })();
     return stopping;

@@ -1,5 +1,9 @@
 // <%- generatedHeader %>
 // Checks every event and subscription of the model on the in-memory transport (no broker needed).
+<% if (service.database) { -%>
+// First: gives the run its own database before the configuration is read.
+import './support/database.ts';
+<% } -%>
 import assert from 'node:assert/strict';
 import { asValue } from 'awilix';
 import { loadConfig } from '../src/config.ts';

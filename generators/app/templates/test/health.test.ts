@@ -1,3 +1,7 @@
+<% if (service.database) { -%>
+// First: gives the run its own database before the configuration is read.
+import './support/database.ts';
+<% } -%>
 import assert from 'node:assert/strict';
 import { loadConfig } from '../src/config.ts';
 import { MemoryTransport } from '../src/eventing/memory/memory-transport.ts';

@@ -52,6 +52,15 @@ export class EventBus {
     return this.#producers.send(events);
   }
 
+<% if (service.database) { -%>
+  /** Takes what was published, leaving the bus empty: the unit of work writes it to the outbox. */
+  take(): PendingEvent[] {
+    const events = this.#buffer;
+    this.#buffer = [];
+    return events;
+  }
+
+<% } -%>
   /** Drops what was published, e.g. after the request or handler failed. */
   discard(): void {
     this.#buffer = [];

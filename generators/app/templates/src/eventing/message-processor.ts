@@ -4,10 +4,15 @@ import type { Cradle } from '../container.ts';
 import type { Logger } from '../logger.ts';
 import type { EventCodec } from './codec.ts';
 import { deadLetterMessage } from './dead-letter.ts';
+<% if (!service.database) { -%>
 import type { EventBus } from './event-bus.ts';
+<% } -%>
 import type { EventDefinition } from './event-definition.ts';
 import type { EventContext, EventHandler, MessageContext } from './handler.ts';
 import { EventHeaders } from './headers.ts';
+<% if (service.database) { -%>
+import { recordInInbox } from '../database/inbox.ts';
+<% } -%>
 import { backoffDelay, waitWhileAlive, type RetryPolicy } from './retry.ts';
 import type { DeliveryControl, IncomingMessage, MessageListener, SendOptions, Transport } from './transport.ts';
 
@@ -106,6 +111,24 @@ export class MessageProcessor {
     const scope = this.#container.createScope<Cradle>();
     const messageContext: MessageContext = { correlationId: context.correlationId, causationId: context.eventId };
     scope.register({ messageContext: asValue(messageContext) });
+<% if (service.database) { -%>
+    const { db, unitOfWork } = scope.cradle;
+    try {
+      // The inbox row is written in the handler's transaction: a redelivery finds it and is only acknowledged.
+      if (await recordInInbox(db, this.#subscription.name, context.eventId)) {
+        const handler = scope.resolve<EventHandler<unknown>>(this.#handlerName);
+        await handler.handle(payload, context);
+      } else {
+        this.#logger.info({ eventId: context.eventId, offset: context.offset }, 'already handled (inbox): acknowledged without running the handler');
+      }
+      await unitOfWork.complete();
+    } catch (error) {
+      await unitOfWork.abort();
+      throw error;
+    } finally {
+      await scope.dispose();
+    }
+<% } else { -%>
     try {
       const handler = scope.resolve<EventHandler<unknown>>(this.#handlerName);
       await handler.handle(payload, context);
@@ -115,6 +138,7 @@ export class MessageProcessor {
     } finally {
       await scope.dispose();
     }
+<% } -%>
   }
 
   /**

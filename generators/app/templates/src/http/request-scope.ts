@@ -44,12 +44,20 @@ export function unitOfWork(operation: Operation): RequestHandler {
     const scope = scopeOf(response).cradle;
     try {
       const result = (await operation(request, scope)) ?? {};
+<% if (service.database) { -%>
+      await scope.unitOfWork.complete();
+<% } else { -%>
       await scope.eventBus.flushAll();
+<% } -%>
       const status = result.status ?? (result.body === undefined ? 204 : 200);
       if (result.body === undefined) response.status(status).end();
       else response.status(status).json(result.body);
     } catch (error) {
+<% if (service.database) { -%>
+      await scope.unitOfWork.abort();
+<% } else { -%>
       scope.eventBus.discard();
+<% } -%>
       next(error);
     }
   };

@@ -1,0 +1,44 @@
+// <%- generatedHeader %>
+import { fileURLToPath } from 'node:url';
+import { runner } from 'node-pg-migrate';
+import type { Logger } from '../logger.ts';
+import { clientConfig, databaseLabel, type DatabaseSettings } from './pool.ts';
+
+/** migrations/ at the service's root (the same from src/ and from dist/). */
+export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations', import.meta.url));
+
+/**
+ * Runs the pending migrations of migrations/ (node-pg-migrate, in one transaction, under its
+ * advisory lock so that replicas starting together wait for each other). A failing migration
+ * rolls them all back and stops the start, naming the migration.
+ */
+export async function migrate(settings: DatabaseSettings, logger: Logger, dir: string = MIGRATIONS_DIR): Promise<string[]> {
+  let current: string | undefined;
+  const log = (message: string) => {
+    const started = /^### MIGRATION (.+) \((?:UP|DOWN)\) ###$/.exec(message);
+    if (started) current = started[1];
+    logger.debug({ migration: current }, message);
+  };
+  try {
+    const ran = await runner({
+      databaseUrl: clientConfig(settings),
+      dir,
+      direction: 'up',
+      migrationsTable: 'pgmigrations',
+      checkOrder: true,
+      singleTransaction: true,
+      advisoryLockMode: 'wait',
+      logger: { debug: log, info: log, warn: log, error: log },
+    });
+    if (ran.length > 0) logger.info({ migrations: ran.map((migration) => migration.name) }, 'database migrated');
+    return ran.map((migration) => migration.name);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(
+      current === undefined
+        ? `migrations of ${databaseLabel(settings)} failed: ${reason}`
+        : `migration ${current} failed on ${databaseLabel(settings)} (all pending migrations rolled back): ${reason}`,
+      { cause: error },
+    );
+  }
+}

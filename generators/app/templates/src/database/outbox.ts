@@ -1,0 +1,69 @@
+// <%- generatedHeader %>
+import type { AppConfig } from '../config.ts';
+import { eventDefinitions, publishedEventNames, type EventName } from '../events/index.ts';
+import type { EventCodec } from '../eventing/codec.ts';
+import { EventProducer, type EventRoute, type PendingEvent } from '../eventing/producers.ts';
+import type { Queryable } from './pool.ts';
+
+/** The channel the relay listens on; an insert notifies it when its transaction commits. */
+export const OUTBOX_CHANNEL = 'eventing_outbox';
+
+/**
+ * Writes a unit of work's events into the `outbox` table, in the unit of work's transaction. They are
+ * encoded here by the same producers as a direct flush (schema validation against the registered
+ * schema, headers, key), so an invalid event fails the operation before anything is committed.
+ */
+export class Outbox {
+  readonly #producers = new Map<EventName, EventProducer>();
+  readonly #codec: EventCodec;
+  readonly #lanes: number;
+
+  constructor({ config, eventRoutes, eventCodec }: { config: AppConfig; eventRoutes: Record<string, EventRoute>; eventCodec: EventCodec }) {
+    this.#codec = eventCodec;
+    this.#lanes = config.database.outbox.lanes;
+    for (const name of publishedEventNames) {
+      const route = eventRoutes[name];
+      if (!route) throw new Error(`config has no "events.${name}" entry`);
+      this.#producers.set(name, new EventProducer(eventDefinitions[name], route));
+    }
+  }
+
+  async add(db: Queryable, events: readonly PendingEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    const lanes: number[] = [];
+    const ids: string[] = [];
+    const topics: string[] = [];
+    const keys: (string | null)[] = [];
+    const values: Buffer[] = [];
+    const headers: string[] = [];
+    const options: string[] = [];
+    for (const event of events) {
+      const producer = this.#producers.get(event.type);
+      if (!producer) throw new Error(`${event.type} is not published by this service`);
+      const message = producer.encode(this.#codec, event);
+      lanes.push(laneOf(message.key ?? event.eventId, this.#lanes));
+      ids.push(event.eventId);
+      topics.push(message.topic);
+      keys.push(message.key);
+      values.push(message.value);
+      headers.push(JSON.stringify(message.headers));
+      options.push(JSON.stringify(producer.options));
+    }
+    await db.query(
+      `INSERT INTO outbox (lane, event_id, topic, key, value, headers, send_options)
+       SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::bytea[], $6::jsonb[], $7::jsonb[])`,
+      [lanes, ids, topics, keys, values, headers, options],
+    );
+    await db.query('SELECT pg_notify($1, $2)', [OUTBOX_CHANNEL, '']);
+  }
+}
+
+/** FNV-1a of the key, modulo the lane count: the same key always lands in the same lane. */
+export function laneOf(key: string, lanes: number): number {
+  let hash = 0x811c9dc5;
+  for (let index = 0; index < key.length; index += 1) {
+    hash ^= key.charCodeAt(index);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash % lanes;
+}

@@ -1,0 +1,57 @@
+// <%- generatedHeader %>
+import pg from 'pg';
+import type { AppConfig } from '../config.ts';
+import type { Logger } from '../logger.ts';
+
+export type DatabaseSettings = AppConfig['database'];
+
+/** What user code and the eventing run queries through: a pool, a client or the scope's transaction. */
+export interface Queryable {
+  query<Row extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<Row>>;
+}
+
+/** Where the service's database is, for messages: "orders on db.internal:5432". */
+export function databaseLabel(settings: DatabaseSettings): string {
+  return `database "${settings.name}" on ${settings.host}:${settings.port}`;
+}
+
+export function clientConfig(settings: DatabaseSettings): pg.ClientConfig {
+  return {
+    host: settings.host,
+    port: settings.port,
+    database: settings.name,
+    user: settings.user,
+    ...(settings.password === undefined ? {} : { password: settings.password }),
+    ...(settings.ssl ? { ssl: true } : {}),
+    connectionTimeoutMillis: settings.connectionTimeoutMs,
+  };
+}
+
+/** The process's pool (node-postgres); connections are opened on first use. */
+export function createPool(settings: DatabaseSettings, logger: Logger): pg.Pool {
+  const pool = new pg.Pool({ ...clientConfig(settings), max: settings.poolSize });
+  // An idle connection that breaks (database restart) must not crash the process: the pool replaces it.
+  pool.on('error', (error) => logger.warn({ err: error }, 'idle database connection failed'));
+  return pool;
+}
+
+/** Called at start: an unreachable database stops the start with its host and name. */
+export async function checkConnection(pool: pg.Pool, settings: DatabaseSettings): Promise<void> {
+  try {
+    await pool.query('SELECT 1');
+  } catch (error) {
+    throw new Error(`cannot reach ${databaseLabel(settings)} as user "${settings.user}": ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error,
+    });
+  }
+}
+
+/** For readiness: true when a query answers within the connection timeout. */
+export async function isDatabaseReady(pool: pg.Pool): Promise<boolean> {
+  try {
+    await pool.query('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  }
+}

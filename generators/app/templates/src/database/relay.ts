@@ -1,0 +1,207 @@
+// <%- generatedHeader %>
+import type pg from 'pg';
+import type { AppConfig } from '../config.ts';
+import type { HeaderMap } from '../eventing/headers.ts';
+import type { OutgoingMessage, SendOptions, Transport } from '../eventing/transport.ts';
+import type { Logger } from '../logger.ts';
+import { OUTBOX_CHANNEL } from './outbox.ts';
+import { cleanUp, outboxDepth } from './retention.ts';
+
+/** First key of the relay's advisory locks (the second is the lane): "ob" in ASCII. */
+const LANE_LOCK = 0x6f62;
+
+interface OutboxRow {
+  id: string;
+  topic: string;
+  key: string | null;
+  value: Buffer;
+  headers: HeaderMap;
+  send_options: SendOptions;
+}
+
+/**
+ * Sends the outbox to Kafka. The rows are split into lanes by key; a relay sends a lane only while it
+ * holds that lane's advisory lock (pg_try_advisory_lock), in id order, and marks the rows sent once the
+ * broker acknowledged them: per-key order holds with any number of replicas, and a relay that dies
+ * (its session ends, the lock goes) leaves its lane to another. It wakes on NOTIFY from committing
+ * units of work, polls as a fallback, and retries after a failed send. At least once: rows sent but
+ * not yet marked when a relay dies are sent again (consumers' inbox makes that a no-op).
+ */
+export class OutboxRelay {
+  readonly #pool: pg.Pool;
+  readonly #transport: Transport;
+  readonly #settings: AppConfig['database'];
+  readonly #logger: Logger;
+  #running: Promise<void> | undefined;
+  #stopped = false;
+  #wakeUp: (() => void) | undefined;
+  #woken = false;
+  #listener: pg.PoolClient | undefined;
+  #lastCleanup = 0;
+  /** Events sent since start (for the log line and tests). */
+  sent = 0;
+
+  constructor({ databasePool, transport, config, logger }: { databasePool: pg.Pool; transport: Transport; config: AppConfig; logger: Logger }) {
+    this.#pool = databasePool;
+    this.#transport = transport;
+    this.#settings = config.database;
+    this.#logger = logger.child({ component: 'outbox-relay' });
+  }
+
+  start(): void {
+    this.#running ??= this.#run();
+  }
+
+  /** Stops after the batch in hand (whose rows are marked or will be sent again). */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.wake();
+    await this.#running;
+    const listener = this.#listener;
+    this.#listener = undefined;
+    listener?.release(true);
+  }
+
+  wake(): void {
+    this.#woken = true;
+    this.#wakeUp?.();
+  }
+
+  depth(): Promise<number> {
+    return outboxDepth(this.#pool);
+  }
+
+  async #run(): Promise<void> {
+    let failures = 0;
+    while (!this.#stopped) {
+      await this.#listen();
+      let sent = 0;
+      try {
+        sent = await this.#pass();
+        if (failures > 0) this.#logger.info({ failures }, 'outbox relay sends again');
+        failures = 0;
+        await this.#cleanUpWhenDue();
+      } catch (error) {
+        failures += 1;
+        const pending = await this.depth().catch(() => undefined);
+        if (failures === 1 || failures % 10 === 0) {
+          this.#logger.warn({ err: error, pending, failures }, 'outbox relay could not send; retrying');
+        }
+      }
+      if (this.#stopped) break;
+      if (sent > 0 && failures === 0) continue;
+      await this.#sleep(failures > 0 ? this.#settings.outbox.retryDelayMs : this.#settings.outbox.pollIntervalMs, failures === 0);
+    }
+  }
+
+  /** One round over every lane this relay can lock; returns how many events it sent. */
+  async #pass(): Promise<number> {
+    const client = await this.#pool.connect();
+    let broken: Error | undefined;
+    try {
+      const lanes = this.#settings.outbox.lanes;
+      const first = Math.floor(Math.random() * lanes);
+      let sent = 0;
+      for (let index = 0; index < lanes && !this.#stopped; index += 1) {
+        const lane = (first + index) % lanes;
+        const locked = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS locked', [LANE_LOCK, lane]);
+        if (!locked.rows[0]?.locked) continue;
+        try {
+          sent += await this.#drainLane(client, lane);
+        } finally {
+          await client.query('SELECT pg_advisory_unlock($1, $2)', [LANE_LOCK, lane]);
+        }
+      }
+      this.sent += sent;
+      if (sent > 0) this.#logger.debug({ sent }, 'outbox relayed');
+      return sent;
+    } catch (error) {
+      broken = error instanceof Error ? error : new Error(String(error));
+      throw error;
+    } finally {
+      // A connection whose query failed may still hold a lane lock: destroy it, which frees the lock.
+      client.release(broken);
+    }
+  }
+
+  async #drainLane(client: pg.PoolClient, lane: number): Promise<number> {
+    let sent = 0;
+    const batchSize = this.#settings.outbox.batchSize;
+    while (!this.#stopped) {
+      const { rows } = await client.query<OutboxRow>(
+        'SELECT id, topic, key, value, headers, send_options FROM outbox WHERE lane = $1 AND sent_at IS NULL ORDER BY id LIMIT $2',
+        [lane, batchSize],
+      );
+      if (rows.length === 0) break;
+      // Consecutive rows with the same producer settings go in one send, in id order.
+      for (let start = 0; start < rows.length;) {
+        const options = JSON.stringify(rows[start]?.send_options ?? {});
+        let end = start + 1;
+        while (end < rows.length && JSON.stringify(rows[end]?.send_options ?? {}) === options) end += 1;
+        const run = rows.slice(start, end);
+        await this.#transport.send(run.map(toMessage), run[0]?.send_options ?? {});
+        start = end;
+      }
+      await client.query('UPDATE outbox SET sent_at = now() WHERE id = ANY($1::bigint[])', [rows.map((row) => row.id)]);
+      sent += rows.length;
+      if (rows.length < batchSize) break;
+    }
+    return sent;
+  }
+
+  async #cleanUpWhenDue(): Promise<void> {
+    if (Date.now() - this.#lastCleanup < this.#settings.cleanupIntervalMs) return;
+    this.#lastCleanup = Date.now();
+    const removed = await cleanUp(this.#pool, {
+      outboxHours: this.#settings.outbox.retentionHours,
+      inboxHours: this.#settings.inbox.retentionHours,
+    });
+    const pending = await this.depth();
+    this.#logger.info({ pending, sentSinceStart: this.sent, removed }, 'outbox depth');
+  }
+
+  /** LISTEN on a connection of its own; when it breaks, polling goes on and the next round listens again. */
+  async #listen(): Promise<void> {
+    if (this.#listener || this.#stopped) return;
+    let client: pg.PoolClient | undefined;
+    try {
+      client = await this.#pool.connect();
+      const listening = client;
+      client.on('notification', () => this.wake());
+      client.on('error', (error) => {
+        this.#logger.warn({ err: error }, 'outbox LISTEN connection failed; polling until it is back');
+        if (this.#listener === listening) this.#listener = undefined;
+        listening.release(error);
+      });
+      await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
+      this.#listener = client;
+    } catch (error) {
+      client?.release(error instanceof Error ? error : true);
+      this.#logger.debug({ err: error }, 'outbox LISTEN not available; polling');
+    }
+  }
+
+  #sleep(ms: number, wakeable: boolean): Promise<void> {
+    if (wakeable && this.#woken) {
+      this.#woken = false;
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.#wakeUp = () => {
+        if (wakeable || this.#stopped) done();
+      };
+    }).finally(() => {
+      this.#wakeUp = undefined;
+      this.#woken = false;
+    });
+  }
+}
+
+function toMessage(row: OutboxRow): OutgoingMessage {
+  return { topic: row.topic, key: row.key, value: row.value, headers: row.headers };
+}

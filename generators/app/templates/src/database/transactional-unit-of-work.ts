@@ -1,0 +1,50 @@
+// <%- generatedHeader %>
+import type { AppConfig } from '../config.ts';
+import type { EventBus } from '../eventing/event-bus.ts';
+import type { EventProducers } from '../eventing/producers.ts';
+import type { UnitOfWork } from '../eventing/unit-of-work.ts';
+import type { Outbox } from './outbox.ts';
+import type { ScopedTransaction } from './transaction.ts';
+
+interface Dependencies {
+  config: AppConfig;
+  db: ScopedTransaction;
+  eventBus: EventBus;
+  outbox: Outbox;
+  eventProducers: EventProducers;
+}
+
+/**
+ * The unit of work of a service with a database. `database.delivery: outbox` (the default): the
+ * buffered events go into the outbox table in the scope's transaction, then it commits; the relay
+ * sends them. `direct`: the transaction commits, then the events are sent (the reference system's
+ * order: a crash or a broker failure between the two loses the events of a committed operation).
+ */
+export class TransactionalUnitOfWork implements UnitOfWork {
+  readonly #cradle: Dependencies;
+  readonly #delivery: AppConfig['database']['delivery'];
+
+  constructor(cradle: Dependencies) {
+    // The cradle is kept, not destructured: the scope's transaction and bus are built only when used.
+    this.#cradle = cradle;
+    this.#delivery = cradle.config.database.delivery;
+  }
+
+  async complete(): Promise<void> {
+    const { db, eventBus } = this.#cradle;
+    const events = eventBus.take();
+    try {
+      if (this.#delivery === 'outbox') await this.#cradle.outbox.add(db, events);
+      await db.commit();
+    } catch (error) {
+      await db.rollback();
+      throw error;
+    }
+    if (this.#delivery === 'direct') await this.#cradle.eventProducers.send(events);
+  }
+
+  async abort(): Promise<void> {
+    this.#cradle.eventBus.discard();
+    await this.#cradle.db.rollback();
+  }
+}

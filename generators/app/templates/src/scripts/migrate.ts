@@ -1,0 +1,16 @@
+// <%- generatedHeader %>
+// `npm run migrate`: runs the pending migrations of migrations/ against the configured database
+// (the service also does this at start unless database.migrateOnStart is false).
+import { loadConfig } from '../config.ts';
+import { migrate } from '../database/migrate.ts';
+import { createLogger } from '../logger.ts';
+
+const config = loadConfig();
+const logger = createLogger(config);
+try {
+  const ran = await migrate(config.database, logger);
+  process.stdout.write(ran.length === 0 ? 'no migrations to run\n' : `ran ${ran.join(', ')}\n`);
+} catch (error) {
+  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 1;
+}

@@ -1,0 +1,372 @@
+/**
+ * A generated service with `--database postgres` against the real PostgreSQL and the real broker:
+ * rows and events commit together (transactional outbox), the relay gets them to Kafka through a broker
+ * outage, kill -9 and a second replica, and the inbox turns redeliveries into no-ops. Each test has a
+ * database, topics and a consumer group of its own.
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { copyFileSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { SchemaType } from '@kafkajs/confluent-schema-registry';
+import { kafkaClient, readTopic, registryClient, topicSize, type TopicMessage } from './support/kafka.js';
+import { REPO_ROOT } from './support/paths.js';
+import { createDatabase, type TestDatabase } from './support/postgres.js';
+import { eventually, generate, linkDependencies, npm, sleep, startServiceProcess, tempDir, type ServiceProcess } from './support/service.js';
+import { kafkaStack, type KafkaStack } from './support/stack.js';
+
+const FIXTURES = path.join(REPO_ROOT, 'test', 'fixtures', 'ledger');
+
+describe('database: transactional outbox and inbox @kafka', function () {
+  this.timeout(600_000);
+  let stack: KafkaStack;
+  let serviceDir: string;
+  const running: ServiceProcess[] = [];
+  const databases: TestDatabase[] = [];
+
+  before(async () => {
+    stack = await kafkaStack();
+    const workspace = tempDir('ledger');
+    await generate(workspace, 'app', ['ledger'], { database: 'postgres' });
+    serviceDir = path.join(workspace, 'ledger');
+    await generate(serviceDir, 'event', ['JobRequested'], { fields: 'jobId:uuid, lane:string, seq:int, mode:string', key: 'lane' });
+    await generate(serviceDir, 'subscription', [], { event: 'JobRequested' });
+    copyFileSync(path.join(FIXTURES, 'job-requested.handler.ts'), path.join(serviceDir, 'src/subscriptions/job-requested.handler.ts'));
+    copyFileSync(path.join(FIXTURES, 'routes.ts'), path.join(serviceDir, 'src/routes/index.ts'));
+    copyFileSync(path.join(FIXTURES, '1767225600001_ledger.sql'), path.join(serviceDir, 'migrations/1767225600001_ledger.sql'));
+    await linkDependencies(serviceDir);
+    await npm(serviceDir, 'run', 'typecheck');
+  });
+
+  afterEach(async () => {
+    for (const service of running.splice(0)) {
+      if (service.child.exitCode === null && service.child.signalCode === null) service.signal('SIGKILL');
+      await service.exited;
+    }
+    for (const database of databases.splice(0)) await database.drop();
+  });
+
+  async function database(label: string): Promise<TestDatabase> {
+    const created = await createDatabase(serviceDir, label);
+    databases.push(created);
+    return created;
+  }
+
+  async function start(name: string, db: TestDatabase, overrides: Record<string, unknown> = {}): Promise<ServiceProcess> {
+    const config = {
+      events: { JobRequested: { topic: `ledger-${name}` } },
+      subscriptions: {
+        JobRequested: {
+          topic: `ledger-${name}`,
+          groupId: `ledger-${name}`,
+          deadLetterTopic: `ledger-${name}.dead-letter`,
+          retry: { attempts: 3, initialDelayMs: 100, maxDelayMs: 1000, multiplier: 2 },
+          ...(overrides.subscription as object | undefined),
+        },
+      },
+      database: { outbox: { lanes: 8, pollIntervalMs: 500, batchSize: 200, retryDelayMs: 500, retentionHours: 24 }, ...(overrides.database as object | undefined) },
+      ...(overrides.config as object | undefined),
+    };
+    const service = await startServiceProcess(serviceDir, {
+      ...db.env,
+      KAFKA_BROKERS: stack.brokers,
+      SCHEMA_REGISTRY_URL: stack.registryUrl,
+      LOG_LEVEL: process.env.SERVICE_LOG_LEVEL ?? 'info',
+      NODE_CONFIG: JSON.stringify(config),
+    });
+    running.push(service);
+    return service;
+  }
+
+  async function post(service: ServiceProcess, body: Record<string, unknown>): Promise<{ status: number; jobId?: string }> {
+    const response = await fetch(`http://127.0.0.1:${service.port}/jobs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    const text = await response.text();
+    return { status: response.status, ...(response.status === 201 ? (JSON.parse(text) as { jobId: string }) : {}) };
+  }
+
+  /** Posts `perLane` jobs on each of `lanes` lanes: lanes in parallel, each lane's jobs one after the other (seq order). */
+  async function postLanes(services: ServiceProcess[], lanes: number, perLane: number): Promise<number> {
+    let created = 0;
+    await Promise.all(
+      Array.from({ length: lanes }, async (_, lane) => {
+        for (let seq = 0; seq < perLane; seq += 1) {
+          const service = services[(lane + seq) % services.length] as ServiceProcess;
+          const { status } = await post(service, { lane: `l${lane}`, seq });
+          assert.equal(status, 201, `job ${seq} of lane l${lane}`);
+          created += 1;
+        }
+      }),
+    );
+    return created;
+  }
+
+  function decodeAll(messages: TopicMessage[]): Promise<{ jobId: string; lane: string; seq: number }[]> {
+    const registry = registryClient(stack);
+    return Promise.all(messages.map(async (message) => (await registry.decode(message.value ?? Buffer.alloc(0))) as { jobId: string; lane: string; seq: number }));
+  }
+
+  /** Every event once at least, lanes in seq order (a redelivered run may repeat, never reorder); returns duplicates. */
+  async function assertOnTopic(topic: string, lanes: number, perLane: number): Promise<number> {
+    const events = await decodeAll(await readTopic(stack, topic));
+    const unique = new Set(events.map((event) => `${event.lane}/${event.seq}`));
+    assert.equal(unique.size, lanes * perLane, `${lanes * perLane - unique.size} events lost`);
+    for (let lane = 0; lane < lanes; lane += 1) {
+      const seqs = events.filter((event) => event.lane === `l${lane}`).map((event) => event.seq);
+      // With at-least-once a batch may come again after a crash; first occurrences must be in order.
+      const firsts = seqs.filter((seq, index) => seqs.indexOf(seq) === index);
+      assert.deepEqual(firsts, Array.from({ length: perLane }, (_, seq) => seq), `lane l${lane} in order`);
+      for (let index = 1; index < seqs.length; index += 1) {
+        const previous = seqs[index - 1] as number;
+        const current = seqs[index] as number;
+        assert.ok(current === previous + 1 || current <= previous, `lane l${lane}: ${current} after ${previous} skips events`);
+      }
+    }
+    return events.length - unique.size;
+  }
+
+  it('an operation that fails after publish: no row, no outbox entry, nothing on the topic', async () => {
+    const db = await database('fail');
+    const service = await start('fail', db);
+    const failed = await post(service, { lane: 'f', mode: 'fail-after-publish' });
+    assert.equal(failed.status, 500);
+    const ok = await post(service, { lane: 'f', seq: 1 });
+    assert.equal(ok.status, 201);
+    const onTopic = await eventually(async () => ((await topicSize(stack, 'ledger-fail')) >= 1 ? readTopic(stack, 'ledger-fail') : undefined), 30_000, 'the ok event');
+    await sleep(1500);
+    assert.equal(await topicSize(stack, 'ledger-fail'), 1, 'only the ok event reached the topic');
+    assert.deepEqual((await decodeAll(onTopic)).map((event) => event.jobId), [ok.jobId]);
+    assert.equal(await db.count('SELECT count(*) FROM jobs'), 1);
+    assert.equal(await db.count('SELECT count(*) FROM jobs WHERE job_id = $1', [ok.jobId]), 1);
+    assert.equal(await db.count('SELECT count(*) FROM outbox'), 1, 'one outbox row: the ok event');
+    assert.equal(await db.count('SELECT count(*) FROM outbox WHERE sent_at IS NULL'), 0);
+  });
+
+  it('Kafka stopped while 1,000 requests write a row and publish: all succeed, outbox holds 1,000; Kafka back: all on the topic in per-key order', async () => {
+    const db = await database('outage');
+    const service = await start('outage', db, { config: { kafka: { producer: { sendTimeoutMs: 4000 } } } });
+    const lanes = 10;
+    const perLane = 100;
+    await stack.stopBroker();
+    let restarted = false;
+    try {
+      const began = Date.now();
+      const created = await postLanes([service], lanes, perLane);
+      const took = Date.now() - began;
+      assert.equal(created, lanes * perLane);
+      assert.equal(await db.count('SELECT count(*) FROM jobs'), lanes * perLane);
+      assert.equal(await db.count('SELECT count(*) FROM outbox WHERE sent_at IS NULL'), lanes * perLane, 'the outbox holds every event');
+      const ready = (await (await fetch(`http://127.0.0.1:${service.port}/health/ready`)).json()) as { database: { outboxPending: number } };
+      assert.equal(ready.database.outboxPending, lanes * perLane, 'health shows the outbox depth');
+      const backAt = Date.now();
+      await stack.startBroker();
+      restarted = true;
+      const upAt = Date.now();
+      await eventually(async () => ((await db.count('SELECT count(*) FROM outbox WHERE sent_at IS NULL')) === 0 ? true : undefined), 180_000, 'the outbox to drain');
+      const drained = Date.now() - upAt;
+      const brokerStart = upAt - backAt;
+      const duplicates = await assertOnTopic('ledger-outage', lanes, perLane);
+      // A send that timed out while the broker was away may still land later (kafkajs retries it), and its
+      // rows are sent again: at least once, duplicates are whole batches, the inbox makes them no-ops.
+      process.stderr.write(`      broker down: ${created} requests succeeded in ${took} ms (all 201), outbox ${lanes * perLane}; broker started in ${brokerStart} ms, then outbox drained in ${drained} ms, 0 lost, ${duplicates} duplicates\n`);
+    } finally {
+      if (!restarted) await stack.startBroker();
+    }
+  });
+
+  it('a handler that throws after writing rows: its rows rolled back, the message retried, then dead-lettered', async () => {
+    const db = await database('throw');
+    const service = await start('throw', db);
+    const poison = await post(service, { lane: 't', mode: 'throw-after-write' });
+    const after = await post(service, { lane: 't', seq: 1 });
+    await eventually(async () => ((await db.count('SELECT count(*) FROM handled WHERE job_id = $1', [after.jobId])) === 1 ? true : undefined), 60_000, 'the next event handled');
+    assert.equal(await db.count('SELECT count(*) FROM handled WHERE job_id = $1', [poison.jobId]), 0, 'no row of the failing handler');
+    const dead = await readTopic(stack, 'ledger-throw.dead-letter');
+    assert.equal(dead.length, 1);
+    assert.equal(dead[0]?.headers['dead-letter-attempts'], '3');
+    assert.match(dead[0]?.headers['dead-letter-error-message'] ?? '', /planned failure .* after writing/);
+    assert.match(service.output(), /handler failed; retrying[\s\S]*handler failed; retrying/);
+    assert.equal(await db.count("SELECT count(*) FROM inbox WHERE subscription = 'JobRequested'"), 1, 'only the handled event is in the inbox');
+  });
+
+  it('consumer killed with kill -9 mid-stream of 10,000 events whose handler inserts a row each: exactly one row per event after restart', async () => {
+    const db = await database('kill');
+    const total = 10_000;
+    const topic = 'ledger-kill';
+    const registry = registryClient(stack);
+    const schema = readFileSync(path.join(serviceDir, 'schemas', 'ledger.job-requested-value.schema.json'), 'utf8');
+    const { id } = await registry.register({ type: SchemaType.JSON, schema }, { subject: `${topic}-value` });
+    const admin = kafkaClient(stack).admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
+    await admin.disconnect();
+    const producer = kafkaClient(stack).producer({ idempotent: true });
+    await producer.connect();
+    for (let first = 0; first < total; first += 1000) {
+      const messages = await Promise.all(
+        Array.from({ length: 1000 }, async (_, index) => {
+          const payload = { jobId: randomUUID(), lane: `k${(first + index) % 3}`, seq: first + index, mode: 'ok' };
+          return { key: payload.lane, value: await registry.encode(id, payload), headers: { 'event-id': payload.jobId, 'event-type': 'JobRequested' } };
+        }),
+      );
+      await producer.send({ topic, acks: -1, messages });
+    }
+    await producer.disconnect();
+    let service = await start('kill', db, { subscription: { concurrency: 3 } });
+    await eventually(async () => ((await db.count('SELECT count(*) FROM handled')) >= 3000 ? true : undefined), 180_000, '3000 events handled');
+    service.signal('SIGKILL');
+    assert.equal(await service.exited, 'SIGKILL');
+    const atKill = await db.count('SELECT count(*) FROM handled');
+    assert.ok(atKill < total, 'killed before the end');
+    service = await start('kill', db, { subscription: { concurrency: 3 } });
+    await eventually(async () => ((await db.count('SELECT count(DISTINCT seq) FROM handled')) >= total ? true : undefined), 300_000, 'every event handled');
+    await sleep(2000);
+    const rows = await db.count('SELECT count(*) FROM handled');
+    const pids = await db.count('SELECT count(DISTINCT pid) FROM handled');
+    const skipped = service.output().split('\n').filter((line) => line.includes('already handled (inbox)')).length;
+    process.stderr.write(`      kill -9 after ${atKill} of ${total} rows: ${rows} rows after restart (${rows - total} duplicate effects); ${skipped} redeliveries acknowledged by the inbox without the handler\n`);
+    assert.equal(rows, total, 'exactly one row per event');
+    assert.ok(skipped > 0, 'the kill left handled but uncommitted messages, redelivered and skipped');
+    assert.equal(pids, 2);
+    assert.equal(await db.count('SELECT count(*) FROM inbox'), total);
+  });
+
+  it('relay killed with kill -9 mid-drain, restarted: 0 lost, duplicates counted', async () => {
+    const db = await database('relaykill');
+    const lanes = 10;
+    const perLane = 100;
+    const small = { database: { outbox: { lanes: 8, pollIntervalMs: 500, batchSize: 5, retryDelayMs: 500, retentionHours: 24 } } };
+    let service = await start('relaykill', db, small);
+    await stack.stopBroker();
+    try {
+      await postLanes([service], lanes, perLane);
+    } finally {
+      await stack.startBroker();
+    }
+    await eventually(async () => ((await topicSize(stack, 'ledger-relaykill').catch(() => 0)) >= 100 ? true : undefined), 120_000, 'the drain to start');
+    service.signal('SIGKILL');
+    await service.exited;
+    const pendingAtKill = await db.count('SELECT count(*) FROM outbox WHERE sent_at IS NULL');
+    assert.ok(pendingAtKill > 0, 'killed mid-drain');
+    service = await start('relaykill', db, small);
+    await eventually(async () => ((await db.count('SELECT count(*) FROM outbox WHERE sent_at IS NULL')) === 0 ? true : undefined), 180_000, 'the outbox to drain');
+    const duplicates = await assertOnTopic('ledger-relaykill', lanes, perLane);
+    process.stderr.write(`      relay killed with ${pendingAtKill} of ${lanes * perLane} unsent: 0 lost, ${duplicates} sent twice (batch size 5)\n`);
+    assert.ok(duplicates <= 8 * 5, `${duplicates} duplicates: more than one batch per lane`);
+  });
+
+  it('two replicas relaying the same outbox: every event once, per-key order kept', async () => {
+    const db = await database('replicas');
+    const quickLog = { config: { database: { cleanupIntervalMs: 300 } } };
+    const lanes = 10;
+    const perLane = 50;
+    // The backlog is written with the broker down by two replicas, which are then killed: no send of theirs
+    // is still under way when the broker is back (one that timed out could land later and count as a duplicate).
+    const writers = [await start('replicas', db, quickLog), await start('replicas', db, quickLog)];
+    await stack.stopBroker();
+    try {
+      await postLanes(writers, lanes, perLane);
+      for (const writer of writers) writer.signal('SIGKILL');
+      await Promise.all(writers.map((writer) => writer.exited));
+    } finally {
+      await stack.startBroker();
+    }
+    assert.equal(await db.count('SELECT count(*) FROM outbox WHERE sent_at IS NULL'), lanes * perLane);
+    const relays = await Promise.all([start('replicas', db, quickLog), start('replicas', db, quickLog)]);
+    await eventually(async () => ((await db.count('SELECT count(*) FROM outbox WHERE sent_at IS NULL')) === 0 ? true : undefined), 180_000, 'the outbox to drain');
+    const duplicates = await assertOnTopic('ledger-replicas', lanes, perLane);
+    await sleep(1000);
+    const sentBy = relays.map((relay) => {
+      const lines = relay.output().split('\n').filter((line) => line.includes('"msg":"outbox depth"'));
+      return (JSON.parse(lines.at(-1) ?? '{"sentSinceStart":0}') as { sentSinceStart: number }).sentSinceStart;
+    });
+    process.stderr.write(`      two replicas relayed ${lanes * perLane} events (${sentBy.join(' + ')}): 0 lost, ${duplicates} duplicates, per-key order kept\n`);
+    assert.equal(duplicates, 0, 'every event sent once');
+    assert.equal(sentBy.reduce((sum, sent) => sum + sent, 0), lanes * perLane, 'the relays together sent each event once');
+  });
+
+  it('figures: 500 concurrent units of work through the outbox against direct flush', async () => {
+    const total = 5000;
+    const concurrency = 500;
+    async function burst(service: ServiceProcess, db: TestDatabase): Promise<{ requestsPerSecond: number; handledPerSecond: number }> {
+      const began = Date.now();
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: concurrency }, async () => {
+          while (next < total) {
+            const seq = next++;
+            const { status } = await post(service, { lane: `b${seq % 50}`, seq });
+            assert.equal(status, 201, service.output().split('\n').filter((line) => line.includes('"level":50')).slice(-1)[0]);
+          }
+        }),
+      );
+      const answered = Date.now() - began;
+      await eventually(async () => ((await db.count('SELECT count(*) FROM handled')) >= total ? true : undefined), 180_000, 'every event handled');
+      const handled = Date.now() - began;
+      return { requestsPerSecond: Math.round((total / answered) * 1000), handledPerSecond: Math.round((total / handled) * 1000) };
+    }
+    const outboxDb = await database('bench_outbox');
+    // 500 units of work at once queue for the pool's connections: wait for one longer than the default 5 s.
+    const pool = { poolSize: 20, connectionTimeoutMs: 30_000 };
+    const outbox = await burst(await start('bench-outbox', outboxDb, { config: { database: pool } }), outboxDb);
+    const directDb = await database('bench_direct');
+    const direct = await burst(await start('bench-direct', directDb, { config: { database: { ...pool, delivery: 'direct' } } }), directDb);
+    process.stderr.write(
+      `      ${total} requests, ${concurrency} concurrent: outbox ${outbox.requestsPerSecond} req/s answered, ${outbox.handledPerSecond} events/s handled end to end; ` +
+        `direct ${direct.requestsPerSecond} req/s, ${direct.handledPerSecond} events/s (outbox/direct handled ${(outbox.handledPerSecond / direct.handledPerSecond).toFixed(2)}x)\n`,
+    );
+
+    assert.ok(outbox.handledPerSecond > 0 && direct.handledPerSecond > 0);
+  });
+
+  it('refuses to start without its database (naming host and database) and with a failing migration (naming it)', async () => {
+    const unreachable = await startServiceProcess(serviceDir, {
+      DATABASE_HOST: '127.0.0.1', DATABASE_PORT: '1', DATABASE_NAME: 'nowhere',
+      KAFKA_BROKERS: stack.brokers, SCHEMA_REGISTRY_URL: stack.registryUrl,
+    }, { readyTimeoutMs: 20_000 }).then(
+      () => assert.fail('started without a database'),
+      (error: Error) => error.message,
+    );
+    assert.match(unreachable, /did not start: cannot reach database "nowhere" on 127\.0\.0\.1:1/);
+    const db = await database('broken');
+    copyFileSync(path.join(FIXTURES, '1767225600002_broken.sql'), path.join(serviceDir, 'migrations/1767225600002_broken.sql'));
+    try {
+      const broken = await startServiceProcess(serviceDir, { ...db.env, KAFKA_BROKERS: stack.brokers, SCHEMA_REGISTRY_URL: stack.registryUrl }, { readyTimeoutMs: 20_000 }).then(
+        () => assert.fail('started with a failing migration'),
+        (error: Error) => error.message,
+      );
+      assert.match(broken, /did not start: migration 1767225600002_broken failed/);
+      assert.match(broken, /no_such_table/);
+      assert.equal(await db.count("SELECT count(*) FROM information_schema.tables WHERE table_name = 'outbox'"), 0, 'all pending migrations rolled back');
+    } finally {
+      const { rmSync } = await import('node:fs');
+      rmSync(path.join(serviceDir, 'migrations/1767225600002_broken.sql'));
+    }
+  });
+});
+
+describe('a generated service with a database: its own tests on the real PostgreSQL', function () {
+  this.timeout(300_000);
+
+  it('npm test passes (unit of work, outbox relay, direct mode, inbox, health), and drops the database it created', async () => {
+    const workspace = tempDir('shop-db');
+    await generate(workspace, 'app', ['shop'], { database: 'postgres' });
+    const serviceDir = path.join(workspace, 'shop');
+    await generate(serviceDir, 'event', ['OrderPlaced'], { fields: 'orderId:uuid, total:number, note?:string', key: 'orderId' });
+    await generate(serviceDir, 'subscription', [], { event: 'OrderPlaced' });
+    await linkDependencies(serviceDir);
+    const { stdout } = await npm(serviceDir, 'test');
+    assert.match(stdout, /unit of work \(PostgreSQL\)/);
+    assert.match(stdout, /records a handled OrderPlaced in the inbox once/);
+    assert.doesNotMatch(stdout, /failing/);
+    const leftover = await createDatabase(serviceDir, 'probe');
+    try {
+      assert.equal(await leftover.count("SELECT count(*) FROM pg_database WHERE datname LIKE 'shop_test_%'"), 0, 'the run dropped its database');
+    } finally {
+      await leftover.drop();
+    }
+  });
+});
