@@ -79,6 +79,7 @@ export function packageJson(view: RenderView): Json {
       'express',
       'kafkajs',
       'pino',
+      'prom-client',
       'zod',
     ]),
     devDependencies: pick([

@@ -10,6 +10,7 @@ import { MemoryTransport } from './eventing/memory/memory-transport.ts';
 import { EventProducers, type EventRoute } from './eventing/producers.ts';
 import type { Transport } from './eventing/transport.ts';
 import { createLogger, type Logger } from './logger.ts';
+import { EventingMetrics } from './observability/metrics.ts';
 import { registerServices, type Services } from './services.ts';
 import { handlerRegistrationName, subscriptionDefinitions } from './subscriptions/index.ts';
 
@@ -23,6 +24,7 @@ export interface Cradle extends Services {
   eventRoutes: Record<string, EventRoute>;
   eventProducers: EventProducers;
   consumerHost: ConsumerHost;
+  eventingMetrics: EventingMetrics;
   /** Scoped: set per HTTP request and per handled message. */
   messageContext: MessageContext;
   /** Scoped: one bus per unit of work. */
@@ -47,6 +49,7 @@ export function buildContainer(config: AppConfig, overrides: ContainerOverrides 
     schemaValidator: asValue(validator),
     eventCodec: asValue(transport.kind === 'kafka' ? new RegistryCodec(config.schemaRegistry, validator) : new LocalCodec(validator)),
     eventRoutes: asValue(config.events),
+    eventingMetrics: asValue(new EventingMetrics(config.metrics)),
     eventProducers: asClass(EventProducers).singleton(),
     consumerHost: asFunction(() => new ConsumerHost(container)).singleton(),
     eventBus: asClass(EventBus).scoped(),

@@ -6,6 +6,7 @@ import type { AppConfig } from './config.ts';
 import { buildContainer, type Cradle, type ContainerOverrides } from './container.ts';
 import { createApp } from './http/app.ts';
 import type { Readiness } from './http/health.ts';
+import { LagMonitor } from './observability/lag-monitor.ts';
 
 export interface RunningService {
   readonly container: AwilixContainer<Cradle>;
@@ -50,6 +51,8 @@ export async function startService(config: AppConfig, overrides: ContainerOverri
   }
   await eventProducers.prepare();
   await consumerHost.start();
+  const lagMonitor = new LagMonitor(transport, container.cradle.eventingMetrics, consumerHost.subscriptions, logger);
+  if (config.metrics.enabled) lagMonitor.start(config.metrics.lagIntervalMs);
 
   const server = createApp(container, readiness).listen(config.service.port);
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
@@ -61,6 +64,7 @@ export async function startService(config: AppConfig, overrides: ContainerOverri
   const stop = () => {
     stopping ??= (async () => {
       readiness.accepting = false;
+      await lagMonitor.stop();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const drained = await consumerHost.stop(config.shutdown.drainTimeoutMs);

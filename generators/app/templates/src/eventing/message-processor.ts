@@ -2,6 +2,7 @@
 import { asValue, type AwilixContainer } from 'awilix';
 import type { Cradle } from '../container.ts';
 import type { Logger } from '../logger.ts';
+import type { EventingMetrics } from '../observability/metrics.ts';
 import type { EventCodec } from './codec.ts';
 import { deadLetterMessage } from './dead-letter.ts';
 import type { EventBus } from './event-bus.ts';
@@ -49,6 +50,7 @@ export class MessageProcessor {
   readonly #transport: Transport;
   readonly #logger: Logger;
   readonly #health: SubscriptionHealth;
+  readonly #metrics: EventingMetrics;
 
   constructor(
     subscription: SubscriptionSettings,
@@ -64,6 +66,7 @@ export class MessageProcessor {
     this.#container = container;
     this.#codec = container.cradle.eventCodec;
     this.#transport = container.cradle.transport;
+    this.#metrics = container.cradle.eventingMetrics;
     this.#logger = container.cradle.logger.child({ subscription: subscription.name });
   }
 
@@ -74,18 +77,26 @@ export class MessageProcessor {
       payload = await this.#codec.decode(this.#definition, message.value);
     } catch (error) {
       await this.#deadLetter(message, error, 0, control);
+      this.#metrics.deadLettered.inc({ subscription: this.#subscription.name, reason: 'undecodable' });
       return;
     }
     const context = eventContext(message, this.#definition.name);
+    const labels = { subscription: this.#subscription.name };
     for (let attempt = 1; ; attempt += 1) {
+      const stopTimer = this.#metrics.handlerDuration.startTimer(labels);
       try {
         await this.#handleOnce(payload, { ...context, attempt });
+        stopTimer({ outcome: 'success' });
+        this.#metrics.handled.inc(labels);
         return;
       } catch (error) {
+        stopTimer({ outcome: 'failure' });
         if (attempt >= this.#subscription.retry.attempts) {
           await this.#deadLetter(message, error, attempt, control);
+          this.#metrics.deadLettered.inc({ ...labels, reason: 'handler' });
           return;
         }
+        this.#metrics.retried.inc(labels);
         const delay = backoffDelay(this.#subscription.retry, attempt);
         this.#logger.warn({ err: error, attempt, delayMs: delay, offset: message.offset }, 'handler failed; retrying');
         await this.#wait(delay, control);

@@ -3,7 +3,7 @@
 import { CompressionTypes, Kafka, logLevel, Partitioners, type Admin, type Consumer, type IHeaders, type LogEntry, type SASLOptions } from 'kafkajs';
 import type { Logger } from '../../logger.ts';
 import type { HeaderMap } from '../headers.ts';
-import type { ConsumerSettings, MessageListener, OutgoingMessage, RunningConsumer, SendOptions, Transport } from '../transport.ts';
+import type { ConsumerSettings, MessageListener, OutgoingMessage, PartitionLag, RunningConsumer, SendOptions, Transport } from '../transport.ts';
 import { BatchingSender } from './batching-sender.ts';
 import { CommitPacer } from './commit-pacer.ts';
 
@@ -210,6 +210,19 @@ export class KafkaTransport implements Transport {
     } catch {
       return false;
     }
+  }
+
+  /** End offset minus the group's committed offset per partition; a partition without a commit counts from its low offset. */
+  async lag(groupId: string, topic: string): Promise<PartitionLag[]> {
+    const admin = await this.#adminClient();
+    const [ends, committed] = await Promise.all([admin.fetchTopicOffsets(topic), admin.fetchOffsets({ groupId, topics: [topic] })]);
+    const offsets = new Map((committed[0]?.partitions ?? []).map((p) => [p.partition, p.offset]));
+    return ends.map(({ partition, high, low }) => {
+      const offset = offsets.get(partition);
+      const from = offset === undefined || offset === '-1' ? BigInt(low) : BigInt(offset);
+      const lag = BigInt(high) - from;
+      return { partition, lag: Number(lag > 0n ? lag : 0n) };
+    });
   }
 
   async disconnect(): Promise<void> {
