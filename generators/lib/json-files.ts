@@ -71,6 +71,10 @@ export function packageJson(view: RenderView): Json {
     },
     dependencies: pick([
       '@kafkajs/confluent-schema-registry',
+      '@opentelemetry/api',
+      '@opentelemetry/exporter-trace-otlp-http',
+      '@opentelemetry/sdk-trace-base',
+      '@opentelemetry/sdk-trace-node',
       'ajv',
       'ajv-formats',
       'avsc',

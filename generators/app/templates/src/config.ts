@@ -64,6 +64,7 @@ const configSchema = z.object({
     register: z.boolean(),
   }),
   shutdown: z.object({ drainTimeoutMs: z.number().int().min(0) }),
+  tracing: z.object({ exporter: z.enum(['off', 'console', 'otlp']) }),
   metrics: z.object({ enabled: z.coerce.boolean(), lagIntervalMs: z.number().int().min(100) }),
   events: z
     .record(

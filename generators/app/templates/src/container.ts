@@ -1,4 +1,5 @@
 // <%- generatedHeader %>
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { asClass, asFunction, asValue, createContainer, InjectionMode, type AwilixContainer } from 'awilix';
 import type { AppConfig } from './config.ts';
 import { LocalCodec, RegistryCodec, SchemaValidator, type EventCodec } from './eventing/codec.ts';
@@ -34,6 +35,8 @@ export interface Cradle extends Services {
 export interface ContainerOverrides {
   /** Replaces the transport chosen by config (tests). */
   readonly transport?: Transport;
+  /** Receives every span instead of the exporter chosen by config (tests: an in-memory one). */
+  readonly spanExporter?: SpanExporter;
 }
 
 /** The composition root: singletons for the process, scoped entries per request or message. */

@@ -7,6 +7,7 @@ import { buildContainer, type Cradle, type ContainerOverrides } from './containe
 import { createApp } from './http/app.ts';
 import type { Readiness } from './http/health.ts';
 import { LagMonitor } from './observability/lag-monitor.ts';
+import { startTracing } from './observability/tracing.ts';
 
 export interface RunningService {
   readonly container: AwilixContainer<Cradle>;
@@ -30,6 +31,7 @@ async function step<T>(what: string, run: () => Promise<T>): Promise<T> {
 }
 
 export async function startService(config: AppConfig, overrides: ContainerOverrides = {}): Promise<RunningService> {
+  const tracing = startTracing(config.tracing, overrides.spanExporter);
   const container = buildContainer(config, overrides);
   const { transport, eventProducers, consumerHost, logger } = container.cradle;
   const readiness: Readiness = { accepting: false };
@@ -76,6 +78,7 @@ export async function startService(config: AppConfig, overrides: ContainerOverri
       await closed;
       await transport.disconnect();
       await container.dispose();
+      await tracing.shutdown();
       logger.info('service stopped');
     })();
     return stopping;

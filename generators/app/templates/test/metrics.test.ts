@@ -62,23 +62,28 @@ describe('metrics (GET /metrics, in-memory transport)', () => {
   });
 <% for (const event of publishedEvents) { -%>
 
-  it('counts <%- event.name %> events published and failed, and times the flushes', async () => {
-    await start();
-    const scope = service.container.createScope();
-    scope.register({ messageContext: asValue({ correlationId: 'c-metrics', causationId: null }) });
-    const bus = scope.cradle.eventBus;
-    bus.publish('<%- event.name %>', <%- samples[event.name].valid %>);
-    bus.publish('<%- event.name %>', <%- samples[event.name].valid %>);
-    await bus.flushAll();
-    bus.publish('<%- event.name %>', <%- samples[event.name].invalid %> as never);
-    await assert.rejects(bus.flushAll());
-    await transport.idle();
-    await scope.dispose();
-    const metrics = await scrape();
-    assert.equal(metrics.get('eventing_events_published_total{event_type="<%- event.name %>"}'), 2);
-    assert.equal(metrics.get('eventing_events_publish_failed_total{event_type="<%- event.name %>"}'), 1);
-    assert.equal(metrics.get('eventing_flush_duration_seconds_count{outcome="success"}'), 1);
-    assert.equal(metrics.get('eventing_flush_duration_seconds_count{outcome="failure"}'), 1);
+  describe('<%- event.name %>', () => {
+    const valid = <%- samples[event.name].valid %>;
+
+    it('counts events published and failed, and times the flushes', async () => {
+      await start();
+      const scope = service.container.createScope();
+      scope.register({ messageContext: asValue({ correlationId: 'c-metrics', causationId: null }) });
+      const bus = scope.cradle.eventBus;
+      bus.publish('<%- event.name %>', valid);
+      bus.publish('<%- event.name %>', valid);
+      await bus.flushAll();
+      const invalid = <%- samples[event.name].invalid %>;
+      bus.publish('<%- event.name %>', invalid as never);
+      await assert.rejects(bus.flushAll());
+      await transport.idle();
+      await scope.dispose();
+      const metrics = await scrape();
+      assert.equal(metrics.get('eventing_events_published_total{event_type="<%- event.name %>"}'), 2);
+      assert.equal(metrics.get('eventing_events_publish_failed_total{event_type="<%- event.name %>"}'), 1);
+      assert.equal(metrics.get('eventing_flush_duration_seconds_count{outcome="success"}'), 1);
+      assert.equal(metrics.get('eventing_flush_duration_seconds_count{outcome="failure"}'), 1);
+    });
   });
 <% } -%>
 <% for (const subscription of subscriptions) { -%>
@@ -91,7 +96,8 @@ describe('metrics (GET /metrics, in-memory transport)', () => {
       value,
       headers: { [EventHeaders.eventId]: eventId, [EventHeaders.eventType]: '<%- subscription.event %>' },
     });
-    const valid = Buffer.from(JSON.stringify(<%- samples[subscription.event].valid %>));
+    const payload = <%- samples[subscription.event].valid %>;
+    const valid = Buffer.from(JSON.stringify(payload));
 
     it('counts handled and undecodable messages, times the handler, and reports a lag of 0 once consumed', async () => {
       await start({ metrics: { enabled: true, lagIntervalMs: 100 } });
@@ -111,7 +117,7 @@ describe('metrics (GET /metrics, in-memory transport)', () => {
 
     it('counts retries and dead letters of a handler that always fails', async () => {
       const retry = { attempts: 3, initialDelayMs: 1, maxDelayMs: 1, multiplier: 1 };
-      await start({ subscriptions: { '<%- subscription.name %>': { retry } } });
+      await start({ subscriptions: { <%- subscription.name %>: { retry } } });
       class FailingHandler implements EventHandler<unknown> {
         handle(): Promise<void> {
           return Promise.reject(new Error('planned failure'));

@@ -1,5 +1,7 @@
 // <%- generatedHeader %>
+import type { Span } from '@opentelemetry/api';
 import { eventDefinitions, publishedEventNames, type EventName } from '../events/index.ts';
+import { endSpans, startSendSpan } from '../observability/messaging-spans.ts';
 import type { EventingMetrics } from '../observability/metrics.ts';
 import type { EventCodec } from './codec.ts';
 import type { EventDefinition } from './event-definition.ts';
@@ -94,18 +96,21 @@ export class EventProducers {
    */
   send(events: readonly PendingEvent[]): Promise<void> {
     const stopTimer = this.#metrics.flushDuration.startTimer();
+    const spans: Span[] = [];
     let sending: Promise<void>;
     try {
-      sending = this.#send(events);
+      sending = this.#send(events, spans);
     } catch (error) {
       sending = Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
     return sending.then(
       () => {
+        endSpans(spans);
         stopTimer({ outcome: 'success' });
         this.#count(this.#metrics.published, events);
       },
       (error: unknown) => {
+        endSpans(spans, error);
         stopTimer({ outcome: 'failure' });
         this.#count(this.#metrics.publishFailed, events);
         throw error;
@@ -119,14 +124,17 @@ export class EventProducers {
     for (const [type, count] of perType) counter.inc({ event_type: type }, count);
   }
 
-  #send(events: readonly PendingEvent[]): Promise<void> {
+  #send(events: readonly PendingEvent[], spans: Span[]): Promise<void> {
     // Most flushes carry events of a single producer setting: no grouping needed then.
     let first: { options: SendOptions; sharingKey: string; messages: OutgoingMessage[] } | undefined;
     let others: Map<string, { options: SendOptions; messages: OutgoingMessage[] }> | undefined;
     for (const event of events) {
       const producer = this.#producers.get(event.type);
       if (!producer) throw new Error(`${event.type} is not published by this service`);
-      const message = producer.encode(this.#codec, event);
+      const encoded = producer.encode(this.#codec, event);
+      const { span, traceHeaders } = startSendSpan(encoded.topic, encoded.key, event.eventId);
+      spans.push(span);
+      const message = { ...encoded, headers: { ...encoded.headers, ...traceHeaders } };
       if (!first) first = { options: producer.options, sharingKey: producer.sharingKey, messages: [message] };
       else if (first.sharingKey === producer.sharingKey) first.messages.push(message);
       else {

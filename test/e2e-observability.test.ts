@@ -1,0 +1,82 @@
+/**
+ * Observability of a generated service on the real broker: after a scenario with a failing handler,
+ * GET /metrics (read as Prometheus text) counts exactly what was handled, retried and dead-lettered,
+ * and the consumer lag read from the broker rises with a backlog and falls to 0 once it is consumed.
+ */
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { generateJobsService, joins, postJobs, startJobs, type JobRecord } from './support/jobs.js';
+import { topicSize } from './support/kafka.js';
+import { scrape, total } from './support/prometheus.js';
+import { eventually, readRecords, tempDir, type ServiceProcess } from './support/service.js';
+import { kafkaStack, type KafkaStack } from './support/stack.js';
+
+describe('observability: metrics on the real broker @kafka', function () {
+  this.timeout(600_000);
+  let stack: KafkaStack;
+  let serviceDir: string;
+  let service: ServiceProcess | undefined;
+
+  before(async () => {
+    stack = await kafkaStack();
+    serviceDir = await generateJobsService();
+  });
+
+  after(async () => {
+    if (service && service.child.exitCode === null && service.child.signalCode === null) service.signal('SIGKILL');
+    await service?.exited;
+  });
+
+  it('counts handled, retried and dead-lettered events exactly, and the lag falls to 0 once the backlog is consumed', async () => {
+    const records = path.join(tempDir('metrics'), 'records.jsonl');
+    service = await startJobs(stack, serviceDir, 'metrics', records, {
+      config: { metrics: { enabled: true, lagIntervalMs: 200 } },
+      subscription: { retry: { attempts: 3, initialDelayMs: 100, maxDelayMs: 1000, multiplier: 2 } },
+    });
+    const port = service.port;
+    await eventually(() => (joins(service!) >= 1 ? true : undefined), 30_000, 'the consumer to join its group');
+
+    // One job that always fails (3 attempts: 2 retries, then the dead-letter topic), one that fails
+    // twice and then succeeds (2 retries), and a backlog of 40 slow jobs (100 ms each) behind them.
+    const [poison] = await postJobs(service, { mode: 'always-fail', lane: 'a' });
+    const [flaky] = await postJobs(service, { mode: 'fail-twice', lane: 'a' });
+    const backlog = await postJobs(service, { mode: 'ok', lane: 'a', count: 40, sleepMs: 100 });
+    const lagSeen: number[] = [];
+    const lagName = 'eventing_consumer_lag_messages';
+    const lagKey = `${lagName}{group="jobs-metrics",partition="0",subscription="JobRequested",topic="jobs-metrics"}`;
+    await eventually(async () => {
+      const samples = await scrape(port);
+      const lag = samples.get(lagKey);
+      if (lag !== undefined) lagSeen.push(lag);
+      const done = new Set(readRecords<JobRecord>(records).filter((r) => r.phase === 'done').map((r) => r.jobId));
+      return backlog.every((id) => done.has(id)) && lag === 0 ? true : undefined;
+    }, 120_000, 'the backlog to be handled and the lag to reach 0');
+
+    const samples = await scrape(port);
+    const labels = 'subscription="JobRequested"';
+    const figures = {
+      published: samples.get('eventing_events_published_total{event_type="JobRequested"}'),
+      handled: samples.get(`eventing_events_handled_total{${labels}}`),
+      retried: samples.get(`eventing_events_retried_total{${labels}}`),
+      deadLettered: samples.get(`eventing_events_dead_lettered_total{reason="handler",${labels}}`),
+      handlerAttempts: total(samples, 'eventing_handler_duration_seconds_count'),
+      flushes: total(samples, 'eventing_flush_duration_seconds_count'),
+      maxLag: Math.max(...lagSeen),
+      lagReadings: lagSeen.length,
+      finalLag: samples.get(lagKey),
+    };
+    process.stderr.write(`      /metrics after the scenario: ${JSON.stringify(figures)}\n`);
+    assert.equal(figures.published, 42);
+    assert.equal(figures.handled, 41, 'the flaky job and the 40 of the backlog');
+    assert.equal(figures.retried, 4, 'two retries of the poison job, two of the flaky one');
+    assert.equal(figures.deadLettered, 1);
+    assert.equal(figures.handlerAttempts, 3 + 3 + 40);
+    assert.equal(figures.flushes, 3, 'one flush per request');
+    assert.ok(figures.maxLag >= 10, `the backlog showed as lag (max ${figures.maxLag})`);
+    assert.equal(figures.finalLag, 0);
+    assert.equal(await topicSize(stack, 'jobs-metrics.dead-letter'), 1);
+    const attempts = (jobId: string | undefined) => readRecords<JobRecord>(records).filter((r) => r.jobId === jobId && r.phase === 'start').length;
+    assert.equal(attempts(poison), 3);
+    assert.equal(attempts(flaky), 3);
+  });
+});
