@@ -73,6 +73,7 @@ export function packageJson(view: RenderView): Json {
       '@kafkajs/confluent-schema-registry',
       '@opentelemetry/api',
       '@opentelemetry/exporter-trace-otlp-http',
+      '@opentelemetry/resources',
       '@opentelemetry/sdk-trace-base',
       '@opentelemetry/sdk-trace-node',
       'ajv',

@@ -31,7 +31,7 @@ async function step<T>(what: string, run: () => Promise<T>): Promise<T> {
 }
 
 export async function startService(config: AppConfig, overrides: ContainerOverrides = {}): Promise<RunningService> {
-  const tracing = startTracing(config.tracing, overrides.spanExporter);
+  const tracing = startTracing(config.tracing, config.service.name, overrides.spanExporter);
   const container = buildContainer(config, overrides);
   const { transport, eventProducers, consumerHost, logger } = container.cradle;
   const readiness: Readiness = { accepting: false };

@@ -92,6 +92,7 @@ describe('tracing (in-memory span exporter)', () => {
       assert.equal(send.kind, SpanKind.PRODUCER);
       assert.equal(send.spanContext().traceId, parent.context.traceId);
       assert.equal(send.parentSpanContext?.spanId, parent.context.spanId);
+      assert.equal(send.resource.attributes['service.name'], '<%- service.name %>');
       assert.equal(send.attributes['messaging.system'], 'kafka');
       assert.equal(send.attributes['messaging.operation.name'], 'send');
       assert.equal(send.attributes['messaging.operation.type'], 'send');

@@ -2,6 +2,7 @@
 // OpenTelemetry tracing of the process: off, to the console, or to an OTLP endpoint (OTEL_EXPORTER_OTLP_ENDPOINT).
 import { context, propagation, trace } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, ConsoleSpanExporter, SimpleSpanProcessor, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 
@@ -16,13 +17,13 @@ export interface Tracing {
 
 /**
  * Registers a tracer provider with the W3C trace-context propagator and an AsyncLocalStorage context
- * manager. `exporter` (tests: an in-memory one) replaces the configured exporter. With neither,
- * nothing is registered: spans are no-ops and no trace headers are written.
+ * manager; spans name the service (`service.name`). `exporter` (tests: an in-memory one) replaces the
+ * configured exporter. With neither, nothing is registered: spans are no-ops and no trace headers are written.
  */
-export function startTracing(settings: TracingSettings, exporter?: SpanExporter): Tracing {
+export function startTracing(settings: TracingSettings, serviceName: string, exporter?: SpanExporter): Tracing {
   const processor = spanProcessor(settings, exporter);
   if (!processor) return { shutdown: () => Promise.resolve() };
-  const provider = new NodeTracerProvider({ spanProcessors: [processor] });
+  const provider = new NodeTracerProvider({ resource: resourceFromAttributes({ 'service.name': serviceName }), spanProcessors: [processor] });
   provider.register();
   return {
     shutdown: async () => {

@@ -67,6 +67,8 @@ export class KafkaTransport implements Transport {
   /** The senders whose producer is connected, for the common case of a send that need not wait. */
   readonly #readySenders = new Map<string, BatchingSender>();
   #admin?: Promise<Admin>;
+  /** Offsets this process committed, per group and topic (what the lag is measured from). */
+  readonly #committed = new Map<string, Map<number, string>>();
 
   constructor(settings: KafkaSettings, logger: Logger) {
     this.#settings = settings;
@@ -123,6 +125,12 @@ export class KafkaTransport implements Transport {
     });
     consumer.on(consumer.events.COMMIT_OFFSETS, ({ payload }) => {
       this.#logger.debug({ groupId: payload.groupId, topics: payload.topics }, 'committed offsets');
+      for (const { topic, partitions } of payload.topics) {
+        const committed = this.#committed.get(`${payload.groupId}\n${topic}`) ?? new Map<number, string>();
+        // kafkajs reports the partition as a string here, despite its type.
+        for (const { partition, offset } of partitions) committed.set(Number(partition), offset);
+        this.#committed.set(`${payload.groupId}\n${topic}`, committed);
+      }
     });
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       // kafkajs restarts the consumer after a retriable error (a coordinator still loading after a
@@ -212,11 +220,19 @@ export class KafkaTransport implements Transport {
     }
   }
 
-  /** End offset minus the group's committed offset per partition; a partition without a commit counts from its low offset. */
+  /**
+   * End offset minus the group's committed offset per partition: what this process committed, else
+   * what the broker holds for the group, else (no commit yet) counted from the partition's low offset.
+   */
   async lag(groupId: string, topic: string): Promise<PartitionLag[]> {
     const admin = await this.#adminClient();
-    const [ends, committed] = await Promise.all([admin.fetchTopicOffsets(topic), admin.fetchOffsets({ groupId, topics: [topic] })]);
-    const offsets = new Map((committed[0]?.partitions ?? []).map((p) => [p.partition, p.offset]));
+    const ends = await admin.fetchTopicOffsets(topic);
+    const offsets = new Map(this.#committed.get(`${groupId}\n${topic}`));
+    if (ends.some(({ partition }) => !offsets.has(partition))) {
+      // kafkajs' admin can be answered NOT_COORDINATOR for a group a consumer of this process is in: then count from the low offset.
+      const stored = await admin.fetchOffsets({ groupId, topics: [topic] }).catch(() => []);
+      for (const { partition, offset } of stored[0]?.partitions ?? []) if (!offsets.has(partition)) offsets.set(partition, offset);
+    }
     return ends.map(({ partition, high, low }) => {
       const offset = offsets.get(partition);
       const from = offset === undefined || offset === '-1' ? BigInt(low) : BigInt(offset);
