@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { generateJobsService, joins, postJobs, startJobs, type JobRecord } from './support/jobs.js';
-import { topicSize } from './support/kafka.js';
+import { readTopic, topicSize } from './support/kafka.js';
 import { scrape, total } from './support/prometheus.js';
 import { eventually, readRecords, tempDir, type ServiceProcess } from './support/service.js';
 import { kafkaStack, type KafkaStack } from './support/stack.js';
@@ -87,5 +87,40 @@ describe('observability: metrics on the real broker @kafka', function () {
     const attempts = (jobId: string | undefined) => readRecords<JobRecord>(records).filter((r) => r.jobId === jobId && r.phase === 'start').length;
     assert.equal(attempts(poison), 3);
     assert.equal(attempts(flaky), 3);
+  });
+
+  it('carries the trace of a POST through Kafka: traceparent on the event and its dead letter, trace_id in the worker\'s log lines', async () => {
+    service?.signal('SIGKILL');
+    await service?.exited;
+    const records = path.join(tempDir('traces'), 'records.jsonl');
+    service = await startJobs(stack, serviceDir, 'traces', records, {
+      config: { tracing: { exporter: 'console' } },
+      subscription: { retry: { attempts: 2, initialDelayMs: 50, maxDelayMs: 50, multiplier: 1 } },
+    });
+    const traceId = '5bf92f3577b34da6a3ce929d0e0e4736';
+    const response = await fetch(`http://127.0.0.1:${service.port}/jobs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', traceparent: `00-${traceId}-00f067aa0ba902b7-01` },
+      body: JSON.stringify({ mode: 'always-fail', lane: 't' }),
+    });
+    assert.equal(response.status, 201);
+    const dead = await eventually(async () => {
+      const messages = await readTopic(stack, 'jobs-traces.dead-letter');
+      return messages.length >= 1 ? messages : undefined;
+    }, 60_000, 'the dead letter');
+    const [sent] = await readTopic(stack, 'jobs-traces');
+    const sentParent = sent?.headers.traceparent ?? '';
+    assert.match(sentParent, new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`), 'the event carries the request\'s trace');
+    assert.notEqual(sentParent.split('-')[2], '00f067aa0ba902b7', 'its parent is the send span, not the caller');
+    assert.equal(dead[0]?.headers.traceparent, sentParent, 'the dead letter keeps the trace context');
+    const retryLines = service
+      .output()
+      .split('\n')
+      .filter((line) => line.includes('"msg":"handler failed; retrying"'))
+      .map((line) => JSON.parse(line) as { trace_id?: string; span_id?: string });
+    process.stderr.write(`      traceparent on the event: ${sentParent}; retry log line: trace_id ${retryLines[0]?.trace_id} span_id ${retryLines[0]?.span_id}\n`);
+    assert.equal(retryLines.length, 1);
+    assert.equal(retryLines[0]?.trace_id, traceId, 'the worker handled it in the same trace');
+    assert.match(retryLines[0]?.span_id ?? '', /^[0-9a-f]{16}$/);
   });
 });
