@@ -4,12 +4,19 @@
  * and the consumer lag read from the broker rises with a backlog and falls to 0 once it is consumed.
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { generateJobsService, joins, postJobs, startJobs, type JobRecord } from './support/jobs.js';
 import { readTopic, topicSize } from './support/kafka.js';
 import { scrape, total } from './support/prometheus.js';
 import { eventually, readRecords, tempDir, type ServiceProcess } from './support/service.js';
 import { kafkaStack, type KafkaStack } from './support/stack.js';
+import { REPO_ROOT } from './support/paths.js';
+
+const run = promisify(execFile);
+const PYTHON_CLIENT = path.join(REPO_ROOT, 'test', 'interop', 'confluent_client.py');
 
 describe('observability: metrics on the real broker @kafka', function () {
   this.timeout(600_000);
@@ -89,7 +96,7 @@ describe('observability: metrics on the real broker @kafka', function () {
     assert.equal(attempts(flaky), 3);
   });
 
-  it('carries the trace of a POST through Kafka: traceparent on the event and its dead letter, trace_id in the worker\'s log lines', async () => {
+  it('carries the trace of a POST through Kafka: traceparent on the event and its dead letter, trace_id in the worker\'s log lines; a traceparent from the Confluent Python client continues its trace', async () => {
     service?.signal('SIGKILL');
     await service?.exited;
     const records = path.join(tempDir('traces'), 'records.jsonl');
@@ -122,5 +129,37 @@ describe('observability: metrics on the real broker @kafka', function () {
     assert.equal(retryLines.length, 1);
     assert.equal(retryLines[0]?.trace_id, traceId, 'the worker handled it in the same trace');
     assert.match(retryLines[0]?.span_id ?? '', /^[0-9a-f]{16}$/);
+
+    // A message from Confluent's librdkafka-based client with a traceparent header continues that trace.
+    const pythonTrace = '6cf92f3577b34da6a3ce929d0e0e4736';
+    await run('/usr/bin/python3', [
+      PYTHON_CLIENT,
+      'produce',
+      stack.brokers,
+      stack.registryUrl,
+      'jobs-traces',
+      path.join(serviceDir, 'schemas', 'jobs.job-requested-value.schema.json'),
+      JSON.stringify({ jobId: randomUUID(), lane: 'py', seq: 1, mode: 'always-fail' }),
+      'event-id=py-trace-1',
+      'event-type=JobRequested',
+      `traceparent=00-${pythonTrace}-a1b2c3d4e5f60718-01`,
+    ]);
+    const pythonLine = await eventually(
+      () =>
+        service
+          ?.output()
+          .split('\n')
+          .filter((line) => line.includes('"msg":"handler failed; retrying"'))
+          .map((line) => JSON.parse(line) as { trace_id?: string })
+          .find((line) => line.trace_id === pythonTrace),
+      60_000,
+      'a retry log line in the trace of the Python-produced message',
+    );
+    process.stderr.write(`      message from the Confluent Python client: retry log line trace_id ${pythonLine.trace_id}\n`);
+    const pythonDead = await eventually(async () => {
+      const messages = await readTopic(stack, 'jobs-traces.dead-letter');
+      return messages.find((m) => m.headers['event-id'] === 'py-trace-1');
+    }, 60_000, 'the dead letter of the Python-produced message');
+    assert.equal(pythonDead.headers.traceparent, `00-${pythonTrace}-a1b2c3d4e5f60718-01`);
   });
 });
