@@ -330,7 +330,9 @@ describe('yo kafka-eventing (app)', function () {
         'schemas/orders.order-shipped-value.schema.json',
         'src/events/index.ts',
         'src/events/order-shipped.event.ts',
-        'test/eventing.test.ts', // the generated service's own test gets a case per published event
+        'test/eventing.test.ts', // the generated service's own tests get a case per published event
+        'test/metrics.test.ts',
+        'test/tracing.test.ts',
       ].sort();
       assert.deepEqual(changedFiles(before, snapshotFiles(service)), expected);
     });

@@ -268,6 +268,8 @@ describe('yo kafka-eventing:event', function () {
         'schemas/orders.order-placed-value.schema.json',
         'src/events/order-placed.event.ts',
         'test/eventing.test.ts',
+        'test/metrics.test.ts',
+        'test/tracing.test.ts',
       ]);
     });
 

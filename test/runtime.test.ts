@@ -25,7 +25,9 @@ for (const schemaFormat of ['json', 'avro'] as const) {
     it('passes its own unit and in-memory tests', async () => {
       const outcome = await serviceTests(dir);
       assert.ok(outcome.ok, `the service's tests failed:\n${outcome.output}`);
-      for (const suite of ['BatchingSender', 'CommitPacer', 'retry policy', `codec, ${schemaFormat} schema`, 'runs the PaymentReceived handler']) {
+      const suites = ['BatchingSender', 'CommitPacer', 'retry policy', `codec, ${schemaFormat} schema`, 'runs the PaymentReceived handler'];
+      suites.push('GET /metrics, in-memory transport', 'counts retries and dead letters of a handler', 'counts events published and failed', 'in-memory span exporter', 'one trace from publish to the');
+      for (const suite of suites) {
         assert.match(outcome.output, new RegExp(suite), `ran ${suite}`);
       }
       assert.match(outcome.output, /\d+ passing/);

@@ -59,7 +59,9 @@ describe('yo kafka-eventing:subscription', function () {
         ...ENVS.map((env) => `config/${env}.json`),
         'src/subscriptions/index.ts',
         'src/subscriptions/order-placed.handler.ts',
-        'test/eventing.test.ts', // the generated service's own test gets a case per subscription
+        'test/eventing.test.ts', // the generated service's own tests get a case per subscription
+        'test/metrics.test.ts',
+        'test/tracing.test.ts',
       ];
       assert.deepEqual(changedFiles(untouched, snapshotFiles(service)), expected.sort());
     });

@@ -55,10 +55,14 @@ export function configFiles(view: RenderView, environments: readonly Environment
         register: true,
       },
       shutdown: { drainTimeoutMs: 8000 },
+      tracing: { exporter: 'off' },
+      metrics: { enabled: true, lagIntervalMs: 5000 },
     },
     'config/custom-environment-variables.json': {
       service: { port: { __name: 'PORT', __format: 'number' } },
       log: { level: 'LOG_LEVEL' },
+      tracing: { exporter: 'TRACING_EXPORTER' },
+      metrics: { enabled: { __name: 'METRICS_ENABLED', __format: 'boolean' }, lagIntervalMs: { __name: 'METRICS_LAG_INTERVAL_MS', __format: 'number' } },
       eventing: { transport: 'EVENTING_TRANSPORT' },
       kafka: {
         brokers: 'KAFKA_BROKERS',

@@ -71,6 +71,11 @@ export function packageJson(view: RenderView): Json {
     },
     dependencies: pick([
       '@kafkajs/confluent-schema-registry',
+      '@opentelemetry/api',
+      '@opentelemetry/exporter-trace-otlp-http',
+      '@opentelemetry/resources',
+      '@opentelemetry/sdk-trace-base',
+      '@opentelemetry/sdk-trace-node',
       'ajv',
       'ajv-formats',
       'avsc',
@@ -79,6 +84,7 @@ export function packageJson(view: RenderView): Json {
       'express',
       'kafkajs',
       'pino',
+      'prom-client',
       'zod',
     ]),
     devDependencies: pick([

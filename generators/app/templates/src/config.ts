@@ -89,6 +89,8 @@ const configSchema = z.object({
     cleanupIntervalMs: z.number().int().min(100),
   }),
 <% } -%>
+  tracing: z.object({ exporter: z.enum(['off', 'console', 'otlp']) }),
+  metrics: z.object({ enabled: z.coerce.boolean(), lagIntervalMs: z.number().int().min(100) }),
   events: z
     .record(
       z.string(),

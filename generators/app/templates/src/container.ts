@@ -1,4 +1,5 @@
 // <%- generatedHeader %>
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { asClass, asFunction, asValue, createContainer, InjectionMode, type AwilixContainer } from 'awilix';
 import type { AppConfig } from './config.ts';
 import { LocalCodec, RegistryCodec, SchemaValidator, type EventCodec } from './eventing/codec.ts';
@@ -19,6 +20,7 @@ import { ScopedTransaction } from './database/transaction.ts';
 import { TransactionalUnitOfWork } from './database/transactional-unit-of-work.ts';
 import type { UnitOfWork } from './eventing/unit-of-work.ts';
 <% } -%>
+import { EventingMetrics } from './observability/metrics.ts';
 import { registerServices, type Services } from './services.ts';
 import { handlerRegistrationName, subscriptionDefinitions } from './subscriptions/index.ts';
 
@@ -32,6 +34,7 @@ export interface Cradle extends Services {
   eventRoutes: Record<string, EventRoute>;
   eventProducers: EventProducers;
   consumerHost: ConsumerHost;
+  eventingMetrics: EventingMetrics;
   /** Scoped: set per HTTP request and per handled message. */
   messageContext: MessageContext;
   /** Scoped: one bus per unit of work. */
@@ -50,6 +53,8 @@ export interface Cradle extends Services {
 export interface ContainerOverrides {
   /** Replaces the transport chosen by config (tests). */
   readonly transport?: Transport;
+  /** Receives every span instead of the exporter chosen by config (tests: an in-memory one). */
+  readonly spanExporter?: SpanExporter;
 }
 
 /** The composition root: singletons for the process, scoped entries per request or message. */
@@ -65,6 +70,7 @@ export function buildContainer(config: AppConfig, overrides: ContainerOverrides 
     schemaValidator: asValue(validator),
     eventCodec: asValue(transport.kind === 'kafka' ? new RegistryCodec(config.schemaRegistry, validator) : new LocalCodec(validator)),
     eventRoutes: asValue(config.events),
+    eventingMetrics: asValue(new EventingMetrics(config.metrics)),
     eventProducers: asClass(EventProducers).singleton(),
     consumerHost: asFunction(() => new ConsumerHost(container)).singleton(),
     eventBus: asClass(EventBus).scoped(),

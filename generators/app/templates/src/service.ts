@@ -10,6 +10,8 @@ import type { Readiness } from './http/health.ts';
 import { migrate } from './database/migrate.ts';
 import { checkConnection } from './database/pool.ts';
 <% } -%>
+import { LagMonitor } from './observability/lag-monitor.ts';
+import { startTracing } from './observability/tracing.ts';
 
 export interface RunningService {
   readonly container: AwilixContainer<Cradle>;
@@ -33,6 +35,7 @@ async function step<T>(what: string, run: () => Promise<T>): Promise<T> {
  * can be sent), one consumer worker per subscription, then HTTP.
  */
 export async function startService(config: AppConfig, overrides: ContainerOverrides = {}): Promise<RunningService> {
+  const tracing = startTracing(config.tracing, config.service.name, overrides.spanExporter);
   const container = buildContainer(config, overrides);
   const { transport, eventProducers, consumerHost, logger } = container.cradle;
   const readiness: Readiness = { accepting: false };
@@ -68,6 +71,8 @@ export async function startService(config: AppConfig, overrides: ContainerOverri
 <% if (service.database) { -%>
   outboxRelay.start();
 <% } -%>
+  const lagMonitor = new LagMonitor(transport, container.cradle.eventingMetrics, consumerHost.subscriptions, logger);
+  if (config.metrics.enabled) lagMonitor.start(config.metrics.lagIntervalMs);
 
   const server = createApp(container, readiness).listen(config.service.port);
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
@@ -79,6 +84,7 @@ export async function startService(config: AppConfig, overrides: ContainerOverri
   const stop = () => {
     stopping ??= (async () => {
       readiness.accepting = false;
+      await lagMonitor.stop();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const drained = await consumerHost.stop(config.shutdown.drainTimeoutMs);
@@ -96,6 +102,7 @@ export async function startService(config: AppConfig, overrides: ContainerOverri
 <% if (service.database) { -%>
       await databasePool.end();
 <% } -%>
+      await tracing.shutdown();
       logger.info('service stopped');
     })();
     return stopping;

@@ -44,6 +44,11 @@ export class ConsumerHost {
     }
   }
 
+  /** Name, topic and consumer group of each subscription (for the lag monitor). */
+  get subscriptions(): SubscriptionSettings[] {
+    return this.#settings().map(({ settings }) => settings);
+  }
+
   /** Subscriptions whose worker cannot go on (a dead-letter topic it cannot write), with the reason. */
   get failing(): Record<string, string> {
     return Object.fromEntries(this.#failing);

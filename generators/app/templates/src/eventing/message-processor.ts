@@ -1,7 +1,10 @@
 // <%- generatedHeader %>
+import { SpanStatusCode, type Span } from '@opentelemetry/api';
 import { asValue, type AwilixContainer } from 'awilix';
 import type { Cradle } from '../container.ts';
 import type { Logger } from '../logger.ts';
+import { inProcessSpan } from '../observability/messaging-spans.ts';
+import type { EventingMetrics } from '../observability/metrics.ts';
 import type { EventCodec } from './codec.ts';
 import { deadLetterMessage } from './dead-letter.ts';
 <% if (!service.database) { -%>
@@ -54,6 +57,7 @@ export class MessageProcessor {
   readonly #transport: Transport;
   readonly #logger: Logger;
   readonly #health: SubscriptionHealth;
+  readonly #metrics: EventingMetrics;
 
   constructor(
     subscription: SubscriptionSettings,
@@ -69,34 +73,51 @@ export class MessageProcessor {
     this.#container = container;
     this.#codec = container.cradle.eventCodec;
     this.#transport = container.cradle.transport;
+    this.#metrics = container.cradle.eventingMetrics;
     this.#logger = container.cradle.logger.child({ subscription: subscription.name });
   }
 
-  readonly listener: MessageListener = async (message, control) => {
+  /** Each message is handled in a `process <topic>` span continuing the trace of its headers. */
+  readonly listener: MessageListener = (message, control) => {
+    const context = eventContext(message, this.#definition.name);
+    return inProcessSpan(message, context.eventId, this.#subscription.groupId, (span) => this.#process(message, context, control, span));
+  };
+
+  async #process(message: IncomingMessage, context: Omit<EventContext, 'attempt'>, control: DeliveryControl, span: Span): Promise<void> {
     let payload: unknown;
     try {
       if (message.value === null) throw new Error('message has no value');
       payload = await this.#codec.decode(this.#definition, message.value);
     } catch (error) {
+      deadLetterEvent(span, this.#subscription.deadLetterTopic, error, 0);
       await this.#deadLetter(message, error, 0, control);
+      this.#metrics.deadLettered.inc({ subscription: this.#subscription.name, reason: 'undecodable' });
       return;
     }
-    const context = eventContext(message, this.#definition.name);
+    const labels = { subscription: this.#subscription.name };
     for (let attempt = 1; ; attempt += 1) {
+      const stopTimer = this.#metrics.handlerDuration.startTimer(labels);
       try {
         await this.#handleOnce(payload, { ...context, attempt });
+        stopTimer({ outcome: 'success' });
+        this.#metrics.handled.inc(labels);
         return;
       } catch (error) {
+        stopTimer({ outcome: 'failure' });
         if (attempt >= this.#subscription.retry.attempts) {
+          deadLetterEvent(span, this.#subscription.deadLetterTopic, error, attempt);
           await this.#deadLetter(message, error, attempt, control);
+          this.#metrics.deadLettered.inc({ ...labels, reason: 'handler' });
           return;
         }
+        this.#metrics.retried.inc(labels);
         const delay = backoffDelay(this.#subscription.retry, attempt);
+        span.addEvent('retry', { 'messaging.retry.attempt': attempt, 'messaging.retry.delay_ms': delay, 'exception.message': errorMessage(error) });
         this.#logger.warn({ err: error, attempt, delayMs: delay, offset: message.offset }, 'handler failed; retrying');
         await this.#wait(delay, control);
       }
     }
-  };
+  }
 
   async #wait(delay: number, control: DeliveryControl): Promise<void> {
     const completed = await waitWhileAlive(
@@ -166,6 +187,20 @@ export class MessageProcessor {
       }
     }
   }
+}
+
+/** The dead-lettering as an event of the process span, which ends failed. */
+function deadLetterEvent(span: Span, deadLetterTopic: string, error: unknown, attempts: number): void {
+  span.addEvent('dead_letter', {
+    'messaging.destination.name': deadLetterTopic,
+    'messaging.retry.attempts': attempts,
+    'exception.message': errorMessage(error),
+  });
+  span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(error) });
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 function eventContext(message: IncomingMessage, eventType: string): Omit<EventContext, 'attempt'> {

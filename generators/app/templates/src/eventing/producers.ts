@@ -1,5 +1,8 @@
 // <%- generatedHeader %>
+import type { Span } from '@opentelemetry/api';
 import { eventDefinitions, publishedEventNames, type EventName } from '../events/index.ts';
+import { endSpans, startSendSpan } from '../observability/messaging-spans.ts';
+import type { EventingMetrics } from '../observability/metrics.ts';
 import type { EventCodec } from './codec.ts';
 import type { EventDefinition } from './event-definition.ts';
 import { EventHeaders, type HeaderMap } from './headers.ts';
@@ -53,15 +56,24 @@ export class EventProducer {
   }
 }
 
+interface ProducerDependencies {
+  eventRoutes: Record<string, EventRoute>;
+  eventCodec: EventCodec;
+  transport: Transport;
+  eventingMetrics: EventingMetrics;
+}
+
 /** All producers of the service, created once per process at start. */
 export class EventProducers {
   readonly #producers = new Map<EventName, EventProducer>();
   readonly #codec: EventCodec;
   readonly #transport: Transport;
+  readonly #metrics: EventingMetrics;
 
-  constructor({ eventRoutes, eventCodec, transport }: { eventRoutes: Record<string, EventRoute>; eventCodec: EventCodec; transport: Transport }) {
+  constructor({ eventRoutes, eventCodec, transport, eventingMetrics }: ProducerDependencies) {
     this.#codec = eventCodec;
     this.#transport = transport;
+    this.#metrics = eventingMetrics;
     for (const name of publishedEventNames) {
       const route = eventRoutes[name];
       if (!route) throw new Error(`config has no "events.${name}" entry`);
@@ -83,21 +95,46 @@ export class EventProducers {
    * Never throws: a failure, validation included, is a rejected promise.
    */
   send(events: readonly PendingEvent[]): Promise<void> {
+    const stopTimer = this.#metrics.flushDuration.startTimer();
+    const spans: Span[] = [];
+    let sending: Promise<void>;
     try {
-      return this.#send(events);
+      sending = this.#send(events, spans);
     } catch (error) {
-      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+      sending = Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
+    return sending.then(
+      () => {
+        endSpans(spans);
+        stopTimer({ outcome: 'success' });
+        this.#count(this.#metrics.published, events);
+      },
+      (error: unknown) => {
+        endSpans(spans, error);
+        stopTimer({ outcome: 'failure' });
+        this.#count(this.#metrics.publishFailed, events);
+        throw error;
+      },
+    );
   }
 
-  #send(events: readonly PendingEvent[]): Promise<void> {
+  #count(counter: EventingMetrics['published'], events: readonly PendingEvent[]): void {
+    const perType = new Map<string, number>();
+    for (const event of events) perType.set(event.type, (perType.get(event.type) ?? 0) + 1);
+    for (const [type, count] of perType) counter.inc({ event_type: type }, count);
+  }
+
+  #send(events: readonly PendingEvent[], spans: Span[]): Promise<void> {
     // Most flushes carry events of a single producer setting: no grouping needed then.
     let first: { options: SendOptions; sharingKey: string; messages: OutgoingMessage[] } | undefined;
     let others: Map<string, { options: SendOptions; messages: OutgoingMessage[] }> | undefined;
     for (const event of events) {
       const producer = this.#producers.get(event.type);
       if (!producer) throw new Error(`${event.type} is not published by this service`);
-      const message = producer.encode(this.#codec, event);
+      const encoded = producer.encode(this.#codec, event);
+      const { span, traceHeaders } = startSendSpan(encoded.topic, encoded.key, event.eventId);
+      spans.push(span);
+      const message = { ...encoded, headers: { ...encoded.headers, ...traceHeaders } };
       if (!first) first = { options: producer.options, sharingKey: producer.sharingKey, messages: [message] };
       else if (first.sharingKey === producer.sharingKey) first.messages.push(message);
       else {

@@ -57,7 +57,14 @@ export interface Transport {
   send(messages: readonly OutgoingMessage[], options?: SendOptions): Promise<void>;
   consume(settings: ConsumerSettings, listener: MessageListener): Promise<RunningConsumer>;
   isReady(): Promise<boolean>;
+  /** Per partition of `topic`: messages not yet committed by `groupId` (end offset minus committed offset). */
+  lag(groupId: string, topic: string): Promise<PartitionLag[]>;
   disconnect(): Promise<void>;
+}
+
+export interface PartitionLag {
+  readonly partition: number;
+  readonly lag: number;
 }
 
 /** Per-event producer overrides (config `events.<Name>.producer`); events whose overrides agree share a producer. */

@@ -4,6 +4,8 @@ import express, { type ErrorRequestHandler, type Express, type RequestHandler } 
 import type { Cradle } from '../container.ts';
 import { EventValidationError } from '../eventing/codec.ts';
 import { registerRoutes } from '../routes/index.ts';
+import { httpTracing } from '../observability/http-tracing.ts';
+import { metricsRouter } from '../observability/metrics-router.ts';
 import { healthRouter, type Readiness } from './health.ts';
 import { requestScope } from './request-scope.ts';
 
@@ -14,6 +16,8 @@ export function createApp(container: AwilixContainer<Cradle>, readiness: Readine
   app.use(express.json());
   app.use(jsonBodiesOnly());
   app.use(healthRouter(container.cradle, readiness));
+  if (container.cradle.eventingMetrics.enabled) app.use(metricsRouter(container.cradle.eventingMetrics));
+  app.use(httpTracing());
   app.use(requestScope(container));
   const router = express.Router();
   registerRoutes(router);

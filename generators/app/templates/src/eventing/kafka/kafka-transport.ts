@@ -3,7 +3,7 @@
 import { CompressionTypes, Kafka, logLevel, Partitioners, type Admin, type Consumer, type IHeaders, type LogEntry, type SASLOptions } from 'kafkajs';
 import type { Logger } from '../../logger.ts';
 import type { HeaderMap } from '../headers.ts';
-import type { ConsumerSettings, MessageListener, OutgoingMessage, RunningConsumer, SendOptions, Transport } from '../transport.ts';
+import type { ConsumerSettings, MessageListener, OutgoingMessage, PartitionLag, RunningConsumer, SendOptions, Transport } from '../transport.ts';
 import { BatchingSender } from './batching-sender.ts';
 import { CommitPacer } from './commit-pacer.ts';
 
@@ -67,6 +67,8 @@ export class KafkaTransport implements Transport {
   /** The senders whose producer is connected, for the common case of a send that need not wait. */
   readonly #readySenders = new Map<string, BatchingSender>();
   #admin?: Promise<Admin>;
+  /** Offsets this process committed, per group and topic (what the lag is measured from). */
+  readonly #committed = new Map<string, Map<number, string>>();
 
   constructor(settings: KafkaSettings, logger: Logger) {
     this.#settings = settings;
@@ -123,6 +125,12 @@ export class KafkaTransport implements Transport {
     });
     consumer.on(consumer.events.COMMIT_OFFSETS, ({ payload }) => {
       this.#logger.debug({ groupId: payload.groupId, topics: payload.topics }, 'committed offsets');
+      for (const { topic, partitions } of payload.topics) {
+        const committed = this.#committed.get(`${payload.groupId}\n${topic}`) ?? new Map<number, string>();
+        // kafkajs reports the partition as a string here, despite its type.
+        for (const { partition, offset } of partitions) committed.set(Number(partition), offset);
+        this.#committed.set(`${payload.groupId}\n${topic}`, committed);
+      }
     });
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       // kafkajs restarts the consumer after a retriable error (a coordinator still loading after a
@@ -210,6 +218,27 @@ export class KafkaTransport implements Transport {
     } catch {
       return false;
     }
+  }
+
+  /**
+   * End offset minus the group's committed offset per partition: what this process committed, else
+   * what the broker holds for the group, else (no commit yet) counted from the partition's low offset.
+   */
+  async lag(groupId: string, topic: string): Promise<PartitionLag[]> {
+    const admin = await this.#adminClient();
+    const ends = await admin.fetchTopicOffsets(topic);
+    const offsets = new Map(this.#committed.get(`${groupId}\n${topic}`));
+    if (ends.some(({ partition }) => !offsets.has(partition))) {
+      // kafkajs' admin can be answered NOT_COORDINATOR for a group a consumer of this process is in: then count from the low offset.
+      const stored = await admin.fetchOffsets({ groupId, topics: [topic] }).catch(() => []);
+      for (const { partition, offset } of stored[0]?.partitions ?? []) if (!offsets.has(partition)) offsets.set(partition, offset);
+    }
+    return ends.map(({ partition, high, low }) => {
+      const offset = offsets.get(partition);
+      const from = offset === undefined || offset === '-1' ? BigInt(low) : BigInt(offset);
+      const lag = BigInt(high) - from;
+      return { partition, lag: Number(lag > 0n ? lag : 0n) };
+    });
   }
 
   async disconnect(): Promise<void> {

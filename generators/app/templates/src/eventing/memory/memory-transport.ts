@@ -1,5 +1,5 @@
 // <%- generatedHeader %>
-import type { ConsumerSettings, IncomingMessage, MessageListener, OutgoingMessage, RunningConsumer, Transport } from '../transport.ts';
+import type { ConsumerSettings, IncomingMessage, MessageListener, OutgoingMessage, PartitionLag, RunningConsumer, Transport } from '../transport.ts';
 
 const REDELIVERY_DELAY_MS = 200;
 
@@ -60,6 +60,12 @@ export class MemoryTransport implements Transport {
 
   async isReady(): Promise<boolean> {
     return true;
+  }
+
+  /** The one partition: messages after the group's position (all of them before it consumed). */
+  async lag(groupId: string, topic: string): Promise<PartitionLag[]> {
+    const subscriber = [...this.#subscribers].find((s) => s.settings.groupId === groupId && s.settings.topic === topic);
+    return [{ partition: 0, lag: this.#log(topic).length - (subscriber?.position ?? 0) }];
   }
 
   async disconnect(): Promise<void> {

@@ -1,0 +1,26 @@
+// <%- generatedHeader %>
+import { context, propagation, SpanKind, trace } from '@opentelemetry/api';
+import type { RequestHandler } from 'express';
+
+/**
+ * One SERVER span per HTTP request (continuing a `traceparent` the caller sent), active while the
+ * route runs: events it publishes are sent in its trace.
+ */
+export function httpTracing(): RequestHandler {
+  const tracer = trace.getTracer('kafka-eventing');
+  return (request, response, next) => {
+    const parent = propagation.extract(context.active(), request.headers);
+    const span = tracer.startSpan(
+      request.method,
+      { kind: SpanKind.SERVER, attributes: { 'http.request.method': request.method, 'url.path': request.path } },
+      parent,
+    );
+    response.once('finish', () => {
+      const route: unknown = (request.route as { path?: unknown } | undefined)?.path;
+      if (typeof route === 'string') span.updateName(`${request.method} ${route}`);
+      span.setAttribute('http.response.status_code', response.statusCode);
+      span.end();
+    });
+    context.with(trace.setSpan(parent, span), next);
+  };
+}

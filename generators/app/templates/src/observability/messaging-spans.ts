@@ -1,0 +1,66 @@
+// <%- generatedHeader %>
+// Spans of the OpenTelemetry messaging conventions for Kafka: `send <topic>` and `process <topic>`.
+import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
+import type { HeaderMap } from '../eventing/headers.ts';
+import type { IncomingMessage } from '../eventing/transport.ts';
+
+const tracer = () => trace.getTracer('kafka-eventing');
+
+/** Starts the PRODUCER span of one message; returns it with the headers (traceparent, tracestate) that continue it. */
+export function startSendSpan(topic: string, key: string | null, eventId: string): { span: Span; traceHeaders: HeaderMap } {
+  const attributes: Attributes = {
+    'messaging.system': 'kafka',
+    'messaging.operation.name': 'send',
+    'messaging.operation.type': 'send',
+    'messaging.destination.name': topic,
+    'messaging.message.id': eventId,
+  };
+  if (key !== null) attributes['messaging.kafka.message.key'] = key;
+  const span = tracer().startSpan(`send ${topic}`, { kind: SpanKind.PRODUCER, attributes });
+  const traceHeaders: HeaderMap = {};
+  propagation.inject(trace.setSpan(context.active(), span), traceHeaders);
+  return { span, traceHeaders };
+}
+
+/** Ends send spans, as failed when the flush failed. */
+export function endSpans(spans: readonly Span[], error?: unknown): void {
+  for (const span of spans) {
+    if (error !== undefined) failed(span, error);
+    span.end();
+  }
+}
+
+/**
+ * Runs `work` in the CONSUMER span `process <topic>`, a child of the trace context in the message's
+ * headers (a new trace when it has none); log lines and events published inside belong to it.
+ */
+export function inProcessSpan<T>(message: IncomingMessage, eventId: string, groupId: string, work: (span: Span) => Promise<T>): Promise<T> {
+  const parent = propagation.extract(ROOT_CONTEXT, message.headers);
+  const attributes: Attributes = {
+    'messaging.system': 'kafka',
+    'messaging.operation.name': 'process',
+    'messaging.operation.type': 'process',
+    'messaging.destination.name': message.topic,
+    'messaging.destination.partition.id': String(message.partition),
+    'messaging.consumer.group.name': groupId,
+    'messaging.kafka.offset': Number(message.offset),
+    'messaging.message.id': eventId,
+  };
+  if (message.key !== null) attributes['messaging.kafka.message.key'] = message.key.toString('utf8');
+  return tracer().startActiveSpan(`process ${message.topic}`, { kind: SpanKind.CONSUMER, attributes }, parent, async (span) => {
+    try {
+      return await work(span);
+    } catch (error) {
+      failed(span, error);
+      throw error;
+    } finally {
+      span.end();
+    }
+  });
+}
+
+function failed(span: Span, error: unknown): void {
+  const exception = error instanceof Error ? error : new Error(String(error));
+  span.recordException(exception);
+  span.setStatus({ code: SpanStatusCode.ERROR, message: exception.message });
+}
