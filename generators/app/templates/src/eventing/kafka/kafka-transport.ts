@@ -1,71 +1,25 @@
 // <%- generatedHeader %>
-// The only module that imports the Kafka client: swap it here and nothing else changes.
-import { CompressionTypes, Kafka, logLevel, Partitioners, type Admin, type Consumer, type IHeaders, type LogEntry, type SASLOptions } from 'kafkajs';
+// The only modules that import the Kafka client are this folder's: swap it here and nothing else changes.
+import { Kafka, logLevel, type Admin, type SASLOptions } from 'kafkajs';
 import type { Logger } from '../../logger.ts';
 import type { HeaderMap } from '../headers.ts';
 import type { ConsumerSettings, MessageListener, OutgoingMessage, PartitionLag, RunningConsumer, SendOptions, Transport } from '../transport.ts';
-import { BatchingSender } from './batching-sender.ts';
-import { CommitPacer } from './commit-pacer.ts';
+import { ConsumerLoop } from './consumer-loop.ts';
+import { replayDeadLetters } from './dead-letter-replay.ts';
+import { kafkaLogCreator } from './kafka-logging.ts';
+import type { KafkaSettings } from './kafka-settings.ts';
+import { ProducerPool } from './producer-pool.ts';
 
-export interface KafkaSettings {
-  readonly clientId: string;
-  readonly brokers: readonly string[];
-  readonly ssl: boolean;
-  readonly sasl?:
-    { readonly mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; readonly username: string; readonly password: string } | undefined;
-  readonly connectionTimeoutMs: number;
-  readonly requestTimeoutMs: number;
-  readonly producer: { readonly idempotent: boolean; readonly acks: number; readonly retries: number; readonly sendTimeoutMs: number };
-  readonly consumer: {
-    readonly sessionTimeoutMs: number;
-    readonly heartbeatIntervalMs: number;
-    readonly fromBeginning: boolean;
-    /** Commit finished offsets at least every this many messages... */
-    readonly commitEveryMessages: number;
-    /** ...and at least this often (besides at the end of each batch and on stop). */
-    readonly commitIntervalMs: number;
-  };
-}
+export type { KafkaSettings } from './kafka-settings.ts';
 
-const LOG_LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
-  [logLevel.ERROR]: 'error',
-  [logLevel.WARN]: 'warn',
-  [logLevel.INFO]: 'info',
-  [logLevel.DEBUG]: 'debug',
-};
-
-/** kafkajs messages about something it retries or restarts by itself. */
-const RETRIED = /^(Crash: |Restarting the consumer|.*coordinator is (loading|not available)|.*not the correct coordinator)/i;
-
-/**
- * kafkajs logs every error response and socket error of a request at ERROR, also when it retries the
- * request (a group coordinator still loading after a broker start, a leader election, a reconnect):
- * those are warnings here. What finally fails reaches the caller and is logged as an error there (a
- * rejected flush, a failed start, a consumer crash).
- */
-function levelOf(entry: LogEntry): 'error' | 'warn' | 'info' | 'debug' {
-  if (entry.namespace === 'Connection' && entry.level === logLevel.ERROR) return 'warn';
-  // The consumer's own account of a crash (said before it decides whether to restart: the CRASH event
-  // says that, and is logged as an error when it does not), of its restarts, and of requests it retries.
-  if (entry.level === logLevel.ERROR && (RETRIED.test(entry.log.message) || entry.log.retryCount !== undefined)) return 'warn';
-  // Said at every start because retries are bounded (kafka.producer.retries): this service promises
-  // at least once, and a flush whose sends run out of retries or time rejects (see the README).
-  if (entry.log.message.startsWith('Limiting retries for the idempotent producer')) return 'debug';
-  return LOG_LEVELS[entry.level] ?? 'info';
-}
-
+/** The Kafka transport: a pool of producers, one consumer loop per subscription, an admin client for topics, readiness and lag. */
 export class KafkaTransport implements Transport {
   readonly kind = 'kafka';
   readonly #kafka: Kafka;
   readonly #settings: KafkaSettings;
   readonly #logger: Logger;
-  readonly #senders = new Map<string, Promise<{ sender: BatchingSender; disconnect: () => Promise<void> }>>();
-  /** Running consumers, each with the pacer of its offset commits. */
-  readonly #consumers = new Map<Consumer, CommitPacer>();
-  /** Sharing keys of the SendOptions objects seen (the same config objects come back on every send). */
-  readonly #sharingKeys = new WeakMap<SendOptions, string>();
-  /** The senders whose producer is connected, for the common case of a send that need not wait. */
-  readonly #readySenders = new Map<string, BatchingSender>();
+  readonly #producers: ProducerPool;
+  readonly #consumers = new Set<ConsumerLoop>();
   #admin?: Promise<Admin>;
   /** Offsets this process committed, per group and topic (what the lag is measured from). */
   readonly #committed = new Map<string, Map<number, string>>();
@@ -81,15 +35,13 @@ export class KafkaTransport implements Transport {
       connectionTimeout: settings.connectionTimeoutMs,
       requestTimeout: settings.requestTimeoutMs,
       logLevel: logLevel.WARN,
-      logCreator: () => (entry: LogEntry) => {
-        const { message, ...extra } = entry.log;
-        this.#logger[levelOf(entry)]({ namespace: entry.namespace, ...extra }, message);
-      },
+      logCreator: kafkaLogCreator(this.#logger),
     });
+    this.#producers = new ProducerPool(this.#kafka, settings.producer);
   }
 
   async connect(): Promise<void> {
-    await this.#senderFor({});
+    await this.#producers.senderFor({});
   }
 
   async missingTopics(topics: readonly string[]): Promise<string[]> {
@@ -107,107 +59,30 @@ export class KafkaTransport implements Transport {
   }
 
   send(messages: readonly OutgoingMessage[], options: SendOptions = {}): Promise<void> {
-    if (messages.length === 0) return Promise.resolve();
-    const ready = this.#readySenders.get(this.#sharingKey(options));
-    if (ready) return ready.send(messages);
-    return this.#senderFor(options).then(({ sender }) => sender.send(messages));
+    return this.#producers.send(messages, options);
   }
 
   async consume(settings: ConsumerSettings, listener: MessageListener): Promise<RunningConsumer> {
-    const consumer = this.#kafka.consumer({
-      groupId: settings.groupId,
-      sessionTimeout: this.#settings.consumer.sessionTimeoutMs,
-      heartbeatInterval: this.#settings.consumer.heartbeatIntervalMs,
-      allowAutoTopicCreation: false,
-    });
-    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
-      this.#logger.info({ groupId: payload.groupId, memberId: payload.memberId, partitions: payload.memberAssignment }, 'joined consumer group');
-    });
-    consumer.on(consumer.events.COMMIT_OFFSETS, ({ payload }) => {
-      this.#logger.debug({ groupId: payload.groupId, topics: payload.topics }, 'committed offsets');
-      for (const { topic, partitions } of payload.topics) {
-        const committed = this.#committed.get(`${payload.groupId}\n${topic}`) ?? new Map<number, string>();
-        // kafkajs reports the partition as a string here, despite its type.
-        for (const { partition, offset } of partitions) committed.set(Number(partition), offset);
-        this.#committed.set(`${payload.groupId}\n${topic}`, committed);
-      }
-    });
-    consumer.on(consumer.events.CRASH, ({ payload }) => {
-      // kafkajs restarts the consumer after a retriable error (a coordinator still loading after a
-      // broker start): a warning. A crash it does not recover from is an error.
-      const level = payload.restart ? 'warn' : 'error';
-      this.#logger[level](
-        { groupId: payload.groupId, err: payload.error, restart: payload.restart },
-        payload.restart ? 'consumer restarting after an error' : 'consumer crashed',
-      );
-    });
-    await consumer.connect();
-    await consumer.subscribe({ topics: [settings.topic], fromBeginning: this.#settings.consumer.fromBeginning });
-    const pacer = new CommitPacer(this.#settings.consumer.commitEveryMessages, this.#settings.consumer.commitIntervalMs, (error) =>
-      this.#logger.warn({ groupId: settings.groupId, err: error }, 'committing offsets failed; the next commit covers them again'),
-    );
-    this.#consumers.set(consumer, pacer);
-    await consumer.run({
-      // Commits are the CommitPacer's, not kafkajs' (which would wait for one after every batch before
-      // fetching again): only resolved offsets are committed, and an offset is resolved only once its
-      // message, and every message before it in the batch, finished.
-      autoCommit: false,
-      autoCommitThreshold: pacer.commitEveryMessages,
-      autoCommitInterval: this.#settings.consumer.commitIntervalMs,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: settings.concurrency,
-      // eslint-disable-next-line @typescript-eslint/unbound-method -- kafkajs hands these over as plain functions
-      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary, uncommittedOffsets }) => {
-        const control = { heartbeat, shouldStop: () => !isRunning() || isStale() };
-        const commitIfDue = () => commitOffsetsIfNecessary();
-        const commitAll = () => commitOffsetsIfNecessary(uncommittedOffsets());
-        let finished: string | undefined;
-        let completed = false;
-        try {
-          for (const message of batch.messages) {
-            if (control.shouldStop()) return;
-            await listener(
-              {
-                topic: batch.topic,
-                partition: batch.partition,
-                offset: message.offset,
-                key: message.key,
-                value: message.value,
-                headers: headerMap(message.headers),
-              },
-              control,
-            );
-            finished = message.offset;
-            if (pacer.due()) {
-              resolveOffset(finished);
-              await pacer.checkIn(commitIfDue);
-              await heartbeat();
-            }
-          }
-          completed = true;
-        } finally {
-          if (finished !== undefined) resolveOffset(finished);
-          // What the batch finished is committed now, or right after the commit in flight. When the batch
-          // ends early (stop, rebalance, failure) or the worker is stopping, that commit lands before
-          // kafkajs leaves or rejoins the group.
-          pacer.request(commitAll);
-          if (!completed || !isRunning() || pacer.stopping) await pacer.idle();
-        }
+    const loop = await ConsumerLoop.start(
+      this.#kafka,
+      this.#settings.consumer,
+      settings,
+      listener,
+      this.#logger,
+      (groupId, topic, partition, offset) => {
+        const key = `${groupId}\n${topic}`;
+        const committed = this.#committed.get(key) ?? new Map<number, string>();
+        committed.set(partition, offset);
+        this.#committed.set(key, committed);
       },
-    });
-    return { stop: () => this.#stopConsumer(consumer) };
-  }
-
-  /** Lets the commits in flight land, then stops the consumer (its current batch finishes and is committed) and leaves the group. */
-  async #stopConsumer(consumer: Consumer): Promise<void> {
-    const pacer = this.#consumers.get(consumer);
-    if (!pacer) return;
-    pacer.stopping = true;
-    await pacer.idle();
-    pacer.retryFailed();
-    await pacer.idle();
-    await consumer.disconnect();
-    this.#consumers.delete(consumer);
+    );
+    this.#consumers.add(loop);
+    return {
+      stop: async () => {
+        await loop.stop();
+        this.#consumers.delete(loop);
+      },
+    };
   }
 
   async isReady(): Promise<boolean> {
@@ -242,56 +117,17 @@ export class KafkaTransport implements Transport {
   }
 
   async disconnect(): Promise<void> {
-    await Promise.all([...this.#consumers.keys()].map((consumer) => this.#stopConsumer(consumer)));
-    const senders = await Promise.allSettled(this.#senders.values());
-    await Promise.all(senders.map((entry) => (entry.status === 'fulfilled' ? entry.value.disconnect() : Promise.resolve())));
-    this.#senders.clear();
-    this.#readySenders.clear();
+    await Promise.all([...this.#consumers].map((loop) => loop.stop()));
+    this.#consumers.clear();
+    await this.#producers.disconnect();
     if (this.#admin) await (await this.#admin).disconnect();
     this.#admin = undefined;
   }
 
-  #sharingKey(options: SendOptions): string {
-    let key = this.#sharingKeys.get(options);
-    if (key === undefined) {
-      key = JSON.stringify(options, Object.keys(options).sort());
-      this.#sharingKeys.set(options, key);
-    }
-    return key;
-  }
-
-  /** Events whose producer settings agree share one kafkajs producer. */
-  #senderFor(options: SendOptions) {
-    const key = this.#sharingKey(options);
-    let entry = this.#senders.get(key);
-    if (!entry) {
-      entry = this.#createSender(options);
-      this.#senders.set(key, entry);
-      entry.then(
-        ({ sender }) => this.#readySenders.set(key, sender),
-        () => this.#senders.delete(key),
-      );
-    }
-    return entry;
-  }
-
-  async #createSender(options: SendOptions) {
-    const settings = this.#settings.producer;
-    const producer = this.#kafka.producer({
-      // Java-compatible murmur2 partitioning: the same key lands on the same partition as with other clients.
-      createPartitioner: Partitioners.DefaultPartitioner,
-      idempotent: settings.idempotent,
-      maxInFlightRequests: settings.idempotent ? 1 : undefined,
-      allowAutoTopicCreation: false,
-      retry: { retries: settings.retries },
-    });
-    await producer.connect();
-    const sender = new BatchingSender(producer, {
-      acks: settings.acks,
-      compression: options.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None,
-      sendTimeoutMs: options.sendTimeoutMs ?? settings.sendTimeoutMs,
-    });
-    return { sender, disconnect: () => producer.disconnect() };
+  /** See dead-letter-replay.ts. */
+  async replay(deadLetterTopic: string, groupId: string, strip: (headers: HeaderMap) => HeaderMap): Promise<number> {
+    const { sender } = await this.#producers.senderFor({});
+    return replayDeadLetters(this.#kafka, await this.#adminClient(), sender, deadLetterTopic, groupId, strip);
   }
 
   #adminClient(): Promise<Admin> {
@@ -302,61 +138,6 @@ export class KafkaTransport implements Transport {
     }
     return this.#admin;
   }
-
-  /**
-   * Copies every message of a dead-letter topic, up to its end when called, back into the topic it
-   * came from, without the dead-letter headers. Progress is kept in its own consumer group, so a
-   * second run copies only what arrived since.
-   */
-  async replay(deadLetterTopic: string, groupId: string, strip: (headers: HeaderMap) => HeaderMap): Promise<number> {
-    const admin = await this.#adminClient();
-    const ends = new Map((await admin.fetchTopicOffsets(deadLetterTopic)).map((p) => [p.partition, BigInt(p.high)]));
-    const committed = await admin.fetchOffsets({ groupId, topics: [deadLetterTopic] });
-    const pending = new Set<number>();
-    for (const partition of committed[0]?.partitions ?? []) {
-      const start = BigInt(partition.offset === '-1' ? '0' : partition.offset);
-      if (start < (ends.get(partition.partition) ?? 0n)) pending.add(partition.partition);
-    }
-    if (pending.size === 0) return 0;
-    let copied = 0;
-    const { sender } = await this.#senderFor({});
-    const consumer = this.#kafka.consumer({ groupId });
-    await consumer.connect();
-    await consumer.subscribe({ topics: [deadLetterTopic], fromBeginning: true });
-    await new Promise<void>((resolve, reject) => {
-      consumer
-        .run({
-          eachMessage: async ({ partition, message }) => {
-            const end = ends.get(partition) ?? 0n;
-            if (BigInt(message.offset) < end) {
-              const headers = headerMap(message.headers);
-              const topic = headers['dead-letter-original-topic'];
-              if (!topic) throw new Error(`dead-letter message at offset ${message.offset} has no original topic header`);
-              await sender.send([
-                { topic, key: message.key?.toString('utf8') ?? null, value: message.value ?? Buffer.alloc(0), headers: strip(headers) },
-              ]);
-              copied += 1;
-            }
-            if (BigInt(message.offset) + 1n >= end) {
-              pending.delete(partition);
-              if (pending.size === 0) setImmediate(resolve);
-            }
-          },
-        })
-        .catch(reject);
-    });
-    await consumer.disconnect();
-    return copied;
-  }
-}
-
-function headerMap(headers: IHeaders | undefined): HeaderMap {
-  const map: HeaderMap = {};
-  for (const [name, value] of Object.entries(headers ?? {})) {
-    const single = Array.isArray(value) ? value[value.length - 1] : value;
-    if (single !== undefined) map[name] = single.toString();
-  }
-  return map;
 }
 
 async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
