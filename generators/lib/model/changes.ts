@@ -1,0 +1,106 @@
+/** Changes to the model: a new service, events, fields and subscriptions, with their defaults. */
+import { kebabCase } from '../names.js';
+import { formatFields } from './fields.js';
+import { MODEL_VERSION, UserInputError, type EventingModel, type EventModel, type FieldModel, type ServiceModel, type SubscriptionModel } from './types.js';
+
+export function defaultTopic(serviceName: string, eventName: string, external: boolean): string {
+  return external ? kebabCase(eventName) : `${namePrefix(serviceName)}.${kebabCase(eventName)}`;
+}
+
+export function defaultGroupId(serviceName: string, subscriptionName: string): string {
+  return `${namePrefix(serviceName)}.${kebabCase(subscriptionName)}`;
+}
+
+/** The service name as the start of topic and group names, which allow no "@" or "/": "@acme/orders" → "acme.orders". */
+function namePrefix(serviceName: string): string {
+  return serviceName.replace(/^@/, '').replace(/\//g, '.');
+}
+
+export function createModel(service: ServiceModel): EventingModel {
+  return { modelVersion: MODEL_VERSION, service, events: [], subscriptions: [] };
+}
+
+export function addEvent(model: EventingModel, event: EventModel): EventingModel {
+  if (model.events.some((existing) => existing.name === event.name)) {
+    throw new UserInputError(existingEventMessage(event.name));
+  }
+  if (model.events.some((existing) => existing.topic === event.topic)) {
+    throw new UserInputError(`Topic "${event.topic}" is already used by another event: choose one with --topic.`);
+  }
+  return { ...model, events: [...model.events, event] };
+}
+
+export function existingEventMessage(eventName: string): string {
+  return (
+    `Event "${eventName}" already exists in this service's model (.yo-rc.json). ` +
+    `To add fields to it: yo kafka-eventing:event ${eventName} --add-fields "note?:string".`
+  );
+}
+
+/**
+ * Evolves an event: adds fields to it, so that its schema gets a new version that the registry
+ * accepts under the service's compatibility level. Only optional fields can be added (events written
+ * before do not have them); a field given again with the same type is left as it is, so running the
+ * same command twice changes nothing. Renaming, removing or retyping a field is refused: consumers
+ * could no longer read what is on the topic.
+ */
+export function addEventFields(model: EventingModel, eventName: string, added: readonly FieldModel[]): EventingModel {
+  const event = model.events.find((candidate) => candidate.name === eventName);
+  if (!event) throw new UserInputError(unknownEventMessage(model, eventName));
+  const fresh: FieldModel[] = [];
+  for (const field of added) {
+    const existing = event.fields.find((candidate) => candidate.name === field.name);
+    if (existing) {
+      if (formatFields([existing]) !== formatFields([field])) {
+        throw new UserInputError(
+          `Field "${field.name}" of ${eventName} is ${formatFields([existing])}, not ${formatFields([field])}: ` +
+            'a field cannot change its type or become required (what is on the topic would no longer match). Add a new field instead.',
+        );
+      }
+      continue;
+    }
+    if (!field.optional) {
+      throw new UserInputError(
+        `New field "${field.name}" must be optional (${formatFields([{ ...field, optional: true }])}): ` +
+          `${eventName} events written before do not have it, and the new schema must still accept them (${model.service.compatibility} compatibility).`,
+      );
+    }
+    fresh.push(field);
+  }
+  const level = model.service.compatibility;
+  if (fresh.length > 0 && model.service.schemaFormat === 'json' && (level.startsWith('FORWARD') || level.startsWith('FULL'))) {
+    throw new UserInputError(
+      `This service's JSON schemas are closed (no additional properties) and its compatibility is ${level}: ` +
+        `consumers still on the current ${eventName} schema would reject a new field, and the registry refuses it. ` +
+        'Publish a new event on a new topic instead, or use BACKWARD compatibility (upgrade consumers first).',
+    );
+  }
+  if (fresh.length === 0) return model;
+  const evolved = { ...event, fields: [...event.fields, ...fresh] };
+  return { ...model, events: model.events.map((candidate) => (candidate === event ? evolved : candidate)) };
+}
+
+export function addSubscription(model: EventingModel, subscription: SubscriptionModel): EventingModel {
+  if (!model.events.some((event) => event.name === subscription.event)) {
+    throw new UserInputError(unknownEventMessage(model, subscription.event));
+  }
+  if (model.subscriptions.some((existing) => existing.name === subscription.name)) {
+    throw new UserInputError(
+      `Subscription "${subscription.name}" already exists: give another one with --name to subscribe again.`,
+    );
+  }
+  if (model.subscriptions.some((existing) => existing.groupId === subscription.groupId)) {
+    throw new UserInputError(`Consumer group "${subscription.groupId}" is already used by another subscription.`);
+  }
+  return { ...model, subscriptions: [...model.subscriptions, subscription] };
+}
+
+export function unknownEventMessage(model: EventingModel, eventName: string): string {
+  const known = model.events.map((event) => event.name);
+  return (
+    `Event "${eventName}" is not in this service's model` +
+    (known.length > 0 ? ` (known: ${known.join(', ')})` : ' (it has no events yet)') +
+    `. Add it first: yo kafka-eventing:event ${eventName} --fields "..." ` +
+    `(with --external --topic <topic> when another service publishes it).`
+  );
+}
