@@ -64,6 +64,8 @@ describe('the model\'s lifecycle: :event --remove, --list, the service afterward
         'src/events/index.ts',
         'src/events/order-shipped.event.ts',
         'test/eventing.test.ts',
+        'test/metrics.test.ts',
+        'test/tracing.test.ts',
       ].sort());
       assert.ok(!existsSync(path.join(service, 'src/events/order-shipped.event.ts')));
       assert.ok(!existsSync(path.join(service, 'schemas/orders.order-shipped-value.schema.json')));

@@ -56,6 +56,8 @@ describe('the model\'s lifecycle: :subscription --remove and --rename', function
         'src/subscriptions/index.ts',
         'src/subscriptions/payment-received.handler.ts',
         'test/eventing.test.ts',
+        'test/metrics.test.ts',
+        'test/tracing.test.ts',
       ].sort());
       assert.ok(!existsSync(path.join(service, 'src/subscriptions/payment-received.handler.ts')));
       assert.deepEqual(registrations(service), ['Audit:OrderPlaced:AuditHandler']);
@@ -129,6 +131,8 @@ describe('the model\'s lifecycle: :subscription --remove and --rename', function
         'src/subscriptions/payment-received.handler.ts',
         'src/subscriptions/settle-payments.handler.ts',
         'test/eventing.test.ts',
+        'test/metrics.test.ts',
+        'test/tracing.test.ts',
       ].sort());
       assert.ok(!existsSync(path.join(service, 'src/subscriptions/payment-received.handler.ts')));
       assert.match(readText(service, 'src/subscriptions/settle-payments.handler.ts'), /export class SettlePaymentsHandler implements EventHandler<PaymentReceived>/);
