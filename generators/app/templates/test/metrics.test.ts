@@ -13,7 +13,16 @@ import { EventHeaders } from '../src/eventing/headers.ts';
 import { MemoryTransport } from '../src/eventing/memory/memory-transport.ts';
 import { startService, type RunningService } from '../src/service.ts';
 <% if (subscriptions.length > 0) { -%>
-import { handlerRegistrationName } from '../src/subscriptions/index.ts';
+import { handlerRegistrationName<% if (publishedEvents.length > 0) { %>, subscriptionDefinitions<% } %> } from '../src/subscriptions/index.ts';
+<% } -%>
+<% if (subscriptions.length > 0 && publishedEvents.length > 0) { -%>
+
+/** Stands in for this service's handlers where a test counts only its own publishing (a handler may publish and flush too). */
+class QuietHandler implements EventHandler<unknown> {
+  handle(): Promise<void> {
+    return Promise.resolve();
+  }
+}
 <% } -%>
 
 /** `name{labels} value` lines of a Prometheus text exposition, by name and sorted label text. */
@@ -67,6 +76,9 @@ describe('metrics (GET /metrics, in-memory transport)', () => {
 
     it('counts events published and failed, and times the flushes', async () => {
       await start();
+<% if (subscriptions.length > 0) { -%>
+      for (const { name } of subscriptionDefinitions) service.container.register(handlerRegistrationName(name), asClass(QuietHandler).scoped());
+<% } -%>
       const scope = service.container.createScope();
       scope.register({ messageContext: asValue({ correlationId: 'c-metrics', causationId: null }) });
       const bus = scope.cradle.eventBus;
