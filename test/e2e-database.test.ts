@@ -5,11 +5,10 @@
  * database, topics and a consumer group of its own.
  */
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
-import { copyFileSync, readFileSync } from 'node:fs';
+import { copyFileSync } from 'node:fs';
 import path from 'node:path';
-import { SchemaType } from '@kafkajs/confluent-schema-registry';
-import { kafkaClient, readTopic, registryClient, topicSize, type TopicMessage } from './support/kafka.js';
+import { readTopic, registryClient, topicSize, type TopicMessage } from './support/kafka.js';
+import { writeJobRequests } from './support/jobs.js';
 import { REPO_ROOT } from './support/paths.js';
 import { createDatabase, type TestDatabase } from './support/postgres.js';
 import { eventually, generate, linkDependencies, npm, sleep, startServiceProcess, tempDir, type ServiceProcess } from './support/service.js';
@@ -196,25 +195,7 @@ describe('database: transactional outbox and inbox @kafka', function () {
     const db = await database('kill');
     const total = 10_000;
     const topic = 'ledger-kill';
-    const registry = registryClient(stack);
-    const schema = readFileSync(path.join(serviceDir, 'schemas', 'ledger.job-requested-value.schema.json'), 'utf8');
-    const { id } = await registry.register({ type: SchemaType.JSON, schema }, { subject: `${topic}-value` });
-    const admin = kafkaClient(stack).admin();
-    await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
-    await admin.disconnect();
-    const producer = kafkaClient(stack).producer({ idempotent: true });
-    await producer.connect();
-    for (let first = 0; first < total; first += 1000) {
-      const messages = await Promise.all(
-        Array.from({ length: 1000 }, async (_, index) => {
-          const payload = { jobId: randomUUID(), lane: `k${(first + index) % 3}`, seq: first + index, mode: 'ok' };
-          return { key: payload.lane, value: await registry.encode(id, payload), headers: { 'event-id': payload.jobId, 'event-type': 'JobRequested' } };
-        }),
-      );
-      await producer.send({ topic, acks: -1, messages });
-    }
-    await producer.disconnect();
+    await writeJobRequests(stack, path.join(serviceDir, 'schemas', 'ledger.job-requested-value.schema.json'), topic, total, (seq) => `k${seq % 3}`);
     let service = await start('kill', db, { subscription: { concurrency: 3 } });
     await eventually(async () => ((await db.count('SELECT count(*) FROM handled')) >= 3000 ? true : undefined), 180_000, '3000 events handled');
     service.signal('SIGKILL');

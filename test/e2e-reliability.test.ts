@@ -6,13 +6,11 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { SchemaType } from '@kafkajs/confluent-schema-registry';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { generateJobsService, joins, postJobs, startJobs, type JobRecord } from './support/jobs.js';
-import { kafkaClient, produce, readTopic, registryClient, topicSize } from './support/kafka.js';
+import { generateJobsService, joins, postJobs, startJobs, writeJobRequests, type JobRecord } from './support/jobs.js';
+import { produce, readTopic, registryClient, topicSize } from './support/kafka.js';
 import { eventually, readRecords, sleep, tempDir, type ServiceProcess } from './support/service.js';
 import { kafkaStack, type KafkaStack } from './support/stack.js';
 
@@ -40,30 +38,6 @@ describe('delivery guarantees under faults @kafka', function () {
     const service = await startJobs(stack, serviceDir, name, recordFile, overrides);
     running.push(service);
     return service;
-  }
-
-  /** Writes JobRequested events straight to a topic, registry-encoded, with the test's own clients. */
-  async function writeJobs(stack: KafkaStack, topic: string, count: number, laneOf: (seq: number) => string): Promise<void> {
-    const registry = registryClient(stack);
-    const schema = readFileSync(path.join(serviceDir, 'schemas', 'jobs.job-requested-value.schema.json'), 'utf8');
-    const { id } = await registry.register({ type: SchemaType.JSON, schema }, { subject: `${topic}-value` });
-    const admin = kafkaClient(stack).admin();
-    await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
-    await admin.disconnect();
-    const producer = kafkaClient(stack).producer({ idempotent: true });
-    await producer.connect();
-    for (let first = 0; first < count; first += 1000) {
-      const messages = await Promise.all(
-        Array.from({ length: Math.min(1000, count - first) }, async (_, index) => {
-          const seq = first + index;
-          const payload = { jobId: randomUUID(), lane: laneOf(seq), seq, mode: 'ok' };
-          return { key: payload.lane, value: await registry.encode(id, payload), headers: { 'event-id': randomUUID(), 'event-type': 'JobRequested' } };
-        }),
-      );
-      await producer.send({ topic, acks: -1, messages });
-    }
-    await producer.disconnect();
   }
 
   it('retries a failing handler with backoff, heartbeating through waits longer than the session timeout', async () => {
@@ -160,7 +134,7 @@ describe('delivery guarantees under faults @kafka', function () {
     const records = path.join(tempDir('kill'), 'records.jsonl');
     const total = 10_000;
     // The backlog is written before the service starts, so the kill lands mid-stream, not in an idle consumer.
-    await writeJobs(stack, 'jobs-kill', total, (seq) => `k${seq % 3}`);
+    await writeJobRequests(stack, path.join(serviceDir, 'schemas', 'jobs.job-requested-value.schema.json'), 'jobs-kill', total, (seq) => `k${seq % 3}`);
     let service = await start('kill', records, { subscription: { concurrency: 3 } });
     await eventually(() => (readRecords<JobRecord>(records).filter((r) => r.phase === 'done').length >= 3000 ? true : undefined), 120_000, '3000 events handled');
     service.signal('SIGKILL');

@@ -4,7 +4,10 @@
  * on a topic and consumer group of its own (NODE_CONFIG overrides), so tests do not see each other's messages.
  */
 import assert from 'node:assert/strict';
-import { copyFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { copyFileSync, readFileSync } from 'node:fs';
+import { SchemaType } from '@kafkajs/confluent-schema-registry';
+import { kafkaClient, registryClient } from './kafka.js';
 import path from 'node:path';
 import { REPO_ROOT } from './paths.js';
 import { generate, linkDependencies, npm, startServiceProcess, tempDir, type ServiceProcess } from './service.js';
@@ -82,4 +85,37 @@ export async function postJobs(service: ServiceProcess, body: Record<string, unk
 /** How often the service logged that its consumer joined its group. */
 export function joins(service: ServiceProcess): number {
   return service.output().split('\n').filter((line) => line.includes('"msg":"joined consumer group"')).length;
+}
+
+/**
+ * Writes `count` JobRequested events straight to a new 3-partition topic, registry-encoded with the
+ * service's schema file (registered under the topic's subject), with the test's own clients. The
+ * event-id header is the job id: one id per event, the same on every redelivery.
+ */
+export async function writeJobRequests(
+  stack: KafkaStack,
+  schemaFile: string,
+  topic: string,
+  count: number,
+  laneOf: (seq: number) => string,
+): Promise<void> {
+  const registry = registryClient(stack);
+  const { id } = await registry.register({ type: SchemaType.JSON, schema: readFileSync(schemaFile, 'utf8') }, { subject: `${topic}-value` });
+  const admin = kafkaClient(stack).admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
+  await admin.disconnect();
+  const producer = kafkaClient(stack).producer({ idempotent: true });
+  await producer.connect();
+  for (let first = 0; first < count; first += 1000) {
+    const messages = await Promise.all(
+      Array.from({ length: Math.min(1000, count - first) }, async (_, index) => {
+        const seq = first + index;
+        const payload = { jobId: randomUUID(), lane: laneOf(seq), seq, mode: 'ok' };
+        return { key: payload.lane, value: await registry.encode(id, payload), headers: { 'event-id': payload.jobId, 'event-type': 'JobRequested' } };
+      }),
+    );
+    await producer.send({ topic, acks: -1, messages });
+  }
+  await producer.disconnect();
 }
