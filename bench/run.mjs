@@ -87,10 +87,12 @@ let admin;
 const child = {
   raw: (mode, params) => ({ script: path.join(BENCH_DIR, 'children', 'raw.mjs'), cwd: BENCH_DIR, mode, params: common(params) }),
   nest: (mode, params) => ({ script: path.join(BENCH_DIR, 'children', 'nest.mjs'), cwd: BENCH_DIR, mode, params: common(params) }),
+  rawPlatformatic: (mode, params) => ({ script: path.join(BENCH_DIR, 'children', 'raw-platformatic.mjs'), cwd: BENCH_DIR, mode, params: common(params) }),
   bus: (mode, params) => ({ script: path.join(serviceDir, 'bench', 'generated.mjs'), cwd: serviceDir, mode, params: common(params) }),
 };
 const raw = (mode, params) => runChild(child.raw(mode, params));
 const nest = (mode, params) => runChild(child.nest(mode, params));
+const rawPlatformatic = (mode, params) => runChild(child.rawPlatformatic(mode, params));
 const bus = (mode, params) => runChild(child.bus(mode, params));
 /** Node 22's AsyncLocalStorage on AsyncContextFrame instead of async_hooks (the default from Node 24 on). */
 const ASYNC_CONTEXT_FRAME = ['--experimental-async-context-frame'];
@@ -143,6 +145,11 @@ const scenarioDefinitions = {
     contenders: [
       { id: 'raw', label: `raw kafkajs \`send\`, batches of ${settings.batchSize}`, run: async (rep) => raw('bulk', { ...publishParams(), topic: await freshTopic('bulk', 'raw', rep) }) },
       { id: 'bus', label: `generated bus: ${settings.batchSize} x \`publish\` + \`flushAll\` per unit of work`, run: async (rep) => bus('bulk', { ...publishParams(), topic: await freshTopic('bulk', 'bus', rep) }) },
+      {
+        id: 'raw-platformatic',
+        label: `raw @platformatic/kafka \`send\`, batches of ${settings.batchSize}`,
+        run: async (rep) => rawPlatformatic('bulk', { ...publishParams(), topic: await freshTopic('bulk', 'raw-platformatic', rep) }),
+      },
       { id: 'nest-emit', label: `NestJS \`emit\`, ${settings.concurrency} in flight${perRequestNote()}`, run: async (rep) => nest('bulk-emit', { ...perRequestParams(), topic: await freshTopic('bulk', 'nest-emit', rep) }) },
       { id: 'nest-batch', label: `NestJS \`emitBatch\`, ${settings.batchSize} per call`, run: async (rep) => nest('bulk-emit-batch', { ...publishParams(), topic: await freshTopic('bulk', 'nest-batch', rep) }) },
     ],
@@ -155,6 +162,11 @@ const scenarioDefinitions = {
       { id: 'raw-batched', label: `raw kafkajs \`send\`, batches of ${settings.batchSize} (target baseline)`, run: async (rep) => raw('bulk', { ...publishParams(), topic: await freshTopic('conc', 'raw-batched', rep) }) },
       { id: 'raw', label: `raw kafkajs, 1 \`send\` per event, ${settings.concurrency} in flight${perRequestNote()}`, run: async (rep) => raw('concurrent', { ...perRequestParams(), topic: await freshTopic('conc', 'raw', rep) }) },
       { id: 'bus', label: `generated bus: ${settings.concurrency} units of work in flight`, run: async (rep) => bus('concurrent', { ...publishParams(), topic: await freshTopic('conc', 'bus', rep) }) },
+      {
+        id: 'raw-platformatic',
+        label: `raw @platformatic/kafka, 1 \`send\` per event, ${settings.concurrency} in flight${perRequestNote()}`,
+        run: async (rep) => rawPlatformatic('concurrent', { ...perRequestParams(), topic: await freshTopic('conc', 'raw-platformatic', rep) }),
+      },
       { id: 'nest', label: `NestJS \`emit\`, ${settings.concurrency} in flight${perRequestNote()}`, run: async (rep) => nest('concurrent', { ...perRequestParams(), topic: await freshTopic('conc', 'nest', rep) }) },
     ],
   },
@@ -171,6 +183,11 @@ const scenarioDefinitions = {
     contenders: [
       { id: 'raw', label: 'raw kafkajs `eachBatch` (resolveOffset + heartbeat per message)', run: (rep, { topic }) => raw('consume', { topic, events: settings.events, groupId: `${topic}.raw` }) },
       { id: 'bus', label: 'generated worker (decode + validate, DI scope, handler, flush, commit after success)', run: (rep, { topic }) => bus('consume', { topic, events: settings.events, groupId: `${topic}.bus` }) },
+      {
+        id: 'raw-platformatic',
+        label: 'raw @platformatic/kafka stream (`consume`, autocommit)',
+        run: (rep, { topic }) => rawPlatformatic('consume', { topic, events: settings.events, groupId: `${topic}.raw-platformatic` }),
+      },
       { id: 'nest', label: 'NestJS `@EventPattern` handler', run: (rep, { topic }) => nest('consume', { topic, events: settings.events, groupId: `${topic}.nest` }) },
       {
         id: 'bus-c5000',
