@@ -16,7 +16,7 @@ import { READY_LINE, RESULT_PREFIX, VALUE_BYTES } from './lib/common.mjs';
 import { generate, linkDependencies, REPO_ROOT, tempDir } from './lib/service.mjs';
 
 const BENCH_DIR = path.join(REPO_ROOT, 'bench');
-const SCENARIOS = ['bulk', 'concurrent', 'consume', 'latency', 'scaffold'];
+const SCENARIOS = ['bulk', 'concurrent', 'consume', 'latency', 'tracing-publish', 'tracing-consume', 'scaffold'];
 
 const { values: cli } = parseArgs({
   options: {
@@ -46,8 +46,8 @@ const log = (line) => process.stderr.write(`[bench] ${line}\n`);
  * Starts a child: `node <script> <mode> '<json params>'`. Its stdout lines starting with `BENCH_READY`
  * resolve `ready`; its `BENCH_RESULT` line is the result. `tell(line)` writes a line to its stdin.
  */
-function startChild({ script, cwd, mode, params, timeoutMs = 300_000 }) {
-  const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', script, mode, JSON.stringify(params)], {
+function startChild({ script, cwd, mode, params, timeoutMs = 300_000, nodeFlags = [] }) {
+  const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', ...nodeFlags, script, mode, JSON.stringify(params)], {
     cwd,
     env: { ...process.env, NODE_ENV: 'test', KAFKAJS_NO_PARTITIONER_WARNING: '1' },
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -87,11 +87,16 @@ let admin;
 const child = {
   raw: (mode, params) => ({ script: path.join(BENCH_DIR, 'children', 'raw.mjs'), cwd: BENCH_DIR, mode, params: common(params) }),
   nest: (mode, params) => ({ script: path.join(BENCH_DIR, 'children', 'nest.mjs'), cwd: BENCH_DIR, mode, params: common(params) }),
+  rawPlatformatic: (mode, params) => ({ script: path.join(BENCH_DIR, 'children', 'raw-platformatic.mjs'), cwd: BENCH_DIR, mode, params: common(params) }),
   bus: (mode, params) => ({ script: path.join(serviceDir, 'bench', 'generated.mjs'), cwd: serviceDir, mode, params: common(params) }),
 };
 const raw = (mode, params) => runChild(child.raw(mode, params));
 const nest = (mode, params) => runChild(child.nest(mode, params));
+const rawPlatformatic = (mode, params) => runChild(child.rawPlatformatic(mode, params));
 const bus = (mode, params) => runChild(child.bus(mode, params));
+/** Node 22's AsyncLocalStorage on AsyncContextFrame instead of async_hooks (the default from Node 24 on). */
+const ASYNC_CONTEXT_FRAME = ['--experimental-async-context-frame'];
+const busWithFrames = (mode, params) => runChild({ ...child.bus(mode, params), nodeFlags: ASYNC_CONTEXT_FRAME });
 const common = (params) => ({ brokers: stack.brokers, registryUrl: stack.registryUrl, schemaId, ...params });
 
 /**
@@ -140,6 +145,11 @@ const scenarioDefinitions = {
     contenders: [
       { id: 'raw', label: `raw kafkajs \`send\`, batches of ${settings.batchSize}`, run: async (rep) => raw('bulk', { ...publishParams(), topic: await freshTopic('bulk', 'raw', rep) }) },
       { id: 'bus', label: `generated bus: ${settings.batchSize} x \`publish\` + \`flushAll\` per unit of work`, run: async (rep) => bus('bulk', { ...publishParams(), topic: await freshTopic('bulk', 'bus', rep) }) },
+      {
+        id: 'raw-platformatic',
+        label: `raw @platformatic/kafka \`send\`, batches of ${settings.batchSize}`,
+        run: async (rep) => rawPlatformatic('bulk', { ...publishParams(), topic: await freshTopic('bulk', 'raw-platformatic', rep) }),
+      },
       { id: 'nest-emit', label: `NestJS \`emit\`, ${settings.concurrency} in flight${perRequestNote()}`, run: async (rep) => nest('bulk-emit', { ...perRequestParams(), topic: await freshTopic('bulk', 'nest-emit', rep) }) },
       { id: 'nest-batch', label: `NestJS \`emitBatch\`, ${settings.batchSize} per call`, run: async (rep) => nest('bulk-emit-batch', { ...publishParams(), topic: await freshTopic('bulk', 'nest-batch', rep) }) },
     ],
@@ -152,6 +162,11 @@ const scenarioDefinitions = {
       { id: 'raw-batched', label: `raw kafkajs \`send\`, batches of ${settings.batchSize} (target baseline)`, run: async (rep) => raw('bulk', { ...publishParams(), topic: await freshTopic('conc', 'raw-batched', rep) }) },
       { id: 'raw', label: `raw kafkajs, 1 \`send\` per event, ${settings.concurrency} in flight${perRequestNote()}`, run: async (rep) => raw('concurrent', { ...perRequestParams(), topic: await freshTopic('conc', 'raw', rep) }) },
       { id: 'bus', label: `generated bus: ${settings.concurrency} units of work in flight`, run: async (rep) => bus('concurrent', { ...publishParams(), topic: await freshTopic('conc', 'bus', rep) }) },
+      {
+        id: 'raw-platformatic',
+        label: `raw @platformatic/kafka, 1 \`send\` per event, ${settings.concurrency} in flight${perRequestNote()}`,
+        run: async (rep) => rawPlatformatic('concurrent', { ...perRequestParams(), topic: await freshTopic('conc', 'raw-platformatic', rep) }),
+      },
       { id: 'nest', label: `NestJS \`emit\`, ${settings.concurrency} in flight${perRequestNote()}`, run: async (rep) => nest('concurrent', { ...perRequestParams(), topic: await freshTopic('conc', 'nest', rep) }) },
     ],
   },
@@ -168,6 +183,11 @@ const scenarioDefinitions = {
     contenders: [
       { id: 'raw', label: 'raw kafkajs `eachBatch` (resolveOffset + heartbeat per message)', run: (rep, { topic }) => raw('consume', { topic, events: settings.events, groupId: `${topic}.raw` }) },
       { id: 'bus', label: 'generated worker (decode + validate, DI scope, handler, flush, commit after success)', run: (rep, { topic }) => bus('consume', { topic, events: settings.events, groupId: `${topic}.bus` }) },
+      {
+        id: 'raw-platformatic',
+        label: 'raw @platformatic/kafka stream (`consume`, autocommit)',
+        run: (rep, { topic }) => rawPlatformatic('consume', { topic, events: settings.events, groupId: `${topic}.raw-platformatic` }),
+      },
       { id: 'nest', label: 'NestJS `@EventPattern` handler', run: (rep, { topic }) => nest('consume', { topic, events: settings.events, groupId: `${topic}.nest` }) },
       {
         id: 'bus-c5000',
@@ -190,6 +210,49 @@ const scenarioDefinitions = {
         label: `raw kafkajs pair in one process at ${settings.floorRate} events/s (what this machine allows at a rate kafkajs sustains; information)`,
         run: async (rep) => raw('latency', { ...latencyParams(), rate: settings.floorRate, topic: await freshTopic('latency', 'raw-floor', rep) }),
       },
+    ],
+  },
+  'tracing-publish': {
+    title: `6. Tracing overhead, publishing: ${settings.concurrency} concurrent units of work, 1 event + flush each, ${fmtInt(settings.events)} in all, tracing off vs on`,
+    metric: 'throughput',
+    baseline: 'bus',
+    contenders: [
+      { id: 'bus', label: 'generated bus, tracing off (baseline of this table)', run: async (rep) => bus('concurrent', { ...publishParams(), topic: await freshTopic('trace-pub', 'off', rep) }) },
+      {
+        id: 'bus-traced',
+        label: 'generated bus, tracing on: a `send` span per event, to an in-process exporter',
+        run: async (rep) => bus('concurrent', { ...publishParams(), tracing: true, topic: await freshTopic('trace-pub', 'on', rep) }),
+      },
+      {
+        id: 'bus-traced-frames',
+        label: 'the same, tracing on, Node run with `--experimental-async-context-frame`',
+        run: async (rep) => busWithFrames('concurrent', { ...publishParams(), tracing: true, topic: await freshTopic('trace-pub', 'on-frames', rep) }),
+      },
+      { id: 'raw-batched', label: `raw kafkajs \`send\`, batches of ${settings.batchSize} (information)`, run: async (rep) => raw('bulk', { ...publishParams(), topic: await freshTopic('trace-pub', 'raw', rep) }) },
+    ],
+  },
+  'tracing-consume': {
+    title: `7. Tracing overhead, consuming ${fmtInt(settings.events)} events: generated worker, tracing off vs on`,
+    metric: 'throughput',
+    baseline: 'bus',
+    prepare: async (rep) => {
+      const topic = await freshTopic('trace-consume', rep);
+      await bus('bulk', { ...publishParams(), topic });
+      return { topic };
+    },
+    contenders: [
+      { id: 'bus', label: 'generated worker, tracing off (baseline of this table)', run: (rep, { topic }) => bus('consume', { topic, events: settings.events, groupId: `${topic}.off` }) },
+      {
+        id: 'bus-traced',
+        label: 'generated worker, tracing on: a `process` span per event, to an in-process exporter',
+        run: (rep, { topic }) => bus('consume', { topic, events: settings.events, tracing: true, groupId: `${topic}.on` }),
+      },
+      {
+        id: 'bus-traced-frames',
+        label: 'the same, tracing on, Node run with `--experimental-async-context-frame`',
+        run: (rep, { topic }) => busWithFrames('consume', { topic, events: settings.events, tracing: true, groupId: `${topic}.on-frames` }),
+      },
+      { id: 'raw', label: 'raw kafkajs `eachBatch` (information)', run: (rep, { topic }) => raw('consume', { topic, events: settings.events, groupId: `${topic}.raw` }) },
     ],
   },
 };
@@ -332,6 +395,14 @@ function targets(done) {
     const rawP99 = median(done.latency.results.raw.map((r) => r.p99));
     check('p99 publish -> handler <= 1.2 x raw p99', `${fmtMs(busP99)} ms vs ${fmtMs(rawP99)} ms: ${fmtRatio(busP99 / rawP99)}`, busP99 <= 1.2 * rawP99);
     check('p99 publish -> handler <= 20 ms', `${fmtMs(busP99)} ms`, busP99 <= 20);
+  }
+  for (const name of ['tracing-publish', 'tracing-consume']) {
+    if (!done[name]) continue;
+    const r = median(eps(name, 'bus-traced')) / median(eps(name, 'bus'));
+    const spans = median(done[name].results['bus-traced'].map((result) => result.spansExported));
+    check(`${name}: tracing on >= 0.85 x tracing off (${fmtInt(spans)} spans exported per run)`, fmtRatio(r), r >= 0.85);
+    const withFrames = median(eps(name, 'bus-traced-frames')) / median(eps(name, 'bus'));
+    check(`${name}: tracing on, with \`--experimental-async-context-frame\`, >= 0.85 x tracing off`, fmtRatio(withFrames), withFrames >= 0.85);
   }
   if (done.scaffold) {
     const counts = Object.keys(done.scaffold.results).map(Number);

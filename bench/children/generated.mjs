@@ -31,6 +31,21 @@ const { startService } = await serviceModule('service.ts');
 let onEvent = () => {};
 globalThis.__benchHandler = (event, context) => onEvent(event, context);
 
+/**
+ * With `params.tracing`, the service traces through an in-process span exporter that counts the spans it is
+ * given and drops them (what tracing costs the service itself, without an exporter's own I/O).
+ */
+const countingExporter = {
+  spans: 0,
+  export(spans, done) {
+    this.spans += spans.length;
+    done({ code: 0 });
+  },
+  shutdown: () => Promise.resolve(),
+  forceFlush: () => Promise.resolve(),
+};
+const withSpans = (result) => (params.tracing ? { ...result, spansExported: countingExporter.spans } : result);
+
 async function start({ publishTopic, consumeTopic, groupId }) {
   const config = loadConfig(merge(params.config ?? {}, {
     service: { port: 0 },
@@ -40,7 +55,7 @@ async function start({ publishTopic, consumeTopic, groupId }) {
     events: { Payload: { topic: publishTopic } },
     subscriptions: { Payload: { topic: consumeTopic, groupId, deadLetterTopic: `${consumeTopic}.dead-letter` } },
   }));
-  return startService(config);
+  return startService(config, params.tracing ? { spanExporter: countingExporter } : {});
 }
 
 /** Extra config overrides (`params.config`, for experiments) under the bench's own. */
@@ -83,7 +98,7 @@ async function publishRun(concurrency, batchSize) {
       await runConcurrently(events, concurrency, (index) => unitOfWork(service.container, [payloads[index]]));
     }
   };
-  report(await measurePublish(events, work, () => service.stop()));
+  report(withSpans(await measurePublish(events, work, () => service.stop())));
 }
 
 async function consumeRun() {
@@ -93,7 +108,7 @@ async function consumeRun() {
   const service = await start({ publishTopic: `${topic}.out`, consumeTopic: topic, groupId });
   await meter.untilAll(params.timeoutMs ?? 120_000);
   await service.stop(); // commits what finished
-  report(meter.result());
+  report(withSpans(meter.result()));
 }
 
 async function latencyRun() {

@@ -60,6 +60,7 @@ const OWNED_STATIC = [
   'src/subscriptions/index.ts',
   'src/events/index.ts',
   'test/eventing.test.ts',
+  'test/http.test.ts',
   'test/metrics.test.ts',
   'test/tracing.test.ts',
   'test/unit/batching-sender.test.ts',

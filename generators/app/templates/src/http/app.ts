@@ -22,6 +22,7 @@ export function createApp(container: AwilixContainer<Cradle>, readiness: Readine
   const router = express.Router();
   registerRoutes(router);
   app.use(router);
+  app.use(noRoute());
   app.use(errorHandler(container.cradle));
   return app;
 }
@@ -39,6 +40,13 @@ function jsonBodiesOnly(): RequestHandler {
       return;
     }
     next();
+  };
+}
+
+/** A request no route answered: 404 in JSON, like every other answer of the service (not Express's HTML page). */
+function noRoute(): RequestHandler {
+  return (request, response) => {
+    response.status(404).json({ error: `no route for ${request.method} ${request.path}` });
   };
 }
 

@@ -1,0 +1,187 @@
+/**
+ * One trace across two generated services on the real broker, each exporting its spans to an in-memory
+ * span exporter (test/fixtures/tracing/trace-main.ts, which also writes them to a file): `POST /payments`
+ * (SERVER) in the publisher, its child `send <topic>` (PRODUCER), and in the subscriber `process <topic>`
+ * (CONSUMER), a child of the send span, with the OpenTelemetry messaging attributes for Kafka. A failing
+ * handler's retries and its dead-lettering are span events of its process span.
+ */
+import assert from 'node:assert/strict';
+import { copyFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { readTopic } from './support/kafka.js';
+import { REPO_ROOT } from './support/paths.js';
+import { eventually, generate, linkDependencies, readRecords, startServiceProcess, tempDir, type ServiceProcess } from './support/service.js';
+import { kafkaStack, type KafkaStack } from './support/stack.js';
+
+const FIXTURES = path.join(REPO_ROOT, 'test/fixtures/tracing');
+const TOPIC = 'billing-traces.payment-received';
+const GROUP = 'shop-traces.payment-received';
+
+const ROUTE = `import { randomUUID } from 'node:crypto';
+import type { Router } from 'express';
+import { unitOfWork } from '../http/request-scope.ts';
+
+export function registerRoutes(router: Router): void {
+  router.post('/payments', unitOfWork(async (request, { eventBus }) => {
+    const body = request.body as Record<string, unknown>;
+    const payment = { paymentId: randomUUID(), orderId: String(body.orderId), amount: Number(body.amount) };
+    const eventId = eventBus.publish('PaymentReceived', payment);
+    return { status: 201, body: { eventId, paymentId: payment.paymentId } };
+  }));
+}
+`;
+
+interface RecordedSpan {
+  service: string;
+  name: string;
+  kind: number;
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  status: number;
+  attributes: Record<string, unknown>;
+  events: { name: string; attributes?: Record<string, unknown> }[];
+}
+
+// @opentelemetry/api SpanKind
+const SERVER = 1;
+const PRODUCER = 3;
+const CONSUMER = 4;
+
+describe('tracing across two generated services, an in-memory span exporter in each @kafka', function () {
+  this.timeout(600_000);
+  let stack: KafkaStack;
+  let publisherDir: string;
+  let subscriberDir: string;
+  const spanFile = path.join(tempDir('traces'), 'spans.jsonl');
+  const running: ServiceProcess[] = [];
+
+  before(async () => {
+    stack = await kafkaStack();
+    const workspace = tempDir('traces');
+    await generate(workspace, 'app', ['billing-traces'], {});
+    publisherDir = path.join(workspace, 'billing-traces');
+    await generate(publisherDir, 'event', ['PaymentReceived'], { fields: 'paymentId:uuid, orderId:uuid, amount:number', key: 'orderId' });
+    writeFileSync(path.join(publisherDir, 'src/routes/index.ts'), ROUTE);
+    await generate(workspace, 'app', ['shop-traces'], {});
+    subscriberDir = path.join(workspace, 'shop-traces');
+    await generate(subscriberDir, 'event', ['PaymentReceived'], { fields: 'paymentId:uuid, orderId:uuid, amount:number', external: true, topic: TOPIC });
+    await generate(subscriberDir, 'subscription', [], { event: 'PaymentReceived' });
+    copyFileSync(path.join(FIXTURES, 'payment-received.handler.ts'), path.join(subscriberDir, 'src/subscriptions/payment-received.handler.ts'));
+    for (const dir of [publisherDir, subscriberDir]) {
+      copyFileSync(path.join(FIXTURES, 'trace-main.ts'), path.join(dir, 'src/trace-main.ts'));
+      await linkDependencies(dir);
+    }
+  });
+
+  after(async () => {
+    for (const service of running.splice(0)) {
+      service.signal('SIGTERM');
+      await service.exited;
+    }
+  });
+
+  const start = async (dir: string, config: Record<string, unknown> = {}): Promise<ServiceProcess> => {
+    const env = {
+      KAFKA_BROKERS: stack.brokers,
+      SCHEMA_REGISTRY_URL: stack.registryUrl,
+      SPAN_FILE: spanFile,
+      NODE_CONFIG: JSON.stringify({ tracing: { exporter: 'off' }, ...config }),
+    };
+    const service = await startServiceProcess(dir, env, { entry: 'src/trace-main.ts' });
+    running.push(service);
+    return service;
+  };
+
+  const pay = async (publisher: ServiceProcess, amount: number): Promise<string> => {
+    const response = await fetch(`http://127.0.0.1:${publisher.port}/payments`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ orderId: '0b0f6c1e-7a7e-4f4c-9a57-1f3c7d2f0a01', amount }),
+    });
+    assert.equal(response.status, 201, await response.clone().text());
+    return ((await response.json()) as { eventId: string }).eventId;
+  };
+
+  const spansOf = (eventId: string, kind: number): RecordedSpan | undefined =>
+    readRecords<RecordedSpan>(spanFile).find((span) => span.kind === kind && span.attributes['messaging.message.id'] === eventId);
+
+  let publisher: ServiceProcess;
+
+  it('one trace from POST /payments through send to process in the other service, with the messaging attributes', async () => {
+    publisher = await start(publisherDir);
+    await start(subscriberDir, { subscriptions: { PaymentReceived: { retry: { attempts: 3, initialDelayMs: 50, maxDelayMs: 50, multiplier: 1 } } } });
+    const posted = Date.now();
+    const eventId = await pay(publisher, 12.5);
+    const processSpan = await eventually(() => spansOf(eventId, CONSUMER), 60_000, 'the process span in the subscriber');
+    const handledMs = Date.now() - posted;
+    const sendSpan = spansOf(eventId, PRODUCER);
+    assert.ok(sendSpan, 'the send span in the publisher');
+    const serverSpan = readRecords<RecordedSpan>(spanFile).find((span) => span.spanId === sendSpan.parentSpanId);
+    assert.ok(serverSpan, 'the send span has a parent span in the publisher');
+    process.stderr.write(
+      `      trace ${sendSpan.traceId}: [${serverSpan.service}] ${serverSpan.name} -> [${sendSpan.service}] ${sendSpan.name} -> ` +
+        `[${processSpan.service}] ${processSpan.name} (POST to process span exported: ${handledMs} ms)\n`,
+    );
+
+    assert.equal(serverSpan.service, 'billing-traces');
+    assert.equal(serverSpan.kind, SERVER);
+    assert.equal(serverSpan.name, 'POST /payments');
+    assert.equal(serverSpan.parentSpanId, undefined, 'the request started the trace');
+    assert.equal(serverSpan.attributes['http.response.status_code'], 201);
+
+    assert.equal(sendSpan.service, 'billing-traces');
+    assert.equal(sendSpan.name, `send ${TOPIC}`);
+    assert.equal(sendSpan.traceId, serverSpan.traceId);
+    assert.deepEqual(sendSpan.attributes, {
+      'messaging.system': 'kafka',
+      'messaging.operation.name': 'send',
+      'messaging.operation.type': 'send',
+      'messaging.destination.name': TOPIC,
+      'messaging.message.id': eventId,
+      'messaging.kafka.message.key': '0b0f6c1e-7a7e-4f4c-9a57-1f3c7d2f0a01',
+    });
+
+    assert.equal(processSpan.service, 'shop-traces');
+    assert.equal(processSpan.name, `process ${TOPIC}`);
+    assert.equal(processSpan.traceId, serverSpan.traceId, 'one trace across both services');
+    assert.equal(processSpan.parentSpanId, sendSpan.spanId, 'the process span is a child of the send span');
+    const { 'messaging.destination.partition.id': partition, 'messaging.kafka.offset': offset, ...named } = processSpan.attributes;
+    assert.deepEqual(named, {
+      'messaging.system': 'kafka',
+      'messaging.operation.name': 'process',
+      'messaging.operation.type': 'process',
+      'messaging.destination.name': TOPIC,
+      'messaging.consumer.group.name': GROUP,
+      'messaging.message.id': eventId,
+      'messaging.kafka.message.key': '0b0f6c1e-7a7e-4f4c-9a57-1f3c7d2f0a01',
+    });
+    assert.match(String(partition), /^\d+$/);
+    assert.equal(typeof offset, 'number');
+    assert.deepEqual(processSpan.events, [], 'handled at the first attempt');
+  });
+
+  it('a failing handler: its retries and the dead-lettering are events of its process span; the dead letter keeps the trace context', async () => {
+    const eventId = await pay(publisher, -1);
+    const processSpan = await eventually(() => spansOf(eventId, CONSUMER), 60_000, 'the failed process span in the subscriber');
+    const sendSpan = spansOf(eventId, PRODUCER);
+    assert.ok(sendSpan);
+    process.stderr.write(`      failed process span events: ${JSON.stringify(processSpan.events)}\n`);
+    assert.equal(processSpan.traceId, sendSpan.traceId);
+    assert.equal(processSpan.parentSpanId, sendSpan.spanId);
+    assert.equal(processSpan.status, 2, 'the span ends as an error');
+    assert.deepEqual(
+      processSpan.events.map((event) => event.name),
+      ['retry', 'retry', 'dead_letter'],
+    );
+    assert.deepEqual(
+      processSpan.events.filter((event) => event.name === 'retry').map((event) => event.attributes?.['messaging.retry.attempt']),
+      [1, 2],
+    );
+    const dead = await eventually(async () => {
+      const messages = await readTopic(stack, `${GROUP}.dead-letter`);
+      return messages.find((message) => message.headers['event-id'] === eventId);
+    }, 60_000, 'the dead letter');
+    assert.equal(dead.headers.traceparent, `00-${sendSpan.traceId}-${sendSpan.spanId}-01`);
+  });
+});
