@@ -8,7 +8,15 @@ import type { EventingMetrics } from '../observability/metrics.ts';
 import type { BatchEventHandler, BatchItem } from './batch-handler.ts';
 import { allFailed, settleRound, type PendingEvent } from './batch-rounds.ts';
 import type { EventCodec } from './codec.ts';
-import { DeadLetterWriter, deadLetterEvent, errorMessage, eventContext, waitOrInterrupt, type SubscriptionHealth, type SubscriptionSettings } from './delivery.ts';
+import {
+  DeadLetterWriter,
+  deadLetterEvent,
+  errorMessage,
+  eventContext,
+  waitOrInterrupt,
+  type SubscriptionHealth,
+  type SubscriptionSettings,
+} from './delivery.ts';
 <% if (!service.database) { -%>
 import type { EventBus } from './event-bus.ts';
 <% } -%>
@@ -78,8 +86,15 @@ export class BatchProcessor {
       this.#metrics.retried.inc(this.#labels, outcome.retry.length);
       const delay = backoffDelay(this.#subscription.retry, round);
       const offsets = outcome.retry.map((entry) => entry.item.message.offset);
-      span.addEvent('retry', { 'messaging.retry.attempt': round, 'messaging.retry.delay_ms': delay, 'messaging.batch.message_count': offsets.length });
-      this.#logger.warn({ round, delayMs: delay, offsets, err: outcome.retry.find((entry) => entry.error !== undefined)?.error }, 'batch handler failed events; retrying them');
+      span.addEvent('retry', {
+        'messaging.retry.attempt': round,
+        'messaging.retry.delay_ms': delay,
+        'messaging.batch.message_count': offsets.length,
+      });
+      this.#logger.warn(
+        { round, delayMs: delay, offsets, err: outcome.retry.find((entry) => entry.error !== undefined)?.error },
+        'batch handler failed events; retrying them',
+      );
       await waitOrInterrupt(delay, control);
       pending = outcome.retry;
     }

@@ -25,7 +25,11 @@ export interface RoundOutcome<Item> {
  * with it, without counting a failure of its own): the last handling of the events of one key is
  * thus always in offset order. Events without a key are not ordered against each other.
  */
-export function settleRound<Item>(pending: readonly PendingEvent<Item>[], failed: ReadonlyMap<Item, unknown>, maxAttempts: number): RoundOutcome<Item> {
+export function settleRound<Item>(
+  pending: readonly PendingEvent<Item>[],
+  failed: ReadonlyMap<Item, unknown>,
+  maxAttempts: number,
+): RoundOutcome<Item> {
   const done: PendingEvent<Item>[] = [];
   const retry: PendingEvent<Item>[] = [];
   const exhausted: PendingEvent<Item>[] = [];

@@ -11,7 +11,7 @@ const failing = (...items: number[]) => new Map(items.map((item) => [item, new E
 
 describe('batch rounds (which events of a batch are done, retried, dead-lettered)', () => {
   it('finishes every event when none failed', () => {
-    const outcome = settleRound(batch('abcab'), new Map(), 3);
+    const outcome = settleRound(batch('abcab'), new Map<number, unknown>(), 3);
     assert.deepEqual(offsets(outcome.done), [0, 1, 2, 3, 4]);
     assert.deepEqual(outcome.retry, []);
     assert.deepEqual(outcome.exhausted, []);

@@ -7,7 +7,8 @@ import { headerMap } from './kafka-headers.ts';
 import type { KafkaSettings } from './kafka-settings.ts';
 
 /** What the loop hands fetched messages to: a listener per message, or one per batch. */
-export type Dispatch = { readonly kind: 'message'; readonly listener: MessageListener } | { readonly kind: 'batch'; readonly listener: BatchListener };
+export type Dispatch =
+  { readonly kind: 'message'; readonly listener: MessageListener } | { readonly kind: 'batch'; readonly listener: BatchListener };
 
 /** Told of every offset commit of a consumer group (what the lag is measured from). */
 export type CommitListener = (groupId: string, topic: string, partition: number, offset: string) => void;

@@ -80,12 +80,19 @@ export class KafkaTransport implements Transport {
   }
 
   async #run(settings: ConsumerSettings, dispatch: Dispatch): Promise<RunningConsumer> {
-    const loop = await ConsumerLoop.start(this.#kafka, this.#settings.consumer, settings, dispatch, this.#logger, (groupId, topic, partition, offset) => {
-      const key = `${groupId}\n${topic}`;
-      const committed = this.#committed.get(key) ?? new Map<number, string>();
-      committed.set(partition, offset);
-      this.#committed.set(key, committed);
-    });
+    const loop = await ConsumerLoop.start(
+      this.#kafka,
+      this.#settings.consumer,
+      settings,
+      dispatch,
+      this.#logger,
+      (groupId, topic, partition, offset) => {
+        const key = `${groupId}\n${topic}`;
+        const committed = this.#committed.get(key) ?? new Map<number, string>();
+        committed.set(partition, offset);
+        this.#committed.set(key, committed);
+      },
+    );
     this.#consumers.add(loop);
     return {
       stop: async () => {
