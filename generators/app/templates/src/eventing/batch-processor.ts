@@ -25,6 +25,9 @@ import type { EventContext, MessageContext } from './handler.ts';
 import { backoffDelay } from './retry.ts';
 import type { BatchListener, DeliveryControl, IncomingBatch, IncomingMessage } from './transport.ts';
 
+/** How often the group membership is kept alive while a batch handler runs. */
+const KEEP_ALIVE_MS = 1000;
+
 /** A decoded message of a batch. */
 interface Decoded {
   readonly message: IncomingMessage;
@@ -75,7 +78,7 @@ export class BatchProcessor {
   async #process(batch: IncomingBatch, control: DeliveryControl, span: Span): Promise<void> {
     let pending: readonly PendingEvent<Decoded>[] = await this.#decodeAll(batch.messages, control, span);
     for (let round = 1; pending.length > 0; round += 1) {
-      const outcome = settleRound(pending, await this.#round(pending), this.#subscription.retry.attempts);
+      const outcome = settleRound(pending, await this.#round(pending, control), this.#subscription.retry.attempts);
       if (outcome.done.length > 0) this.#metrics.handled.inc(this.#labels, outcome.done.length);
       for (const entry of outcome.exhausted) {
         deadLetterEvent(span, this.#subscription.deadLetterTopic, entry.error, entry.failures);
@@ -118,7 +121,7 @@ export class BatchProcessor {
   }
 
   /** One call of the handler in a fresh DI scope; resolves with the events that failed, and why. */
-  async #round(pending: readonly PendingEvent<Decoded>[]): Promise<Map<Decoded, unknown>> {
+  async #round(pending: readonly PendingEvent<Decoded>[], control: DeliveryControl): Promise<Map<Decoded, unknown>> {
     const items = new Map<BatchItem<unknown>, Decoded>();
     for (const { item, failures } of pending) items.set({ event: item.event, context: { ...item.context, attempt: failures + 1 } }, item);
     const first = pending[0]?.item.context;
@@ -127,6 +130,8 @@ export class BatchProcessor {
     const messageContext: MessageContext = { correlationId: first?.correlationId ?? '', causationId: first?.eventId ?? null };
     scope.register({ messageContext: asValue(messageContext) });
     const stopTimer = this.#metrics.handlerDuration.startTimer(this.#labels);
+    // A large batch may take a while: the group membership is kept alive meanwhile (the client sends a heartbeat when one is due).
+    const keepAlive = setInterval(() => void control.heartbeat().catch(() => undefined), KEEP_ALIVE_MS);
     try {
       const handler = scope.resolve<BatchEventHandler<unknown>>(this.#handlerName);
       const result = await handler.handleBatch([...items.keys()]);
@@ -153,6 +158,7 @@ export class BatchProcessor {
       this.#logger.warn({ err: error, events: pending.length }, `batch handler failed the whole batch: ${errorMessage(error)}`);
       return allFailed(pending, error);
     } finally {
+      clearInterval(keepAlive);
       await scope.dispose();
     }
   }

@@ -37,7 +37,13 @@ export interface ConsumerSettings {
 /** Handles one message; resolving means done (the offset may be committed), rejecting means try again later. */
 export type MessageListener = (message: IncomingMessage, control: DeliveryControl) => Promise<void>;
 
-/** The messages of one fetch from one partition, in offset order (never empty). */
+/**
+ * At most this many messages are handed over as one batch: a larger fetch goes in slices, each
+ * committed once it finished (a crash redelivers about one slice per partition, not a whole fetch).
+ */
+export const MAX_BATCH_MESSAGES = 500;
+
+/** Messages of one fetch from one partition, in offset order (never empty, at most MAX_BATCH_MESSAGES). */
 export interface IncomingBatch {
   readonly topic: string;
   readonly partition: number;

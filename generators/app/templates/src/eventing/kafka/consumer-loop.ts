@@ -1,7 +1,14 @@
 // <%- generatedHeader %>
 import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from '../../logger.ts';
-import type { BatchListener, ConsumerSettings, DeliveryControl, IncomingMessage, MessageListener } from '../transport.ts';
+import {
+  MAX_BATCH_MESSAGES,
+  type BatchListener,
+  type ConsumerSettings,
+  type DeliveryControl,
+  type IncomingMessage,
+  type MessageListener,
+} from '../transport.ts';
 import { CommitPacer } from './commit-pacer.ts';
 import { headerMap } from './kafka-headers.ts';
 import type { KafkaSettings } from './kafka-settings.ts';
@@ -74,9 +81,17 @@ export class ConsumerLoop {
         let completed = false;
         try {
           if (dispatch.kind === 'batch') {
-            if (control.shouldStop() || batch.messages.length === 0) return;
-            await dispatch.listener({ topic: batch.topic, partition: batch.partition, messages: batch.messages.map(incoming) }, control);
-            finished = batch.messages.at(-1)?.offset;
+            for (let start = 0; start < batch.messages.length; start += MAX_BATCH_MESSAGES) {
+              if (control.shouldStop()) return;
+              const slice = batch.messages.slice(start, start + MAX_BATCH_MESSAGES);
+              await dispatch.listener({ topic: batch.topic, partition: batch.partition, messages: slice.map(incoming) }, control);
+              finished = slice.at(-1)?.offset ?? finished;
+              if (finished !== undefined && start + MAX_BATCH_MESSAGES < batch.messages.length) {
+                resolveOffset(finished);
+                pacer.request(commitAll);
+                await heartbeat();
+              }
+            }
           } else {
             for (const message of batch.messages) {
               if (control.shouldStop()) return;

@@ -1,14 +1,15 @@
 // <%- generatedHeader %>
-import type {
-  BatchListener,
-  ConsumerSettings,
-  DeliveryControl,
-  IncomingMessage,
-  MessageListener,
-  OutgoingMessage,
-  PartitionLag,
-  RunningConsumer,
-  Transport,
+import {
+  MAX_BATCH_MESSAGES,
+  type BatchListener,
+  type ConsumerSettings,
+  type DeliveryControl,
+  type IncomingMessage,
+  type MessageListener,
+  type OutgoingMessage,
+  type PartitionLag,
+  type RunningConsumer,
+  type Transport,
 } from '../transport.ts';
 
 const REDELIVERY_DELAY_MS = 200;
@@ -64,10 +65,10 @@ export class MemoryTransport implements Transport {
     });
   }
 
-  /** A batch is everything the topic holds beyond the group's position. */
+  /** A batch is what the topic holds beyond the group's position, up to MAX_BATCH_MESSAGES. */
   consumeBatches(settings: ConsumerSettings, listener: BatchListener): Promise<RunningConsumer> {
     return this.#subscribe(settings, async (log, from, control) => {
-      const messages = log.slice(from);
+      const messages = log.slice(from, from + MAX_BATCH_MESSAGES);
       await listener({ topic: settings.topic, partition: 0, messages }, control);
       return messages.length;
     });
