@@ -20,7 +20,6 @@ export default class SubscriptionGenerator extends EventingGenerator {
   private retired?: Retired;
   protected readonly _examples = [
     'yo kafka-eventing:subscription --event PaymentReceived --yes',
-    'yo kafka-eventing:subscription --event OrderPlaced --name AuditOrders --group orders.audit --yes',
     'yo kafka-eventing:subscription --event OrderPlaced --name IndexOrders --batch --yes',
   ];
 
