@@ -1,7 +1,7 @@
 /**
  * The runtime every generated service gets (generators/app/templates/src), checked without a broker:
  * rendered with a small model in both schema formats, type-checked with the service's strict
- * settings, and its own tests run (unit tests of the batching sender, commit pacer, codec and retry
+ * settings, and its own tests run (unit tests of the batch rounds, the batching sender, commit pacer, codec and retry
  * policy, and the in-memory eventing tests).
  */
 import assert from 'node:assert/strict';
@@ -25,7 +25,7 @@ for (const schemaFormat of ['json', 'avro'] as const) {
     it('passes its own unit and in-memory tests', async () => {
       const outcome = await serviceTests(dir);
       assert.ok(outcome.ok, `the service's tests failed:\n${outcome.output}`);
-      const suites = ['BatchingSender', 'CommitPacer', 'retry policy', `codec, ${schemaFormat} schema`, 'runs the PaymentReceived handler'];
+      const suites = ['batch rounds', 'runs the IndexOrders handler', 'BatchingSender', 'CommitPacer', 'retry policy', `codec, ${schemaFormat} schema`, 'runs the PaymentReceived handler'];
       suites.push('GET /metrics, in-memory transport', 'counts retries and dead letters of a handler', 'counts events published and failed', 'in-memory span exporter', 'one trace from publish to the');
       for (const suite of suites) {
         assert.match(outcome.output, new RegExp(suite), `ran ${suite}`);

@@ -134,7 +134,9 @@ describe('yo kafka-eventing:subscription', function () {
       const { asked } = await runGenerator('subscription', service, {
         prompts: { settings: subscriptionSettings(model), answers: { event: 'PaymentReceived' } },
       });
-      assert.deepEqual(asked.map((question) => question.key), ['event', 'name', 'groupId']);
+      assert.deepEqual(asked.map((question) => question.key), ['event', 'name', 'groupId', 'batch']);
+      assert.equal(asked[3]?.type, 'confirm', 'batch is a yes/no question');
+      assert.equal(asked[3]?.default, false, 'per-message unless asked');
       assert.equal(asked[0]?.type, 'select', 'a select prompt (inquirer deprecates "list")');
       assert.deepEqual(asked[0]?.choices, ['OrderPlaced', 'PaymentReceived'], 'the choices are the events of the model');
       assert.doesNotMatch(asked[0]?.choiceNames?.[0] ?? '', /external/, 'OrderPlaced is published by this service');

@@ -46,14 +46,21 @@ const countingExporter = {
 };
 const withSpans = (result) => (params.tracing ? { ...result, spansExported: countingExporter.spans } : result);
 
-async function start({ publishTopic, consumeTopic, groupId }) {
+/**
+ * The service reads `consumeTopic` with its per-message subscription (Payload), or with its batch one
+ * (PayloadBatch) when `batch`; the other one reads a topic of its own that nobody writes to.
+ */
+async function start({ publishTopic, consumeTopic, groupId, batch = false }) {
+  const idle = `${consumeTopic}.idle`;
+  const reading = { topic: consumeTopic, groupId, deadLetterTopic: `${consumeTopic}.dead-letter` };
+  const notReading = { topic: idle, groupId: `${groupId}.idle`, deadLetterTopic: `${idle}.dead-letter` };
   const config = loadConfig(merge(params.config ?? {}, {
     service: { port: 0 },
     log: { level: 'silent' },
     kafka: { brokers: params.brokers.split(','), createTopics: true },
     schemaRegistry: { url: params.registryUrl },
     events: { Payload: { topic: publishTopic } },
-    subscriptions: { Payload: { topic: consumeTopic, groupId, deadLetterTopic: `${consumeTopic}.dead-letter` } },
+    subscriptions: { Payload: batch ? notReading : reading, PayloadBatch: batch ? reading : notReading },
   }));
   return startService(config, params.tracing ? { spanExporter: countingExporter } : {});
 }
@@ -105,7 +112,7 @@ async function consumeRun() {
   const { topic, events, groupId } = params;
   const meter = consumeMeter(events);
   onEvent = meter.onEvent;
-  const service = await start({ publishTopic: `${topic}.out`, consumeTopic: topic, groupId });
+  const service = await start({ publishTopic: `${topic}.out`, consumeTopic: topic, groupId, batch: params.batch === true });
   await meter.untilAll(params.timeoutMs ?? 120_000);
   await service.stop(); // commits what finished
   report(withSpans(meter.result()));

@@ -17,7 +17,7 @@ import {
 } from '../lib/model.js';
 import { describeModel } from '../lib/model-listing.js';
 import { declareOptions, optionValue, resolveSettings } from '../lib/settings.js';
-import { chooseDatabase } from '../lib/database.js';
+import { BATCH_WITH_DATABASE, chooseDatabase } from '../lib/database.js';
 import { appSettings, appSettingsFor, ENVIRONMENTS, type AppAnswers } from './command.js';
 
 export default class AppGenerator extends EventingGenerator {
@@ -94,6 +94,7 @@ export default class AppGenerator extends EventingGenerator {
       if (previous) assertFormatChange(previous, answers.schemaFormat);
       this.previous = previous;
       const database = chooseDatabase(previous?.service.database ?? current?.database, answers.database);
+      if (database && previous?.subscriptions.some((subscription) => subscription.batch === true)) throw new UserInputError(BATCH_WITH_DATABASE);
       this.model = {
         ...createModel({
           name: answers.name,

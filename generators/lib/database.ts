@@ -21,6 +21,11 @@ export function validateDatabase(value: unknown): DatabaseChoice {
   return text as DatabaseChoice;
 }
 
+/** Why a batch subscription is refused in a service with a database (one message, for both generators). */
+export const BATCH_WITH_DATABASE =
+  'Batch subscriptions (--batch) are not supported in a service with a database yet: its inbox records each event ' +
+  "in the handler's transaction, one event at a time. Leave out --batch (a per-message subscription) or use a service without --database.";
+
 /** The database to keep in the model: once a service has one, a re-run cannot take it away. */
 export function chooseDatabase(current: DatabaseKind | undefined, answer: DatabaseChoice): DatabaseKind | undefined {
   if (current !== undefined && answer === 'none') {

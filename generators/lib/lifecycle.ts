@@ -73,7 +73,7 @@ export function renameSubscription(model: EventingModel, rename: Rename): Eventi
   if (model.subscriptions.some((other) => other !== subscription && other.groupId === groupId)) {
     throw new UserInputError(`Consumer group "${groupId}" is already used by another subscription.`);
   }
-  const renamed: SubscriptionModel = { name: rename.to, event: subscription.event, groupId };
+  const renamed: SubscriptionModel = { name: rename.to, event: subscription.event, groupId, ...(subscription.batch ? { batch: true } : {}) };
   const handler = handlerBaseName(subscription);
   if (rename.keepHandler || subscription.handlerName !== undefined) {
     if (handler !== rename.to) renamed.handlerName = handler;

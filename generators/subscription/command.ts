@@ -1,12 +1,15 @@
 /** The subscription generator's settings: each is a command-line option and, unless given, a prompt. */
 import { defaultGroupId, UserInputError, unknownEventMessage, validateEventName, type EventingModel } from '../lib/model.js';
+import { BATCH_WITH_DATABASE } from '../lib/database.js';
 import type { Settings } from '../lib/settings.js';
 
 export interface SubscriptionAnswers {
   event: string;
   name: string;
   groupId: string;
+  batch: boolean;
 }
+
 
 export function subscriptionSettings(model: EventingModel | undefined): Settings<SubscriptionAnswers> {
   const events = model?.events.map((event) => event.name) ?? [];
@@ -48,6 +51,21 @@ export function subscriptionSettings(model: EventingModel | undefined): Settings
           throw new UserInputError(`Consumer group "${group}" may only hold letters, digits, ".", "_" and "-".`);
         }
         return group;
+      },
+    },
+    batch: {
+      option: 'batch',
+      description: 'Batch subscription: the handler receives the events of each fetched batch at once, in one DI scope (default: one event per call)',
+      message: 'Handle events in batches (one handler call per fetched batch)?',
+      kind: 'confirm',
+      default: () => false,
+      parse: (raw) => {
+        if (raw !== undefined && typeof raw !== 'boolean' && raw !== 'true' && raw !== 'false') {
+          throw new UserInputError(`--batch takes no value (or true/false), not "${String(raw)}".`);
+        }
+        const batch = raw === true || raw === 'true';
+        if (batch && model?.service.database) throw new UserInputError(BATCH_WITH_DATABASE);
+        return batch;
       },
     },
   };

@@ -20,7 +20,7 @@ export default class SubscriptionGenerator extends EventingGenerator {
   private retired?: Retired;
   protected readonly _examples = [
     'yo kafka-eventing:subscription --event PaymentReceived --yes',
-    'yo kafka-eventing:subscription --event OrderPlaced --name AuditOrders --group orders.audit --yes',
+    'yo kafka-eventing:subscription --event OrderPlaced --name IndexOrders --batch --yes',
   ];
 
   constructor(args: string[], options: EventingGenerator['options']) {
@@ -50,9 +50,9 @@ export default class SubscriptionGenerator extends EventingGenerator {
         this.model = change.model;
         return;
       }
-      const answers = await resolveSettings(this, subscriptionSettings(model));
+      const { batch, ...answers } = await resolveSettings(this, subscriptionSettings(model));
       assertHandlerFree(model, answers.name);
-      this.model = addSubscription(model, answers);
+      this.model = addSubscription(model, batch ? { ...answers, batch: true } : answers);
     });
   }
 

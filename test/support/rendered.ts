@@ -27,6 +27,7 @@ export async function renderSmallService(schemaFormat: SchemaFormat, name = `sho
   });
   await generate(dir, 'subscription', [], { event: 'OrderPlaced' });
   await generate(dir, 'subscription', [], { event: 'PaymentReceived' });
+  await generate(dir, 'subscription', [], { event: 'OrderPlaced', name: 'IndexOrders', batch: true });
   await linkDependencies(dir);
   return dir;
 }

@@ -72,6 +72,9 @@ function checkModel(model: EventingModel, fileLabel: string): EventingModel {
         throw new UserInputError(`subscription "${subscription.name}" names unknown event "${subscription.event}"`);
       }
       if (subscription.handlerName !== undefined) validateEventName(subscription.handlerName);
+      if (subscription.batch !== undefined && subscription.batch !== true) {
+        throw new UserInputError(`subscription "${subscription.name}": "batch" is true or absent, not ${JSON.stringify(subscription.batch)}`);
+      }
     }
   } catch (error) {
     if (error instanceof UserInputError) {

@@ -69,6 +69,8 @@ export interface SubscriptionModel {
   name: string;
   event: string;
   groupId: string;
+  /** A batch subscription (`--batch`): its handler gets each fetched batch at once. Absent for a per-message one. */
+  batch?: true;
   /** Set when a renamed subscription kept its edited handler: the name its file and class were made for. */
   handlerName?: string;
 }

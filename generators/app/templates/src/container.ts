@@ -5,7 +5,7 @@ import type { AppConfig } from './config.ts';
 import { LocalCodec, RegistryCodec, SchemaValidator, type EventCodec } from './eventing/codec.ts';
 import { ConsumerHost } from './eventing/consumer-host.ts';
 import { EventBus } from './eventing/event-bus.ts';
-import type { EventHandler, MessageContext } from './eventing/handler.ts';
+import type { MessageContext } from './eventing/handler.ts';
 import { KafkaTransport } from './eventing/kafka/kafka-transport.ts';
 import { MemoryTransport } from './eventing/memory/memory-transport.ts';
 import { EventProducers, type EventRoute } from './eventing/producers.ts';
@@ -22,7 +22,7 @@ import type { UnitOfWork } from './eventing/unit-of-work.ts';
 <% } -%>
 import { EventingMetrics } from './observability/metrics.ts';
 import { registerServices, type Services } from './services.ts';
-import { handlerRegistrationName, subscriptionDefinitions } from './subscriptions/index.ts';
+import { handlerRegistrationName, subscriptionDefinitions, type SubscriptionHandler } from './subscriptions/index.ts';
 
 /** Everything the container can resolve. Scoped entries exist only in a request's or message's scope. */
 export interface Cradle extends Services {
@@ -85,7 +85,7 @@ export function buildContainer(config: AppConfig, overrides: ContainerOverrides 
 <% } -%>
   });
   for (const subscription of subscriptionDefinitions) {
-    container.register(handlerRegistrationName(subscription.name), asClass<EventHandler<never>>(subscription.handler).scoped());
+    container.register(handlerRegistrationName(subscription.name), asClass<SubscriptionHandler>(subscription.handler).scoped());
   }
   registerServices(container);
   return container;

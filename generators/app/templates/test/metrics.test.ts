@@ -6,8 +6,11 @@ import assert from 'node:assert/strict';
 import { <%- awilixImports.join(', ') %> } from 'awilix';
 <% } -%>
 import { loadConfig, type ConfigOverrides } from '../src/config.ts';
-<% if (subscriptions.length > 0) { -%>
+<% const perMessage = subscriptions.filter((s) => s.batch !== true); // batch subscriptions count per batch, see the e2e tests -%>
+<% if (subscriptions.length > 0 && (publishedEvents.length > 0 || perMessage.length > 0)) { -%>
 import type { EventHandler } from '../src/eventing/handler.ts';
+<% } -%>
+<% if (perMessage.length > 0) { -%>
 import { EventHeaders } from '../src/eventing/headers.ts';
 <% } -%>
 import { MemoryTransport } from '../src/eventing/memory/memory-transport.ts';
@@ -21,6 +24,11 @@ import { handlerRegistrationName<% if (publishedEvents.length > 0) { %>, subscri
 class QuietHandler implements EventHandler<unknown> {
   handle(): Promise<void> {
     return Promise.resolve();
+  }
+
+  /** For a batch subscription. */
+  handleBatch(): Promise<{ failed: [] }> {
+    return Promise.resolve({ failed: [] });
   }
 }
 <% } -%>
@@ -98,7 +106,7 @@ describe('metrics (GET /metrics, in-memory transport)', () => {
     });
   });
 <% } -%>
-<% for (const subscription of subscriptions) { -%>
+<% for (const subscription of perMessage) { -%>
 
   describe('subscription <%- subscription.name %>', () => {
     const labels = 'subscription="<%- subscription.name %>"';

@@ -3,6 +3,7 @@ import { asValue, type AwilixContainer } from 'awilix';
 import type { Cradle } from '../container.ts';
 import { eventDefinitions } from '../events/index.ts';
 import { handlerRegistrationName, subscriptionDefinitions } from '../subscriptions/index.ts';
+import { BatchProcessor } from './batch-processor.ts';
 import { MessageProcessor, type SubscriptionHealth, type SubscriptionSettings } from './message-processor.ts';
 import type { RunningConsumer } from './transport.ts';
 
@@ -58,9 +59,15 @@ export class ConsumerHost {
     const { transport } = this.#container.cradle;
     for (const { subscription, settings } of this.#settings()) {
       const definition = eventDefinitions[subscription.event];
-      const processor = new MessageProcessor(settings, definition, handlerRegistrationName(subscription.name), this.#container, this.#health);
+      const handlerName = handlerRegistrationName(subscription.name);
       try {
-        this.#running.push(await transport.consume(settings, processor.listener));
+        if (subscription.batch === true) {
+          const processor = new BatchProcessor(settings, definition, handlerName, this.#container, this.#health);
+          this.#running.push(await transport.consumeBatches(settings, processor.listener));
+        } else {
+          const processor = new MessageProcessor(settings, definition, handlerName, this.#container, this.#health);
+          this.#running.push(await transport.consume(settings, processor.listener));
+        }
       } catch (error) {
         const reason = error instanceof Error ? error.message : String(error);
         throw new Error(

@@ -1,46 +1,32 @@
 // <%- generatedHeader %>
-import { SpanStatusCode, type Span } from '@opentelemetry/api';
+import type { Span } from '@opentelemetry/api';
 import { asValue, type AwilixContainer } from 'awilix';
 import type { Cradle } from '../container.ts';
 import type { Logger } from '../logger.ts';
 import { inProcessSpan } from '../observability/messaging-spans.ts';
 import type { EventingMetrics } from '../observability/metrics.ts';
 import type { EventCodec } from './codec.ts';
-import { deadLetterMessage } from './dead-letter.ts';
+import {
+  DeadLetterWriter,
+  deadLetterEvent,
+  errorMessage,
+  eventContext,
+  waitOrInterrupt,
+  type SubscriptionHealth,
+  type SubscriptionSettings,
+} from './delivery.ts';
 <% if (!service.database) { -%>
 import type { EventBus } from './event-bus.ts';
 <% } -%>
 import type { EventDefinition } from './event-definition.ts';
 import type { EventContext, EventHandler, MessageContext } from './handler.ts';
-import { EventHeaders } from './headers.ts';
 <% if (service.database) { -%>
 import { recordInInbox } from '../database/inbox.ts';
 <% } -%>
-import { backoffDelay, waitWhileAlive, type RetryPolicy } from './retry.ts';
-import type { DeliveryControl, IncomingMessage, MessageListener, SendOptions, Transport } from './transport.ts';
+import { backoffDelay } from './retry.ts';
+import type { DeliveryControl, IncomingMessage, MessageListener } from './transport.ts';
 
-/** Where a worker reports that it cannot go on (read by /health/ready). */
-export interface SubscriptionHealth {
-  failing(subscription: string, reason: string): void;
-  recovered(subscription: string): void;
-}
-
-export interface SubscriptionSettings {
-  readonly name: string;
-  readonly topic: string;
-  readonly groupId: string;
-  readonly concurrency: number;
-  readonly retry: RetryPolicy;
-  readonly deadLetterTopic: string;
-}
-
-/** Dead letters are sent on a producer of their own (one object: the transport keys its producers by it). */
-const DEAD_LETTER_SEND: SendOptions = { lane: 'dead-letter' };
-
-/** Thrown when the worker stops during a retry wait: the message is not finished and will be redelivered. */
-export class DeliveryInterrupted extends Error {
-  override name = 'DeliveryInterrupted';
-}
+export { DeliveryInterrupted, type SubscriptionHealth, type SubscriptionSettings } from './delivery.ts';
 
 /**
  * Handles one consumed message for one subscription: decode (undecodable → dead-letter topic at
@@ -54,9 +40,8 @@ export class MessageProcessor {
   readonly #handlerName: string;
   readonly #container: AwilixContainer<Cradle>;
   readonly #codec: EventCodec;
-  readonly #transport: Transport;
   readonly #logger: Logger;
-  readonly #health: SubscriptionHealth;
+  readonly #deadLetters: DeadLetterWriter;
   readonly #metrics: EventingMetrics;
 
   constructor(
@@ -66,15 +51,14 @@ export class MessageProcessor {
     container: AwilixContainer<Cradle>,
     health: SubscriptionHealth,
   ) {
-    this.#health = health;
     this.#subscription = subscription;
     this.#definition = definition;
     this.#handlerName = handlerName;
     this.#container = container;
     this.#codec = container.cradle.eventCodec;
-    this.#transport = container.cradle.transport;
     this.#metrics = container.cradle.eventingMetrics;
     this.#logger = container.cradle.logger.child({ subscription: subscription.name });
+    this.#deadLetters = new DeadLetterWriter(subscription, container.cradle.transport, this.#logger, health);
   }
 
   /** Each message is handled in a `process <topic>` span continuing the trace of its headers. */
@@ -90,7 +74,7 @@ export class MessageProcessor {
       payload = await this.#codec.decode(this.#definition, message.value);
     } catch (error) {
       deadLetterEvent(span, this.#subscription.deadLetterTopic, error, 0);
-      await this.#deadLetter(message, error, 0, control);
+      await this.#deadLetters.write(message, error, 0, control);
       this.#metrics.deadLettered.inc({ subscription: this.#subscription.name, reason: 'undecodable' });
       return;
     }
@@ -106,7 +90,7 @@ export class MessageProcessor {
         stopTimer({ outcome: 'failure' });
         if (attempt >= this.#subscription.retry.attempts) {
           deadLetterEvent(span, this.#subscription.deadLetterTopic, error, attempt);
-          await this.#deadLetter(message, error, attempt, control);
+          await this.#deadLetters.write(message, error, attempt, control);
           this.#metrics.deadLettered.inc({ ...labels, reason: 'handler' });
           return;
         }
@@ -114,18 +98,9 @@ export class MessageProcessor {
         const delay = backoffDelay(this.#subscription.retry, attempt);
         span.addEvent('retry', { 'messaging.retry.attempt': attempt, 'messaging.retry.delay_ms': delay, 'exception.message': errorMessage(error) });
         this.#logger.warn({ err: error, attempt, delayMs: delay, offset: message.offset }, 'handler failed; retrying');
-        await this.#wait(delay, control);
+        await waitOrInterrupt(delay, control);
       }
     }
-  }
-
-  async #wait(delay: number, control: DeliveryControl): Promise<void> {
-    const completed = await waitWhileAlive(
-      delay,
-      () => control.heartbeat(),
-      () => control.shouldStop(),
-    );
-    if (!completed) throw new DeliveryInterrupted('worker stopping during a retry wait; the message will be redelivered');
   }
 
   async #handleOnce(payload: unknown, context: EventContext): Promise<void> {
@@ -161,61 +136,4 @@ export class MessageProcessor {
     }
 <% } -%>
   }
-
-  /**
-   * Sends the message to the dead-letter topic. A write that fails (the topic is missing, no
-   * permission) is tried again with the subscription's backoff until it succeeds or the worker stops:
-   * the message is never skipped, each failure is an error in the log, and the subscription is
-   * reported failing (/health/ready answers 503) until a write succeeds.
-   */
-  async #deadLetter(message: IncomingMessage, error: unknown, attempts: number, control: DeliveryControl): Promise<void> {
-    const { deadLetterTopic, name } = this.#subscription;
-    const where = { topic: message.topic, partition: message.partition, offset: message.offset, deadLetterTopic };
-    this.#logger.error({ err: error, attempts, ...where }, 'message sent to the dead-letter topic');
-    const letter = deadLetterMessage(deadLetterTopic, message, { error, attempts, subscription: name });
-    for (let failures = 1; ; failures += 1) {
-      try {
-        await this.#transport.send([letter], DEAD_LETTER_SEND);
-        this.#health.recovered(name);
-        return;
-      } catch (sendError) {
-        const delay = backoffDelay(this.#subscription.retry, failures);
-        const reason = `cannot write dead-letter topic ${deadLetterTopic}: ${sendError instanceof Error ? sendError.message : String(sendError)}`;
-        this.#health.failing(name, reason);
-        this.#logger.error({ err: sendError, failures, delayMs: delay, ...where }, `${reason}; the partition waits, trying again`);
-        await this.#wait(delay, control);
-      }
-    }
-  }
-}
-
-/** The dead-lettering as an event of the process span, which ends failed. */
-function deadLetterEvent(span: Span, deadLetterTopic: string, error: unknown, attempts: number): void {
-  span.addEvent('dead_letter', {
-    'messaging.destination.name': deadLetterTopic,
-    'messaging.retry.attempts': attempts,
-    'exception.message': errorMessage(error),
-  });
-  span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(error) });
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-function eventContext(message: IncomingMessage, eventType: string): Omit<EventContext, 'attempt'> {
-  const headers = message.headers;
-  const eventId = headers[EventHeaders.eventId] ?? `${message.topic}-${message.partition}-${message.offset}`;
-  return {
-    eventId,
-    eventType: headers[EventHeaders.eventType] ?? eventType,
-    occurredAt: headers[EventHeaders.occurredAt] ?? '',
-    correlationId: headers[EventHeaders.correlationId] ?? eventId,
-    causationId: headers[EventHeaders.causationId] ?? null,
-    topic: message.topic,
-    partition: message.partition,
-    offset: message.offset,
-    key: message.key === null ? null : message.key.toString('utf8'),
-    headers,
-  };
 }

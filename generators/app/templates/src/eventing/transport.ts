@@ -37,6 +37,25 @@ export interface ConsumerSettings {
 /** Handles one message; resolving means done (the offset may be committed), rejecting means try again later. */
 export type MessageListener = (message: IncomingMessage, control: DeliveryControl) => Promise<void>;
 
+/**
+ * At most this many messages are handed over as one batch: a larger fetch goes in slices, each
+ * committed once it finished (a crash redelivers about one slice per partition, not a whole fetch).
+ */
+export const MAX_BATCH_MESSAGES = 500;
+
+/** Messages of one fetch from one partition, in offset order (never empty, at most MAX_BATCH_MESSAGES). */
+export interface IncomingBatch {
+  readonly topic: string;
+  readonly partition: number;
+  readonly messages: readonly IncomingMessage[];
+}
+
+/**
+ * Handles one fetched batch; resolving means every message of it is done (the transport then commits
+ * past its last offset), rejecting means none is: the batch is delivered again later.
+ */
+export type BatchListener = (batch: IncomingBatch, control: DeliveryControl) => Promise<void>;
+
 export interface RunningConsumer {
   /** Stops fetching, lets the message in hand finish, commits what finished, leaves the group. */
   stop(): Promise<void>;
@@ -56,6 +75,8 @@ export interface Transport {
   /** Resolves once every message is acknowledged; rejects (within a bounded time) otherwise. */
   send(messages: readonly OutgoingMessage[], options?: SendOptions): Promise<void>;
   consume(settings: ConsumerSettings, listener: MessageListener): Promise<RunningConsumer>;
+  /** As `consume`, but hands over each fetched batch (per partition, in order) at once. */
+  consumeBatches(settings: ConsumerSettings, listener: BatchListener): Promise<RunningConsumer>;
   isReady(): Promise<boolean>;
   /** Per partition of `topic`: messages not yet committed by `groupId` (end offset minus committed offset). */
   lag(groupId: string, topic: string): Promise<PartitionLag[]>;

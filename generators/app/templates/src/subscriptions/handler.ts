@@ -1,3 +1,49 @@
+<% if (subscription.batch === true) { -%>
+import type { BatchEventHandler, BatchFailure, BatchItem, BatchResult } from '../eventing/batch-handler.ts';
+import type { EventBus } from '../eventing/event-bus.ts';
+import type { <%- subscription.event %> } from '../events/index.ts';
+import type { Logger } from '../logger.ts';
+
+/** What this handler needs; add your own services here (register them in src/services.ts). */
+export interface <%- subscription.handlerClass %>Dependencies {
+  readonly logger: Logger;
+  readonly eventBus: EventBus;
+}
+
+/**
+ * Handles <%- subscription.event %> from topic `<%- subscription.eventView.topic %>` (consumer group `<%- subscription.groupId %>`) in batches.
+ * This file is yours: the generator created it once and never overwrites it.
+ *
+ * Each call gets the events of one fetched batch (one partition, in offset order) and a fresh instance
+ * in one DI scope. Report the events that failed: they are retried (and, after the last attempt, sent
+ * to the dead-letter topic) while the others are done; later events of a failed event's key come back
+ * with it, so once one of a key failed, leave that key's later events alone. Throwing retries the
+ * whole batch. Events published on `eventBus` go out once this method returned.
+ */
+export class <%- subscription.handlerClass %> implements BatchEventHandler<<%- subscription.event %>> {
+  readonly #logger: Logger;
+
+  constructor({ logger }: <%- subscription.handlerClass %>Dependencies) {
+    this.#logger = logger.child({ handler: '<%- subscription.handlerClass %>' });
+  }
+
+  async handleBatch(items: readonly BatchItem<<%- subscription.event %>>[]): Promise<BatchResult<<%- subscription.event %>>> {
+    const failed: BatchFailure<<%- subscription.event %>>[] = [];
+    const failedKeys = new Set<string>();
+    for (const item of items) {
+      const { key } = item.context;
+      if (key !== null && failedKeys.has(key)) continue; // comes back after the failed one of its key
+      try {
+        this.#logger.info({ eventId: item.context.eventId, event: item.event }, '<%- subscription.event %> received');
+      } catch (error) {
+        failed.push({ item, error });
+        if (key !== null) failedKeys.add(key);
+      }
+    }
+    return { failed };
+  }
+}
+<% } else { -%>
 import type { EventContext, EventHandler } from '../eventing/handler.ts';
 import type { EventBus } from '../eventing/event-bus.ts';
 import type { <%- subscription.event %> } from '../events/index.ts';
@@ -28,3 +74,4 @@ export class <%- subscription.handlerClass %> implements EventHandler<<%- subscr
     this.#logger.info({ eventId: context.eventId, event }, '<%- subscription.event %> received');
   }
 }
+<% } -%>

@@ -1,17 +1,28 @@
 // <%- generatedHeader %>
-import type { Consumer, Kafka } from 'kafkajs';
+import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from '../../logger.ts';
-import type { ConsumerSettings, MessageListener } from '../transport.ts';
+import {
+  MAX_BATCH_MESSAGES,
+  type BatchListener,
+  type ConsumerSettings,
+  type DeliveryControl,
+  type IncomingMessage,
+  type MessageListener,
+} from '../transport.ts';
 import { CommitPacer } from './commit-pacer.ts';
 import { headerMap } from './kafka-headers.ts';
 import type { KafkaSettings } from './kafka-settings.ts';
+
+/** What the loop hands fetched messages to: a listener per message, or one per batch. */
+export type Dispatch =
+  { readonly kind: 'message'; readonly listener: MessageListener } | { readonly kind: 'batch'; readonly listener: BatchListener };
 
 /** Told of every offset commit of a consumer group (what the lag is measured from). */
 export type CommitListener = (groupId: string, topic: string, partition: number, offset: string) => void;
 
 /**
- * One subscription's kafkajs consumer: fetches batches, hands each message to the listener in order,
- * and commits only finished offsets, paced by its CommitPacer (never waiting for a commit on the
+ * One subscription's kafkajs consumer: fetches batches, hands each message to the listener in order
+ * (or, for a batch subscription, the whole batch at once), and commits only finished offsets, paced by its CommitPacer (never waiting for a commit on the
  * handling path; at the end of each batch and on stop it waits for them).
  */
 export class ConsumerLoop {
@@ -28,7 +39,7 @@ export class ConsumerLoop {
     kafka: Kafka,
     kafkaSettings: KafkaSettings['consumer'],
     settings: ConsumerSettings,
-    listener: MessageListener,
+    dispatch: Dispatch,
     logger: Logger,
     onCommit: CommitListener,
   ): Promise<ConsumerLoop> {
@@ -55,30 +66,42 @@ export class ConsumerLoop {
       partitionsConsumedConcurrently: settings.concurrency,
       // eslint-disable-next-line @typescript-eslint/unbound-method -- kafkajs hands these over as plain functions
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary, uncommittedOffsets }) => {
-        const control = { heartbeat, shouldStop: () => !isRunning() || isStale() };
+        const control: DeliveryControl = { heartbeat, shouldStop: () => !isRunning() || isStale() };
         const commitIfDue = () => commitOffsetsIfNecessary();
         const commitAll = () => commitOffsetsIfNecessary(uncommittedOffsets());
+        const incoming = (message: KafkaMessage): IncomingMessage => ({
+          topic: batch.topic,
+          partition: batch.partition,
+          offset: message.offset,
+          key: message.key,
+          value: message.value,
+          headers: headerMap(message.headers),
+        });
         let finished: string | undefined;
         let completed = false;
         try {
-          for (const message of batch.messages) {
-            if (control.shouldStop()) return;
-            await listener(
-              {
-                topic: batch.topic,
-                partition: batch.partition,
-                offset: message.offset,
-                key: message.key,
-                value: message.value,
-                headers: headerMap(message.headers),
-              },
-              control,
-            );
-            finished = message.offset;
-            if (pacer.due()) {
-              resolveOffset(finished);
-              await pacer.checkIn(commitIfDue);
-              await heartbeat();
+          if (dispatch.kind === 'batch') {
+            for (let start = 0; start < batch.messages.length; start += MAX_BATCH_MESSAGES) {
+              if (control.shouldStop()) return;
+              const slice = batch.messages.slice(start, start + MAX_BATCH_MESSAGES);
+              await dispatch.listener({ topic: batch.topic, partition: batch.partition, messages: slice.map(incoming) }, control);
+              finished = slice.at(-1)?.offset ?? finished;
+              if (finished !== undefined && start + MAX_BATCH_MESSAGES < batch.messages.length) {
+                resolveOffset(finished);
+                pacer.request(commitAll);
+                await heartbeat();
+              }
+            }
+          } else {
+            for (const message of batch.messages) {
+              if (control.shouldStop()) return;
+              await dispatch.listener(incoming(message), control);
+              finished = message.offset;
+              if (pacer.due()) {
+                resolveOffset(finished);
+                await pacer.checkIn(commitIfDue);
+                await heartbeat();
+              }
             }
           }
           completed = true;

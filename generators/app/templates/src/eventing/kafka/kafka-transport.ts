@@ -3,8 +3,17 @@
 import { Kafka, logLevel, type Admin, type SASLOptions } from 'kafkajs';
 import type { Logger } from '../../logger.ts';
 import type { HeaderMap } from '../headers.ts';
-import type { ConsumerSettings, MessageListener, OutgoingMessage, PartitionLag, RunningConsumer, SendOptions, Transport } from '../transport.ts';
-import { ConsumerLoop } from './consumer-loop.ts';
+import type {
+  BatchListener,
+  ConsumerSettings,
+  MessageListener,
+  OutgoingMessage,
+  PartitionLag,
+  RunningConsumer,
+  SendOptions,
+  Transport,
+} from '../transport.ts';
+import { ConsumerLoop, type Dispatch } from './consumer-loop.ts';
 import { replayDeadLetters } from './dead-letter-replay.ts';
 import { kafkaLogCreator } from './kafka-logging.ts';
 import type { KafkaSettings } from './kafka-settings.ts';
@@ -62,12 +71,20 @@ export class KafkaTransport implements Transport {
     return this.#producers.send(messages, options);
   }
 
-  async consume(settings: ConsumerSettings, listener: MessageListener): Promise<RunningConsumer> {
+  consume(settings: ConsumerSettings, listener: MessageListener): Promise<RunningConsumer> {
+    return this.#run(settings, { kind: 'message', listener });
+  }
+
+  consumeBatches(settings: ConsumerSettings, listener: BatchListener): Promise<RunningConsumer> {
+    return this.#run(settings, { kind: 'batch', listener });
+  }
+
+  async #run(settings: ConsumerSettings, dispatch: Dispatch): Promise<RunningConsumer> {
     const loop = await ConsumerLoop.start(
       this.#kafka,
       this.#settings.consumer,
       settings,
-      listener,
+      dispatch,
       this.#logger,
       (groupId, topic, partition, offset) => {
         const key = `${groupId}\n${topic}`;

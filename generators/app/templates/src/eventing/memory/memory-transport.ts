@@ -1,11 +1,23 @@
 // <%- generatedHeader %>
-import type { ConsumerSettings, IncomingMessage, MessageListener, OutgoingMessage, PartitionLag, RunningConsumer, Transport } from '../transport.ts';
+import {
+  MAX_BATCH_MESSAGES,
+  type BatchListener,
+  type ConsumerSettings,
+  type DeliveryControl,
+  type IncomingMessage,
+  type MessageListener,
+  type OutgoingMessage,
+  type PartitionLag,
+  type RunningConsumer,
+  type Transport,
+} from '../transport.ts';
 
 const REDELIVERY_DELAY_MS = 200;
 
 interface Subscriber {
   readonly settings: ConsumerSettings;
-  readonly listener: MessageListener;
+  /** Handles the messages from `position` on (all, or one); resolves with how many it finished. */
+  readonly deliver: (log: readonly IncomingMessage[], from: number, control: DeliveryControl) => Promise<number>;
   /** Next offset to deliver (the group's committed position). */
   position: number;
   running: boolean;
@@ -45,8 +57,25 @@ export class MemoryTransport implements Transport {
     for (const subscriber of this.#subscribers) this.#drain(subscriber);
   }
 
-  async consume(settings: ConsumerSettings, listener: MessageListener): Promise<RunningConsumer> {
-    const subscriber: Subscriber = { settings, listener, position: 0, running: true };
+  consume(settings: ConsumerSettings, listener: MessageListener): Promise<RunningConsumer> {
+    return this.#subscribe(settings, async (log, from, control) => {
+      const message = log[from];
+      if (message) await listener(message, control);
+      return 1;
+    });
+  }
+
+  /** A batch is what the topic holds beyond the group's position, up to MAX_BATCH_MESSAGES. */
+  consumeBatches(settings: ConsumerSettings, listener: BatchListener): Promise<RunningConsumer> {
+    return this.#subscribe(settings, async (log, from, control) => {
+      const messages = log.slice(from, from + MAX_BATCH_MESSAGES);
+      await listener({ topic: settings.topic, partition: 0, messages }, control);
+      return messages.length;
+    });
+  }
+
+  async #subscribe(settings: ConsumerSettings, deliver: Subscriber['deliver']): Promise<RunningConsumer> {
+    const subscriber: Subscriber = { settings, deliver, position: 0, running: true };
     this.#subscribers.add(subscriber);
     this.#drain(subscriber);
     return {
@@ -105,11 +134,8 @@ export class MemoryTransport implements Transport {
       const log = this.#log(subscriber.settings.topic);
       const control = { heartbeat: async () => {}, shouldStop: () => !subscriber.running };
       while (subscriber.running && subscriber.position < log.length) {
-        const message = log[subscriber.position];
-        if (!message) break;
         try {
-          await subscriber.listener(message, control);
-          subscriber.position += 1;
+          subscriber.position += await subscriber.deliver(log, subscriber.position, control);
         } catch {
           // Not finished: deliver it again, as a broker would after a restart.
           await new Promise((resolve) => setTimeout(resolve, REDELIVERY_DELAY_MS));

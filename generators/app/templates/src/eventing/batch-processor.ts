@@ -1,0 +1,165 @@
+// <%- generatedHeader %>
+import type { Span } from '@opentelemetry/api';
+import { asValue, type AwilixContainer } from 'awilix';
+import type { Cradle } from '../container.ts';
+import type { Logger } from '../logger.ts';
+import { inBatchSpan } from '../observability/batch-spans.ts';
+import type { EventingMetrics } from '../observability/metrics.ts';
+import type { BatchEventHandler, BatchItem } from './batch-handler.ts';
+import { allFailed, settleRound, type PendingEvent } from './batch-rounds.ts';
+import type { EventCodec } from './codec.ts';
+import {
+  DeadLetterWriter,
+  deadLetterEvent,
+  errorMessage,
+  eventContext,
+  waitOrInterrupt,
+  type SubscriptionHealth,
+  type SubscriptionSettings,
+} from './delivery.ts';
+<% if (!service.database) { -%>
+import type { EventBus } from './event-bus.ts';
+<% } -%>
+import type { EventDefinition } from './event-definition.ts';
+import type { EventContext, MessageContext } from './handler.ts';
+import { backoffDelay } from './retry.ts';
+import type { BatchListener, DeliveryControl, IncomingBatch, IncomingMessage } from './transport.ts';
+
+/** How often the group membership is kept alive while a batch handler runs. */
+const KEEP_ALIVE_MS = 1000;
+
+/** A decoded message of a batch. */
+interface Decoded {
+  readonly message: IncomingMessage;
+  readonly event: unknown;
+  readonly context: Omit<EventContext, 'attempt'>;
+}
+
+/**
+ * Handles one fetched batch for a batch subscription: decodes every message (undecodable ones go to
+ * the dead-letter topic at once), then calls the handler with all events in one DI scope and
+ * completes that scope's unit of work. The events the handler reports failed (all of them when it
+ * throws) are given to it again after the backoff, together with the later events of their keys (see
+ * batch-rounds.ts); after its last attempt an event goes to the dead-letter topic. Resolving means
+ * every event of the batch is finished and the batch may be committed.
+ */
+export class BatchProcessor {
+  readonly #subscription: SubscriptionSettings;
+  readonly #definition: EventDefinition<never>;
+  readonly #handlerName: string;
+  readonly #container: AwilixContainer<Cradle>;
+  readonly #codec: EventCodec;
+  readonly #logger: Logger;
+  readonly #deadLetters: DeadLetterWriter;
+  readonly #metrics: EventingMetrics;
+  readonly #labels: { readonly subscription: string };
+
+  constructor(
+    subscription: SubscriptionSettings,
+    definition: EventDefinition<never>,
+    handlerName: string,
+    container: AwilixContainer<Cradle>,
+    health: SubscriptionHealth,
+  ) {
+    this.#subscription = subscription;
+    this.#definition = definition;
+    this.#handlerName = handlerName;
+    this.#container = container;
+    this.#codec = container.cradle.eventCodec;
+    this.#metrics = container.cradle.eventingMetrics;
+    this.#logger = container.cradle.logger.child({ subscription: subscription.name });
+    this.#deadLetters = new DeadLetterWriter(subscription, container.cradle.transport, this.#logger, health);
+    this.#labels = { subscription: subscription.name };
+  }
+
+  readonly listener: BatchListener = (batch, control) =>
+    inBatchSpan(batch.messages, this.#subscription.groupId, (span) => this.#process(batch, control, span));
+
+  async #process(batch: IncomingBatch, control: DeliveryControl, span: Span): Promise<void> {
+    let pending: readonly PendingEvent<Decoded>[] = await this.#decodeAll(batch.messages, control, span);
+    for (let round = 1; pending.length > 0; round += 1) {
+      const outcome = settleRound(pending, await this.#round(pending, control), this.#subscription.retry.attempts);
+      if (outcome.done.length > 0) this.#metrics.handled.inc(this.#labels, outcome.done.length);
+      for (const entry of outcome.exhausted) {
+        deadLetterEvent(span, this.#subscription.deadLetterTopic, entry.error, entry.failures);
+        await this.#deadLetters.write(entry.item.message, entry.error, entry.failures, control);
+        this.#metrics.deadLettered.inc({ ...this.#labels, reason: 'handler' });
+      }
+      if (outcome.retry.length === 0) return;
+      this.#metrics.retried.inc(this.#labels, outcome.retry.length);
+      const delay = backoffDelay(this.#subscription.retry, round);
+      const offsets = outcome.retry.map((entry) => entry.item.message.offset);
+      span.addEvent('retry', {
+        'messaging.retry.attempt': round,
+        'messaging.retry.delay_ms': delay,
+        'messaging.batch.message_count': offsets.length,
+      });
+      this.#logger.warn(
+        { round, delayMs: delay, offsets, err: outcome.retry.find((entry) => entry.error !== undefined)?.error },
+        'batch handler failed events; retrying them',
+      );
+      await waitOrInterrupt(delay, control);
+      pending = outcome.retry;
+    }
+  }
+
+  async #decodeAll(messages: readonly IncomingMessage[], control: DeliveryControl, span: Span): Promise<PendingEvent<Decoded>[]> {
+    const pending: PendingEvent<Decoded>[] = [];
+    for (const message of messages) {
+      const context = eventContext(message, this.#definition.name);
+      try {
+        if (message.value === null) throw new Error('message has no value');
+        const event: unknown = await this.#codec.decode(this.#definition, message.value);
+        pending.push({ item: { message, event, context }, key: context.key, failures: 0 });
+      } catch (error) {
+        deadLetterEvent(span, this.#subscription.deadLetterTopic, error, 0);
+        await this.#deadLetters.write(message, error, 0, control);
+        this.#metrics.deadLettered.inc({ ...this.#labels, reason: 'undecodable' });
+      }
+    }
+    return pending;
+  }
+
+  /** One call of the handler in a fresh DI scope; resolves with the events that failed, and why. */
+  async #round(pending: readonly PendingEvent<Decoded>[], control: DeliveryControl): Promise<Map<Decoded, unknown>> {
+    const items = new Map<BatchItem<unknown>, Decoded>();
+    for (const { item, failures } of pending) items.set({ event: item.event, context: { ...item.context, attempt: failures + 1 } }, item);
+    const first = pending[0]?.item.context;
+    const scope = this.#container.createScope<Cradle>();
+    // Events the batch publishes carry the first event's correlation id, and its id as causation id.
+    const messageContext: MessageContext = { correlationId: first?.correlationId ?? '', causationId: first?.eventId ?? null };
+    scope.register({ messageContext: asValue(messageContext) });
+    const stopTimer = this.#metrics.handlerDuration.startTimer(this.#labels);
+    // A large batch may take a while: the group membership is kept alive meanwhile (the client sends a heartbeat when one is due).
+    const keepAlive = setInterval(() => void control.heartbeat().catch(() => undefined), KEEP_ALIVE_MS);
+    try {
+      const handler = scope.resolve<BatchEventHandler<unknown>>(this.#handlerName);
+      const result = await handler.handleBatch([...items.keys()]);
+<% if (service.database) { -%>
+      await scope.cradle.unitOfWork.complete();
+<% } else { -%>
+      // Only a bus that something in this scope resolved can hold events: do not build one to flush nothing.
+      const bus = scope.cache.get('eventBus')?.value as EventBus | undefined;
+      if (bus) await bus.flushAll();
+<% } -%>
+      const failed = new Map<Decoded, unknown>();
+      for (const { item, error } of result.failed) {
+        const decoded = items.get(item);
+        if (decoded) failed.set(decoded, error);
+        else this.#logger.warn({ eventId: item.context.eventId }, 'batch handler reported a failed event that is not part of its batch; ignored');
+      }
+      stopTimer({ outcome: failed.size === 0 ? 'success' : 'failure' });
+      return failed;
+    } catch (error) {
+<% if (service.database) { -%>
+      await scope.cradle.unitOfWork.abort();
+<% } -%>
+      stopTimer({ outcome: 'failure' });
+      this.#logger.warn({ err: error, events: pending.length }, `batch handler failed the whole batch: ${errorMessage(error)}`);
+      return allFailed(pending, error);
+    } finally {
+      clearInterval(keepAlive);
+      await scope.dispose();
+    }
+  }
+}

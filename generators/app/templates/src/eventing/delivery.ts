@@ -1,0 +1,114 @@
+// <%- generatedHeader %>
+// What the per-message and the batch worker share: settings, event context, waits, dead letters.
+import { SpanStatusCode, type Span } from '@opentelemetry/api';
+import type { Logger } from '../logger.ts';
+import { deadLetterMessage } from './dead-letter.ts';
+import type { EventContext } from './handler.ts';
+import { EventHeaders } from './headers.ts';
+import { backoffDelay, waitWhileAlive, type RetryPolicy } from './retry.ts';
+import type { DeliveryControl, IncomingMessage, SendOptions, Transport } from './transport.ts';
+
+/** Where a worker reports that it cannot go on (read by /health/ready). */
+export interface SubscriptionHealth {
+  failing(subscription: string, reason: string): void;
+  recovered(subscription: string): void;
+}
+
+export interface SubscriptionSettings {
+  readonly name: string;
+  readonly topic: string;
+  readonly groupId: string;
+  readonly concurrency: number;
+  readonly retry: RetryPolicy;
+  readonly deadLetterTopic: string;
+}
+
+/** Dead letters are sent on a producer of their own (one object: the transport keys its producers by it). */
+const DEAD_LETTER_SEND: SendOptions = { lane: 'dead-letter' };
+
+/** Thrown when the worker stops during a retry wait: the message is not finished and will be redelivered. */
+export class DeliveryInterrupted extends Error {
+  override name = 'DeliveryInterrupted';
+}
+
+/** Waits `delay` keeping the consumer alive; throws DeliveryInterrupted when the worker stops meanwhile. */
+export async function waitOrInterrupt(delay: number, control: DeliveryControl): Promise<void> {
+  const completed = await waitWhileAlive(
+    delay,
+    () => control.heartbeat(),
+    () => control.shouldStop(),
+  );
+  if (!completed) throw new DeliveryInterrupted('worker stopping during a retry wait; the message will be redelivered');
+}
+
+/**
+ * Sends messages to a subscription's dead-letter topic. A write that fails (the topic is missing, no
+ * permission) is tried again with the subscription's backoff until it succeeds or the worker stops:
+ * the message is never skipped, each failure is an error in the log, and the subscription is
+ * reported failing (/health/ready answers 503) until a write succeeds.
+ */
+export class DeadLetterWriter {
+  readonly #subscription: SubscriptionSettings;
+  readonly #transport: Transport;
+  readonly #logger: Logger;
+  readonly #health: SubscriptionHealth;
+
+  constructor(subscription: SubscriptionSettings, transport: Transport, logger: Logger, health: SubscriptionHealth) {
+    this.#subscription = subscription;
+    this.#transport = transport;
+    this.#logger = logger;
+    this.#health = health;
+  }
+
+  async write(message: IncomingMessage, error: unknown, attempts: number, control: DeliveryControl): Promise<void> {
+    const { deadLetterTopic, name } = this.#subscription;
+    const where = { topic: message.topic, partition: message.partition, offset: message.offset, deadLetterTopic };
+    this.#logger.error({ err: error, attempts, ...where }, 'message sent to the dead-letter topic');
+    const letter = deadLetterMessage(deadLetterTopic, message, { error, attempts, subscription: name });
+    for (let failures = 1; ; failures += 1) {
+      try {
+        await this.#transport.send([letter], DEAD_LETTER_SEND);
+        this.#health.recovered(name);
+        return;
+      } catch (sendError) {
+        const delay = backoffDelay(this.#subscription.retry, failures);
+        const reason = `cannot write dead-letter topic ${deadLetterTopic}: ${errorMessage(sendError)}`;
+        this.#health.failing(name, reason);
+        this.#logger.error({ err: sendError, failures, delayMs: delay, ...where }, `${reason}; the partition waits, trying again`);
+        await waitOrInterrupt(delay, control);
+      }
+    }
+  }
+}
+
+/** The dead-lettering as an event of the process span, which ends failed. */
+export function deadLetterEvent(span: Span, deadLetterTopic: string, error: unknown, attempts: number): void {
+  span.addEvent('dead_letter', {
+    'messaging.destination.name': deadLetterTopic,
+    'messaging.retry.attempts': attempts,
+    'exception.message': errorMessage(error),
+  });
+  span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(error) });
+}
+
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** What a handler is told about a message, from its headers (defaults where a header is missing). */
+export function eventContext(message: IncomingMessage, eventType: string): Omit<EventContext, 'attempt'> {
+  const headers = message.headers;
+  const eventId = headers[EventHeaders.eventId] ?? `${message.topic}-${message.partition}-${message.offset}`;
+  return {
+    eventId,
+    eventType: headers[EventHeaders.eventType] ?? eventType,
+    occurredAt: headers[EventHeaders.occurredAt] ?? '',
+    correlationId: headers[EventHeaders.correlationId] ?? eventId,
+    causationId: headers[EventHeaders.causationId] ?? null,
+    topic: message.topic,
+    partition: message.partition,
+    offset: message.offset,
+    key: message.key === null ? null : message.key.toString('utf8'),
+    headers,
+  };
+}
