@@ -71,7 +71,7 @@ describe('yo kafka-eventing --database', () => {
     const defaults = readJson(service, 'config/default.json').database;
     assert.deepEqual(
       { host: defaults.host, port: defaults.port, name: defaults.name, user: defaults.user, poolSize: defaults.poolSize, delivery: defaults.delivery },
-      { host: 'localhost', port: 5432, name: 'orders', user: 'postgres', poolSize: 10, delivery: 'outbox' },
+      { host: 'localhost', port: 5432, name: 'orders', user: 'postgres', poolSize: 20, delivery: 'outbox' },
     );
     for (const env of ['default', 'development', 'test', 'production']) {
       assert.equal(readJson(service, `config/${env}.json`).database?.password, undefined, `no password in config/${env}.json`);

@@ -99,21 +99,31 @@ export class OutboxRelay {
     const client = await this.#pool.connect();
     let broken: Error | undefined;
     try {
-      const lanes = this.#settings.outbox.lanes;
+      // Lanes 0..lanes-1 hold events, lanes..2*lanes-1 dead letters (see Outbox.addDeadLetter).
+      const eventLanes = this.#settings.outbox.lanes;
+      const lanes = eventLanes * 2;
       const first = Math.floor(Math.random() * lanes);
       let sent = 0;
+      let failure: unknown;
       for (let index = 0; index < lanes && !this.#stopped; index += 1) {
         const lane = (first + index) % lanes;
         const locked = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS locked', [LANE_LOCK, lane]);
         if (!locked.rows[0]?.locked) continue;
         try {
-          sent += await this.#drainLane(client, lane);
+          const drained = await this.#drainLane(client, lane);
+          sent += drained;
+          this.sent += drained;
+        } catch (error) {
+          // Events stop the pass at once (the broker is likely away); a dead-letter topic that cannot be
+          // written holds up only its dead letters, the other lanes go on.
+          if (lane < eventLanes) throw error;
+          failure ??= error;
         } finally {
           await client.query('SELECT pg_advisory_unlock($1, $2)', [LANE_LOCK, lane]);
         }
       }
-      this.sent += sent;
       if (sent > 0) this.#logger.debug({ sent }, 'outbox relayed');
+      if (failure !== undefined) throw failure;
       return sent;
     } catch (error) {
       broken = error instanceof Error ? error : new Error(String(error));

@@ -14,10 +14,14 @@ import type { EventDefinition } from './event-definition.ts';
 import type { EventContext, EventHandler, MessageContext } from './handler.ts';
 import { EventHeaders } from './headers.ts';
 <% if (service.database) { -%>
-import { recordInInbox } from '../database/inbox.ts';
+import { recordDeadLetter, recordInInbox } from '../database/inbox.ts';
 <% } -%>
 import { backoffDelay, waitWhileAlive, type RetryPolicy } from './retry.ts';
+<% if (service.database) { -%>
+import type { DeliveryControl, IncomingMessage, MessageListener, SendOptions } from './transport.ts';
+<% } else { -%>
 import type { DeliveryControl, IncomingMessage, MessageListener, SendOptions, Transport } from './transport.ts';
+<% } -%>
 
 /** Where a worker reports that it cannot go on (read by /health/ready). */
 export interface SubscriptionHealth {
@@ -54,7 +58,9 @@ export class MessageProcessor {
   readonly #handlerName: string;
   readonly #container: AwilixContainer<Cradle>;
   readonly #codec: EventCodec;
+<% if (!service.database) { -%>
   readonly #transport: Transport;
+<% } -%>
   readonly #logger: Logger;
   readonly #health: SubscriptionHealth;
   readonly #metrics: EventingMetrics;
@@ -72,7 +78,9 @@ export class MessageProcessor {
     this.#handlerName = handlerName;
     this.#container = container;
     this.#codec = container.cradle.eventCodec;
+<% if (!service.database) { -%>
     this.#transport = container.cradle.transport;
+<% } -%>
     this.#metrics = container.cradle.eventingMetrics;
     this.#logger = container.cradle.logger.child({ subscription: subscription.name });
   }
@@ -90,7 +98,7 @@ export class MessageProcessor {
       payload = await this.#codec.decode(this.#definition, message.value);
     } catch (error) {
       deadLetterEvent(span, this.#subscription.deadLetterTopic, error, 0);
-      await this.#deadLetter(message, error, 0, control);
+      await this.#deadLetter(message, context.eventId, error, 0, control);
       this.#metrics.deadLettered.inc({ subscription: this.#subscription.name, reason: 'undecodable' });
       return;
     }
@@ -106,7 +114,7 @@ export class MessageProcessor {
         stopTimer({ outcome: 'failure' });
         if (attempt >= this.#subscription.retry.attempts) {
           deadLetterEvent(span, this.#subscription.deadLetterTopic, error, attempt);
-          await this.#deadLetter(message, error, attempt, control);
+          await this.#deadLetter(message, context.eventId, error, attempt, control);
           this.#metrics.deadLettered.inc({ ...labels, reason: 'handler' });
           return;
         }
@@ -163,24 +171,42 @@ export class MessageProcessor {
   }
 
   /**
+<% if (service.database) { -%>
+   * Dead-letters the message: its inbox row (outcome dead-lettered) and the dead letter in the outbox,
+   * in one transaction (the relay sends it), so that a redelivery neither runs the handler again nor
+   * writes a second dead letter. A write that fails (the database away) is tried again with the
+   * subscription's backoff until it succeeds or the worker stops: the message is never skipped, each
+   * failure is an error in the log, and the subscription is reported failing (/health/ready answers
+   * 503) until a write succeeds.
+<% } else { -%>
    * Sends the message to the dead-letter topic. A write that fails (the topic is missing, no
    * permission) is tried again with the subscription's backoff until it succeeds or the worker stops:
    * the message is never skipped, each failure is an error in the log, and the subscription is
    * reported failing (/health/ready answers 503) until a write succeeds.
+<% } -%>
    */
-  async #deadLetter(message: IncomingMessage, error: unknown, attempts: number, control: DeliveryControl): Promise<void> {
+  async #deadLetter(message: IncomingMessage, eventId: string, error: unknown, attempts: number, control: DeliveryControl): Promise<void> {
     const { deadLetterTopic, name } = this.#subscription;
     const where = { topic: message.topic, partition: message.partition, offset: message.offset, deadLetterTopic };
     this.#logger.error({ err: error, attempts, ...where }, 'message sent to the dead-letter topic');
     const letter = deadLetterMessage(deadLetterTopic, message, { error, attempts, subscription: name });
     for (let failures = 1; ; failures += 1) {
       try {
+<% if (service.database) { -%>
+        // With the inbox row (outcome dead-lettered), in one transaction; the relay sends it.
+        await recordDeadLetter(this.#container.cradle, name, eventId, letter, DEAD_LETTER_SEND);
+<% } else { -%>
         await this.#transport.send([letter], DEAD_LETTER_SEND);
+<% } -%>
         this.#health.recovered(name);
         return;
       } catch (sendError) {
         const delay = backoffDelay(this.#subscription.retry, failures);
+<% if (service.database) { -%>
+        const reason = `cannot record the dead letter for ${deadLetterTopic} in the database: ${sendError instanceof Error ? sendError.message : String(sendError)}`;
+<% } else { -%>
         const reason = `cannot write dead-letter topic ${deadLetterTopic}: ${sendError instanceof Error ? sendError.message : String(sendError)}`;
+<% } -%>
         this.#health.failing(name, reason);
         this.#logger.error({ err: sendError, failures, delayMs: delay, ...where }, `${reason}; the partition waits, trying again`);
         await this.#wait(delay, control);
