@@ -60,6 +60,40 @@ describe('database: dead letters recorded in the inbox @kafka', function () {
   });
 });
 
+describe('database: SIGTERM with the broker down @kafka', function () {
+  this.timeout(600_000);
+  const ledger = useLedger({ name: 'ledgerstop' });
+
+  it('stops within its drain deadline; the outbox rows stay and the next start delivers them all', async () => {
+    const db = await ledger.database('sigterm');
+    const drainTimeoutMs = 8000;
+    const settings = { config: { shutdown: { drainTimeoutMs } } };
+    const stopping = await ledger.start('sigterm', db, settings);
+    await ledger.stack.stopBroker();
+    let stopMs: number;
+    let exit: number | string;
+    try {
+      await ledger.postLanes([stopping], 4, 25);
+      assert.equal(await db.count('SELECT count(*) FROM outbox WHERE sent_at IS NULL'), 100);
+      const signalled = Date.now();
+      stopping.signal('SIGTERM');
+      exit = await stopping.exited;
+      stopMs = Date.now() - signalled;
+    } finally {
+      await ledger.stack.startBroker();
+    }
+    const pending = await db.count('SELECT count(*) FROM outbox WHERE sent_at IS NULL');
+    await ledger.start('sigterm', db, settings);
+    await eventually(async () => ((await db.count('SELECT count(DISTINCT job_id) FROM handled')) >= 100 ? true : undefined), 180_000, 'every event handled');
+    const duplicates = await ledger.assertOnTopic('ledgerstop-sigterm', 4, 25);
+    process.stderr.write(`      SIGTERM with the broker down and 100 events in the outbox: stopped in ${stopMs} ms (exit ${exit}, drain deadline ${drainTimeoutMs} ms), ${pending} rows kept; after restart 100 on the topic, 0 lost, ${duplicates} duplicates\n`);
+    assert.equal(exit, 0, stopping.output().split('\n').slice(-8).join('\n'));
+    assert.ok(stopMs <= drainTimeoutMs + 1500, `stopped in ${stopMs} ms: over the ${drainTimeoutMs} ms drain deadline`);
+    assert.equal(pending, 100, 'every outbox row kept for the next start');
+    assert.equal(await db.count('SELECT count(*) FROM handled'), 100, 'each handled once');
+  });
+});
+
 describe('database: the outbox and inbox with Avro @kafka', function () {
   this.timeout(600_000);
   const ledger = useLedger({ schemaFormat: 'avro', name: 'ledgeravro' });

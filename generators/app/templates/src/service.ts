@@ -83,6 +83,9 @@ export async function startService(config: AppConfig, overrides: ContainerOverri
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
+<% if (service.database) { -%>
+      const deadlineAt = Date.now() + config.shutdown.drainTimeoutMs;
+<% } -%>
       readiness.accepting = false;
       await lagMonitor.stop();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -95,7 +98,11 @@ export async function startService(config: AppConfig, overrides: ContainerOverri
       }
       await closed;
 <% if (service.database) { -%>
-      await outboxRelay.stop();
+      if (!(await outboxRelay.stop(Math.max(0, deadlineAt - Date.now())))) {
+        // The send in hand (the broker away) is abandoned: its rows are not marked sent, the next start sends them.
+        logger.warn({ deadlineMs: config.shutdown.drainTimeoutMs }, 'drain deadline passed while the outbox relay was sending; its rows stay in the outbox');
+        return;
+      }
 <% } -%>
       await transport.disconnect();
       await container.dispose();

@@ -52,14 +52,25 @@ export class OutboxRelay {
     this.#running ??= this.#run();
   }
 
-  /** Stops after the batch in hand (whose rows are marked or will be sent again). */
-  async stop(): Promise<void> {
+  /**
+   * Stops after the batch in hand (whose rows are marked or will be sent again). Resolves false when that
+   * send is still under way after `deadlineMs` (the broker away): its rows stay unsent in the outbox, for
+   * the next start to send.
+   */
+  async stop(deadlineMs = Number.POSITIVE_INFINITY): Promise<boolean> {
     this.#stopped = true;
     this.wake();
-    await this.#running;
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<false>((resolve) => {
+      if (Number.isFinite(deadlineMs)) timer = setTimeout(() => resolve(false), deadlineMs);
+    });
+    const finished = await Promise.race([(this.#running ?? Promise.resolve()).then(() => true), deadline]);
+    clearTimeout(timer);
+    if (!finished) return false;
     const listener = this.#listener;
     this.#listener = undefined;
     listener?.release(true);
+    return true;
   }
 
   wake(): void {
