@@ -83,14 +83,13 @@ export async function startService(config: AppConfig, overrides: ContainerOverri
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
-<% if (service.database) { -%>
+      // One deadline for the whole drain (a lag read or a send waiting for an absent broker included).
       const deadlineAt = Date.now() + config.shutdown.drainTimeoutMs;
-<% } -%>
       readiness.accepting = false;
       await lagMonitor.stop();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
-      const drained = await consumerHost.stop(config.shutdown.drainTimeoutMs);
+      const drained = await consumerHost.stop(Math.max(0, deadlineAt - Date.now()));
       if (!drained) {
         // Unfinished messages stay uncommitted: the group hands them out again after this process exits.
         logger.warn({ deadlineMs: config.shutdown.drainTimeoutMs }, 'drain deadline passed; unfinished messages will be redelivered');
