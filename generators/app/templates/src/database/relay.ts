@@ -5,7 +5,11 @@ import type { HeaderMap } from '../eventing/headers.ts';
 import type { OutgoingMessage, SendOptions, Transport } from '../eventing/transport.ts';
 import type { Logger } from '../logger.ts';
 import { OUTBOX_CHANNEL } from './outbox.ts';
+import { createPool } from './pool.ts';
 import { cleanUp, outboxDepth } from './retention.ts';
+
+/** The relay's own pool: its LISTEN connection, the pass's connection, and one for the depth (health, log). */
+const RELAY_CONNECTIONS = 3;
 
 /** First key of the relay's advisory locks (the second is the lane): "ob" in ASCII. */
 const LANE_LOCK = 0x6f62;
@@ -41,8 +45,9 @@ export class OutboxRelay {
   /** Events sent since start (for the log line and tests). */
   sent = 0;
 
-  constructor({ databasePool, transport, config, logger }: { databasePool: pg.Pool; transport: Transport; config: AppConfig; logger: Logger }) {
-    this.#pool = databasePool;
+  constructor({ transport, config, logger }: { transport: Transport; config: AppConfig; logger: Logger }) {
+    // Connections of its own (LISTEN, the pass, the depth): never queued behind a burst of units of work.
+    this.#pool = createPool(config.database, logger, RELAY_CONNECTIONS);
     this.#transport = transport;
     this.#settings = config.database;
     this.#logger = logger.child({ component: 'outbox-relay' });
@@ -70,6 +75,7 @@ export class OutboxRelay {
     const listener = this.#listener;
     this.#listener = undefined;
     listener?.release(true);
+    await this.#pool.end();
     return true;
   }
 
