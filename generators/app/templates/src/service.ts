@@ -99,7 +99,10 @@ export async function startService(config: AppConfig, overrides: ContainerOverri
 <% if (service.database) { -%>
       if (!(await outboxRelay.stop(Math.max(0, deadlineAt - Date.now())))) {
         // The send in hand (the broker away) is abandoned: its rows are not marked sent, the next start sends them.
-        logger.warn({ deadlineMs: config.shutdown.drainTimeoutMs }, 'drain deadline passed while the outbox relay was sending; its rows stay in the outbox');
+        logger.warn(
+          { deadlineMs: config.shutdown.drainTimeoutMs },
+          'drain deadline passed while the outbox relay was sending; its rows stay in the outbox',
+        );
         return;
       }
 <% } -%>

@@ -30,10 +30,10 @@ export async function recordDeadLetter(
 ): Promise<boolean> {
   const transaction = new ScopedTransaction({ databasePool });
   try {
-    const inserted = await transaction.query("INSERT INTO inbox (subscription, event_id, outcome) VALUES ($1, $2, 'dead-lettered') ON CONFLICT DO NOTHING", [
-      subscription,
-      eventId,
-    ]);
+    const inserted = await transaction.query(
+      "INSERT INTO inbox (subscription, event_id, outcome) VALUES ($1, $2, 'dead-lettered') ON CONFLICT DO NOTHING",
+      [subscription, eventId],
+    );
     if (inserted.rowCount === 1) await outbox.addDeadLetter(transaction, eventId, letter, options);
     await transaction.commit();
     return inserted.rowCount === 1;

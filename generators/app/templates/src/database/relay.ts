@@ -121,7 +121,7 @@ export class OutboxRelay {
       const lanes = eventLanes * 2;
       const first = Math.floor(Math.random() * lanes);
       let sent = 0;
-      let failure: unknown;
+      let failure: Error | undefined;
       for (let index = 0; index < lanes && !this.#stopped; index += 1) {
         const lane = (first + index) % lanes;
         const locked = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS locked', [LANE_LOCK, lane]);
@@ -134,13 +134,13 @@ export class OutboxRelay {
           // Events stop the pass at once (the broker is likely away); a dead-letter topic that cannot be
           // written holds up only its dead letters, the other lanes go on.
           if (lane < eventLanes) throw error;
-          failure ??= error;
+          failure ??= error instanceof Error ? error : new Error(String(error));
         } finally {
           await client.query('SELECT pg_advisory_unlock($1, $2)', [LANE_LOCK, lane]);
         }
       }
       if (sent > 0) this.#logger.debug({ sent }, 'outbox relayed');
-      if (failure !== undefined) throw failure;
+      if (failure) throw failure;
       return sent;
     } catch (error) {
       broken = error instanceof Error ? error : new Error(String(error));
