@@ -88,7 +88,7 @@ describe('database: SIGTERM with the broker down @kafka', function () {
     const duplicates = await ledger.assertOnTopic('ledgerstop-sigterm', 4, 25);
     // What the stopping service logged from the signal on (its shutdown steps).
     const lines = stopping.output().split('\n');
-    const shutdown = lines.slice(lines.findIndex((line) => line.includes('"msg":"shutting down"'))).flatMap((line) => /"msg":"([^"]*)"/.exec(line)?.[1] ?? []);
+    const shutdown = [...new Set(lines.slice(lines.findIndex((line) => line.includes('"msg":"shutting down"'))).flatMap((line) => /"msg":"([^"]*)"/.exec(line)?.[1] ?? []))];
     process.stderr.write(
       `      SIGTERM with the broker down and 100 events in the outbox: stopped in ${stopMs} ms (exit ${exit}, drain deadline ${drainTimeoutMs} ms; logged ${JSON.stringify(shutdown)}), ` +
         `${pending} rows kept; after restart 100 on the topic, 0 lost, ${duplicates} duplicates\n`,
