@@ -2,6 +2,7 @@
 import type pg from 'pg';
 import type { OutgoingMessage, SendOptions } from '../eventing/transport.ts';
 import type { Outbox } from './outbox.ts';
+import type { OutboxRelay } from './relay.ts';
 import type { Queryable } from './pool.ts';
 import { ScopedTransaction } from './transaction.ts';
 
@@ -22,7 +23,7 @@ export async function recordInInbox(db: Queryable, subscription: string, eventId
  * was already recorded (nothing written).
  */
 export async function recordDeadLetter(
-  { databasePool, outbox }: { databasePool: pg.Pool; outbox: Outbox },
+  { databasePool, outbox, outboxRelay }: { databasePool: pg.Pool; outbox: Outbox; outboxRelay: OutboxRelay },
   subscription: string,
   eventId: string,
   letter: OutgoingMessage,
@@ -36,6 +37,7 @@ export async function recordDeadLetter(
     );
     if (inserted.rowCount === 1) await outbox.addDeadLetter(transaction, eventId, letter, options);
     await transaction.commit();
+    if (inserted.rowCount === 1) outboxRelay.wake();
     return inserted.rowCount === 1;
   } catch (error) {
     await transaction.rollback();

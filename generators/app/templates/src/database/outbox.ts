@@ -6,8 +6,16 @@ import { EventProducer, type EventRoute, type PendingEvent } from '../eventing/p
 import type { OutgoingMessage, SendOptions } from '../eventing/transport.ts';
 import type { Queryable } from './pool.ts';
 
-/** The channel the relay listens on; an insert notifies it when its transaction commits. */
+/** The channel the relays listen on; an insert notifies it when its transaction commits. */
 export const OUTBOX_CHANNEL = 'eventing_outbox';
+
+/**
+ * At most one NOTIFY per this many ms from this process. A committing NOTIFY takes PostgreSQL's global
+ * notification lock until its commit is flushed, which serializes concurrent commits: under a burst only
+ * a few transactions notify the other replicas (which also poll); this process's relay is woken directly
+ * after each commit (`OutboxRelay.wake()`).
+ */
+const NOTIFY_EVERY_MS = 50;
 
 /**
  * Writes a unit of work's events into the `outbox` table, in the unit of work's transaction. They are
@@ -18,6 +26,7 @@ export class Outbox {
   readonly #producers = new Map<EventName, EventProducer>();
   readonly #codec: EventCodec;
   readonly #lanes: number;
+  #notifiedAt = 0;
 
   constructor({ config, eventRoutes, eventCodec }: { config: AppConfig; eventRoutes: Record<string, EventRoute>; eventCodec: EventCodec }) {
     this.#codec = eventCodec;
@@ -46,13 +55,15 @@ export class Outbox {
 
   async #insert(db: Queryable, rows: readonly Row[]): Promise<void> {
     if (rows.length === 0) return;
-    // One round trip: the insert and the NOTIFY (delivered to the relay when the transaction commits).
+    const notify = Date.now() - this.#notifiedAt >= NOTIFY_EVERY_MS;
+    if (notify) this.#notifiedAt = Date.now();
+    // One round trip: the insert and, when due, the NOTIFY (delivered to the relays when the transaction commits).
     await db.query(
       `WITH inserted AS (
          INSERT INTO outbox (lane, event_id, topic, key, value, headers, send_options)
          SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::bytea[], $6::jsonb[], $7::jsonb[])
        )
-       SELECT pg_notify($8, '')`,
+       SELECT pg_notify($8, '') WHERE $9::boolean`,
       [
         rows.map((row) => row.lane),
         rows.map((row) => row.eventId),
@@ -62,6 +73,7 @@ export class Outbox {
         rows.map((row) => JSON.stringify(row.message.headers)),
         rows.map((row) => JSON.stringify(row.options)),
         OUTBOX_CHANNEL,
+        notify,
       ],
     );
   }

@@ -27,8 +27,9 @@ interface OutboxRow {
  * Sends the outbox to Kafka. The rows are split into lanes by key; a relay sends a lane only while it
  * holds that lane's advisory lock (pg_try_advisory_lock), in id order, and marks the rows sent once the
  * broker acknowledged them: per-key order holds with any number of replicas, and a relay that dies
- * (its session ends, the lock goes) leaves its lane to another. It wakes on NOTIFY from committing
- * units of work, polls as a fallback, and retries after a failed send. At least once: rows sent but
+ * (its session ends, the lock goes) leaves its lane to another. It is woken by this process's units of
+ * work after their commit and by NOTIFY from other replicas', polls as a fallback, and retries after a
+ * failed send. At least once: rows sent but
  * not yet marked when a relay dies are sent again (consumers' inbox makes that a no-op).
  */
 export class OutboxRelay {
