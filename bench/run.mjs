@@ -1,4 +1,4 @@
-// npm run bench [-- --smoke] [-- --reps 5] [-- --only bulk,concurrent,consume,latency,scaffold] - see BENCHMARKS.md
+// npm run bench [-- --smoke] [-- --reps 5] [-- --only bulk,concurrent,consume,latency,outbox,scaffold] - see BENCHMARKS.md
 //
 // Generates a service into a temporary folder, starts one local Kafka broker + schema registry (as the test
 // suite does), and measures in one run the generated service's real bus and worker against raw kafkajs and
@@ -13,10 +13,13 @@ import { parseArgs } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import { startStack, versions } from '../scripts/stack/stack.mjs';
 import { READY_LINE, RESULT_PREFIX, VALUE_BYTES } from './lib/common.mjs';
+import { outboxScenarios, outboxTargets } from './lib/outbox-scenario.mjs';
 import { generate, linkDependencies, REPO_ROOT, tempDir } from './lib/service.mjs';
 
 const BENCH_DIR = path.join(REPO_ROOT, 'bench');
-const SCENARIOS = ['bulk', 'concurrent', 'consume', 'latency', 'tracing-publish', 'tracing-consume', 'scaffold'];
+const SCENARIOS = ['bulk', 'concurrent', 'consume', 'latency', 'outbox', 'tracing-publish', 'tracing-consume', 'scaffold'];
+/** Scenarios run (and reported) as more than one part. */
+const PARTS = { outbox: ['outbox', 'outbox-latency'] };
 
 const { values: cli } = parseArgs({
   options: {
@@ -262,6 +265,8 @@ const scenarioDefinitions = {
   },
 };
 const latencyParams = () => ({ rate: settings.rate, warmupMs: settings.warmupMs, measureMs: settings.measureMs });
+const { cleanup: cleanupOutbox, ...outboxDefinitions } = outboxScenarios({ settings, runChild, freshTopic, common, fmtInt });
+Object.assign(scenarioDefinitions, outboxDefinitions);
 
 async function runScenario(name) {
   const scenario = { ...scenarioDefinitions[name] };
@@ -405,6 +410,7 @@ function targets(done) {
     check('p99 publish -> handler <= 1.2 x raw p99', `${fmtMs(busP99)} ms vs ${fmtMs(rawP99)} ms: ${fmtRatio(busP99 / rawP99)}`, busP99 <= 1.2 * rawP99);
     check('p99 publish -> handler <= 20 ms', `${fmtMs(busP99)} ms`, busP99 <= 20);
   }
+  outboxTargets(done, { median, check, fmtRatio, fmtMs });
   for (const name of ['tracing-publish', 'tracing-consume']) {
     if (!done[name]) continue;
     const r = median(eps(name, 'bus-traced')) / median(eps(name, 'bus'));
@@ -493,7 +499,7 @@ async function main() {
       schemaId = await registerRawSchema();
       log(`stack: ${stack.brokers} ${stack.registryUrl}; service: ${serviceDir}`);
     }
-    for (const name of only) {
+    for (const name of only.flatMap((entry) => PARTS[entry] ?? [entry])) {
       if (name === 'scaffold') done.scaffold = await runScaffold();
       else done[name] = await runScenario(name);
     }
@@ -502,6 +508,7 @@ async function main() {
     await admin?.disconnect().catch(() => {});
     await stack?.stop();
     if (workspace && !cli['keep-service']) rmSync(workspace, { recursive: true, force: true });
+    if (!cli['keep-service']) cleanupOutbox();
   }
 
   const sections = [
@@ -511,7 +518,7 @@ async function main() {
       `kafkajs ${info.kafkajs} (service: ${info.serviceKafkajs ?? 'n/a'}); @nestjs/microservices ${info.nestMicroservices}.`,
     `Command: \`npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}\`; wall time ${Math.round((Date.now() - started) / 1000)} s.`,
   ];
-  for (const name of only) {
+  for (const name of only.flatMap((entry) => PARTS[entry] ?? [entry])) {
     const entry = done[name];
     if (name === 'scaffold') sections.push('', scaffoldTable(entry));
     else if (entry.scenario.metric === 'latency') sections.push('', latencyTable(entry));

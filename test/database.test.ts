@@ -71,7 +71,7 @@ describe('yo kafka-eventing --database', () => {
     const defaults = readJson(service, 'config/default.json').database;
     assert.deepEqual(
       { host: defaults.host, port: defaults.port, name: defaults.name, user: defaults.user, poolSize: defaults.poolSize, delivery: defaults.delivery },
-      { host: 'localhost', port: 5432, name: 'orders', user: 'postgres', poolSize: 10, delivery: 'outbox' },
+      { host: 'localhost', port: 5432, name: 'orders', user: 'postgres', poolSize: 20, delivery: 'outbox' },
     );
     for (const env of ['default', 'development', 'test', 'production']) {
       assert.equal(readJson(service, `config/${env}.json`).database?.password, undefined, `no password in config/${env}.json`);
@@ -90,11 +90,10 @@ describe('yo kafka-eventing --database', () => {
     assert.equal(readModel(service).service.database, 'postgres');
     const withDatabase = snapshotFiles(service);
     for (const file of DATABASE_FILES) assert.ok(withDatabase[file], `${file} was added`);
-    // As if created with --database postgres, but for the files the user owns (created once) and package.json's key order.
+    // As if created with --database postgres (the unedited README and health test follow the setting), but for package.json's key order.
     const fresh = snapshotFiles(await createService({ database: 'postgres' }));
-    const userOwned = ['README.md', 'test/health.test.ts', 'package.json'];
     assert.deepEqual(
-      changedFiles(fresh, withDatabase).filter((file) => !userOwned.includes(file)),
+      changedFiles(fresh, withDatabase).filter((file) => file !== 'package.json'),
       [],
     );
     assert.deepEqual(JSON.parse(withDatabase['package.json'] ?? ''), JSON.parse(fresh['package.json'] ?? ''));
@@ -104,6 +103,17 @@ describe('yo kafka-eventing --database', () => {
     const error = await runFailing('app', service, { options: { yes: true, database: 'none' } });
     assertUserError(error, 'removing the database is not supported');
     assert.deepEqual(changedFiles(withDatabase, snapshotFiles(service)), []);
+  });
+
+  it('a re-run adding the database keeps an edited README and names it; the unedited health test follows', async () => {
+    const service = copyService(await createService());
+    const edited = `${readText(service, 'README.md')}\nMy notes.\n`;
+    writeFileSync(path.join(service, 'README.md'), edited);
+    const run = await runGenerator('app', service, { options: { yes: true, database: 'postgres' } });
+    assert.equal(readText(service, 'README.md'), edited, 'the edited README stays');
+    assert.ok(run.logged().some((line) => /^Not updated, as you edited it: README\.md/.test(line)), run.logged().join('\n'));
+    const fresh = await createService({ database: 'postgres' });
+    assert.equal(readText(service, 'test/health.test.ts'), readText(fresh, 'test/health.test.ts'), 'the health test follows');
   });
 
   it('keeps the user’s migrations and an edited eventing migration', async () => {

@@ -5,127 +5,18 @@
  * database, topics and a consumer group of its own.
  */
 import assert from 'node:assert/strict';
-import { copyFileSync } from 'node:fs';
+import { copyFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { readTopic, registryClient, topicSize, type TopicMessage } from './support/kafka.js';
+import { readTopic, topicSize } from './support/kafka.js';
 import { writeJobRequests } from './support/jobs.js';
-import { REPO_ROOT } from './support/paths.js';
-import { createDatabase, type TestDatabase } from './support/postgres.js';
-import { eventually, generate, linkDependencies, npm, sleep, startServiceProcess, tempDir, type ServiceProcess } from './support/service.js';
-import { kafkaStack, type KafkaStack } from './support/stack.js';
-
-const FIXTURES = path.join(REPO_ROOT, 'test', 'fixtures', 'ledger');
+import { LEDGER_FIXTURES, useLedger } from './support/ledger.js';
+import { createDatabase } from './support/postgres.js';
+import { eventually, generate, linkDependencies, npm, sleep, startServiceProcess, tempDir } from './support/service.js';
 
 describe('database: transactional outbox and inbox @kafka', function () {
   this.timeout(600_000);
-  let stack: KafkaStack;
-  let serviceDir: string;
-  const running: ServiceProcess[] = [];
-  const databases: TestDatabase[] = [];
-
-  before(async () => {
-    stack = await kafkaStack();
-    const workspace = tempDir('ledger');
-    await generate(workspace, 'app', ['ledger'], { database: 'postgres' });
-    serviceDir = path.join(workspace, 'ledger');
-    await generate(serviceDir, 'event', ['JobRequested'], { fields: 'jobId:uuid, lane:string, seq:int, mode:string', key: 'lane' });
-    await generate(serviceDir, 'subscription', [], { event: 'JobRequested' });
-    copyFileSync(path.join(FIXTURES, 'job-requested.handler.ts'), path.join(serviceDir, 'src/subscriptions/job-requested.handler.ts'));
-    copyFileSync(path.join(FIXTURES, 'routes.ts'), path.join(serviceDir, 'src/routes/index.ts'));
-    copyFileSync(path.join(FIXTURES, '1767225600001_ledger.sql'), path.join(serviceDir, 'migrations/1767225600001_ledger.sql'));
-    await linkDependencies(serviceDir);
-    await npm(serviceDir, 'run', 'typecheck');
-  });
-
-  afterEach(async () => {
-    for (const service of running.splice(0)) {
-      if (service.child.exitCode === null && service.child.signalCode === null) service.signal('SIGKILL');
-      await service.exited;
-    }
-    for (const database of databases.splice(0)) await database.drop();
-  });
-
-  async function database(label: string): Promise<TestDatabase> {
-    const created = await createDatabase(serviceDir, label);
-    databases.push(created);
-    return created;
-  }
-
-  async function start(name: string, db: TestDatabase, overrides: Record<string, unknown> = {}): Promise<ServiceProcess> {
-    const config = {
-      events: { JobRequested: { topic: `ledger-${name}` } },
-      subscriptions: {
-        JobRequested: {
-          topic: `ledger-${name}`,
-          groupId: `ledger-${name}`,
-          deadLetterTopic: `ledger-${name}.dead-letter`,
-          retry: { attempts: 3, initialDelayMs: 100, maxDelayMs: 1000, multiplier: 2 },
-          ...(overrides.subscription as object | undefined),
-        },
-      },
-      database: { outbox: { lanes: 8, pollIntervalMs: 500, batchSize: 200, retryDelayMs: 500, retentionHours: 24 }, ...(overrides.database as object | undefined) },
-      ...(overrides.config as object | undefined),
-    };
-    const service = await startServiceProcess(serviceDir, {
-      ...db.env,
-      KAFKA_BROKERS: stack.brokers,
-      SCHEMA_REGISTRY_URL: stack.registryUrl,
-      LOG_LEVEL: process.env.SERVICE_LOG_LEVEL ?? 'info',
-      NODE_CONFIG: JSON.stringify(config),
-    });
-    running.push(service);
-    return service;
-  }
-
-  async function post(service: ServiceProcess, body: Record<string, unknown>): Promise<{ status: number; jobId?: string }> {
-    const response = await fetch(`http://127.0.0.1:${service.port}/jobs`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    const text = await response.text();
-    return { status: response.status, ...(response.status === 201 ? (JSON.parse(text) as { jobId: string }) : {}) };
-  }
-
-  /** Posts `perLane` jobs on each of `lanes` lanes: lanes in parallel, each lane's jobs one after the other (seq order). */
-  async function postLanes(services: ServiceProcess[], lanes: number, perLane: number): Promise<number> {
-    let created = 0;
-    await Promise.all(
-      Array.from({ length: lanes }, async (_, lane) => {
-        for (let seq = 0; seq < perLane; seq += 1) {
-          const service = services[(lane + seq) % services.length] as ServiceProcess;
-          const { status } = await post(service, { lane: `l${lane}`, seq });
-          assert.equal(status, 201, `job ${seq} of lane l${lane}`);
-          created += 1;
-        }
-      }),
-    );
-    return created;
-  }
-
-  function decodeAll(messages: TopicMessage[]): Promise<{ jobId: string; lane: string; seq: number }[]> {
-    const registry = registryClient(stack);
-    return Promise.all(messages.map(async (message) => (await registry.decode(message.value ?? Buffer.alloc(0))) as { jobId: string; lane: string; seq: number }));
-  }
-
-  /** Every event once at least, lanes in seq order (a redelivered run may repeat, never reorder); returns duplicates. */
-  async function assertOnTopic(topic: string, lanes: number, perLane: number): Promise<number> {
-    const events = await decodeAll(await readTopic(stack, topic));
-    const unique = new Set(events.map((event) => `${event.lane}/${event.seq}`));
-    assert.equal(unique.size, lanes * perLane, `${lanes * perLane - unique.size} events lost`);
-    for (let lane = 0; lane < lanes; lane += 1) {
-      const seqs = events.filter((event) => event.lane === `l${lane}`).map((event) => event.seq);
-      // With at-least-once a batch may come again after a crash; first occurrences must be in order.
-      const firsts = seqs.filter((seq, index) => seqs.indexOf(seq) === index);
-      assert.deepEqual(firsts, Array.from({ length: perLane }, (_, seq) => seq), `lane l${lane} in order`);
-      for (let index = 1; index < seqs.length; index += 1) {
-        const previous = seqs[index - 1] as number;
-        const current = seqs[index] as number;
-        assert.ok(current === previous + 1 || current <= previous, `lane l${lane}: ${current} after ${previous} skips events`);
-      }
-    }
-    return events.length - unique.size;
-  }
+  const ledger = useLedger();
+  const { database, start, post, postLanes, decodeAll, assertOnTopic } = ledger;
 
   it('an operation that fails after publish: no row, no outbox entry, nothing on the topic', async () => {
     const db = await database('fail');
@@ -134,9 +25,9 @@ describe('database: transactional outbox and inbox @kafka', function () {
     assert.equal(failed.status, 500);
     const ok = await post(service, { lane: 'f', seq: 1 });
     assert.equal(ok.status, 201);
-    const onTopic = await eventually(async () => ((await topicSize(stack, 'ledger-fail')) >= 1 ? readTopic(stack, 'ledger-fail') : undefined), 30_000, 'the ok event');
+    const onTopic = await eventually(async () => ((await topicSize(ledger.stack, 'ledger-fail')) >= 1 ? readTopic(ledger.stack, 'ledger-fail') : undefined), 30_000, 'the ok event');
     await sleep(1500);
-    assert.equal(await topicSize(stack, 'ledger-fail'), 1, 'only the ok event reached the topic');
+    assert.equal(await topicSize(ledger.stack, 'ledger-fail'), 1, 'only the ok event reached the topic');
     assert.deepEqual((await decodeAll(onTopic)).map((event) => event.jobId), [ok.jobId]);
     assert.equal(await db.count('SELECT count(*) FROM jobs'), 1);
     assert.equal(await db.count('SELECT count(*) FROM jobs WHERE job_id = $1', [ok.jobId]), 1);
@@ -149,7 +40,7 @@ describe('database: transactional outbox and inbox @kafka', function () {
     const service = await start('outage', db, { config: { kafka: { producer: { sendTimeoutMs: 4000 } } } });
     const lanes = 10;
     const perLane = 100;
-    await stack.stopBroker();
+    await ledger.stack.stopBroker();
     let restarted = false;
     try {
       const began = Date.now();
@@ -161,7 +52,7 @@ describe('database: transactional outbox and inbox @kafka', function () {
       const ready = (await (await fetch(`http://127.0.0.1:${service.port}/health/ready`)).json()) as { database: { outboxPending: number } };
       assert.equal(ready.database.outboxPending, lanes * perLane, 'health shows the outbox depth');
       const backAt = Date.now();
-      await stack.startBroker();
+      await ledger.stack.startBroker();
       restarted = true;
       const upAt = Date.now();
       await eventually(async () => ((await db.count('SELECT count(*) FROM outbox WHERE sent_at IS NULL')) === 0 ? true : undefined), 180_000, 'the outbox to drain');
@@ -172,7 +63,7 @@ describe('database: transactional outbox and inbox @kafka', function () {
       // rows are sent again: at least once, duplicates are whole batches, the inbox makes them no-ops.
       process.stderr.write(`      broker down: ${created} requests succeeded in ${took} ms (all 201), outbox ${lanes * perLane}; broker started in ${brokerStart} ms, then outbox drained in ${drained} ms, 0 lost, ${duplicates} duplicates\n`);
     } finally {
-      if (!restarted) await stack.startBroker();
+      if (!restarted) await ledger.stack.startBroker();
     }
   });
 
@@ -183,19 +74,24 @@ describe('database: transactional outbox and inbox @kafka', function () {
     const after = await post(service, { lane: 't', seq: 1 });
     await eventually(async () => ((await db.count('SELECT count(*) FROM handled WHERE job_id = $1', [after.jobId])) === 1 ? true : undefined), 60_000, 'the next event handled');
     assert.equal(await db.count('SELECT count(*) FROM handled WHERE job_id = $1', [poison.jobId]), 0, 'no row of the failing handler');
-    const dead = await readTopic(stack, 'ledger-throw.dead-letter');
+    // The dead letter was recorded in the outbox with the inbox row; the relay sends it.
+    const dead = await eventually(async () => ((await topicSize(ledger.stack, 'ledger-throw.dead-letter').catch(() => 0)) >= 1 ? readTopic(ledger.stack, 'ledger-throw.dead-letter') : undefined), 30_000, 'the dead letter');
     assert.equal(dead.length, 1);
     assert.equal(dead[0]?.headers['dead-letter-attempts'], '3');
     assert.match(dead[0]?.headers['dead-letter-error-message'] ?? '', /planned failure .* after writing/);
     assert.match(service.output(), /handler failed; retrying[\s\S]*handler failed; retrying/);
-    assert.equal(await db.count("SELECT count(*) FROM inbox WHERE subscription = 'JobRequested'"), 1, 'only the handled event is in the inbox');
+    assert.deepEqual(
+      await db.query("SELECT outcome, count(*)::int AS count FROM inbox WHERE subscription = 'JobRequested' GROUP BY outcome ORDER BY outcome"),
+      [{ outcome: 'dead-lettered', count: 1 }, { outcome: 'handled', count: 1 }],
+      'the inbox holds the handled event and the dead-lettered one',
+    );
   });
 
   it('consumer killed with kill -9 mid-stream of 10,000 events whose handler inserts a row each: exactly one row per event after restart', async () => {
     const db = await database('kill');
     const total = 10_000;
     const topic = 'ledger-kill';
-    await writeJobRequests(stack, path.join(serviceDir, 'schemas', 'ledger.job-requested-value.schema.json'), topic, total, (seq) => `k${seq % 3}`);
+    await writeJobRequests(ledger.stack, path.join(ledger.serviceDir, 'schemas', 'ledger.job-requested-value.schema.json'), topic, total, (seq) => `k${seq % 3}`);
     let service = await start('kill', db, { subscription: { concurrency: 3 } });
     await eventually(async () => ((await db.count('SELECT count(*) FROM handled')) >= 3000 ? true : undefined), 180_000, '3000 events handled');
     service.signal('SIGKILL');
@@ -221,13 +117,13 @@ describe('database: transactional outbox and inbox @kafka', function () {
     const perLane = 100;
     const small = { database: { outbox: { lanes: 8, pollIntervalMs: 500, batchSize: 5, retryDelayMs: 500, retentionHours: 24 } } };
     let service = await start('relaykill', db, small);
-    await stack.stopBroker();
+    await ledger.stack.stopBroker();
     try {
       await postLanes([service], lanes, perLane);
     } finally {
-      await stack.startBroker();
+      await ledger.stack.startBroker();
     }
-    await eventually(async () => ((await topicSize(stack, 'ledger-relaykill').catch(() => 0)) >= 100 ? true : undefined), 120_000, 'the drain to start');
+    await eventually(async () => ((await topicSize(ledger.stack, 'ledger-relaykill').catch(() => 0)) >= 100 ? true : undefined), 120_000, 'the drain to start');
     service.signal('SIGKILL');
     await service.exited;
     const pendingAtKill = await db.count('SELECT count(*) FROM outbox WHERE sent_at IS NULL');
@@ -247,13 +143,13 @@ describe('database: transactional outbox and inbox @kafka', function () {
     // The backlog is written with the broker down by two replicas, which are then killed: no send of theirs
     // is still under way when the broker is back (one that timed out could land later and count as a duplicate).
     const writers = [await start('replicas', db, quickLog), await start('replicas', db, quickLog)];
-    await stack.stopBroker();
+    await ledger.stack.stopBroker();
     try {
       await postLanes(writers, lanes, perLane);
       for (const writer of writers) writer.signal('SIGKILL');
       await Promise.all(writers.map((writer) => writer.exited));
     } finally {
-      await stack.startBroker();
+      await ledger.stack.startBroker();
     }
     assert.equal(await db.count('SELECT count(*) FROM outbox WHERE sent_at IS NULL'), lanes * perLane);
     const relays = await Promise.all([start('replicas', db, quickLog), start('replicas', db, quickLog)]);
@@ -269,53 +165,19 @@ describe('database: transactional outbox and inbox @kafka', function () {
     assert.equal(sentBy.reduce((sum, sent) => sum + sent, 0), lanes * perLane, 'the relays together sent each event once');
   });
 
-  it('figures: 500 concurrent units of work through the outbox against direct flush', async () => {
-    const total = 5000;
-    const concurrency = 500;
-    async function burst(service: ServiceProcess, db: TestDatabase): Promise<{ requestsPerSecond: number; handledPerSecond: number }> {
-      const began = Date.now();
-      let next = 0;
-      await Promise.all(
-        Array.from({ length: concurrency }, async () => {
-          while (next < total) {
-            const seq = next++;
-            const { status } = await post(service, { lane: `b${seq % 50}`, seq });
-            assert.equal(status, 201, service.output().split('\n').filter((line) => line.includes('"level":50')).slice(-1)[0]);
-          }
-        }),
-      );
-      const answered = Date.now() - began;
-      await eventually(async () => ((await db.count('SELECT count(*) FROM handled')) >= total ? true : undefined), 180_000, 'every event handled');
-      const handled = Date.now() - began;
-      return { requestsPerSecond: Math.round((total / answered) * 1000), handledPerSecond: Math.round((total / handled) * 1000) };
-    }
-    const outboxDb = await database('bench_outbox');
-    // 500 units of work at once queue for the pool's connections: wait for one longer than the default 5 s.
-    const pool = { poolSize: 20, connectionTimeoutMs: 30_000 };
-    const outbox = await burst(await start('bench-outbox', outboxDb, { config: { database: pool } }), outboxDb);
-    const directDb = await database('bench_direct');
-    const direct = await burst(await start('bench-direct', directDb, { config: { database: { ...pool, delivery: 'direct' } } }), directDb);
-    process.stderr.write(
-      `      ${total} requests, ${concurrency} concurrent: outbox ${outbox.requestsPerSecond} req/s answered, ${outbox.handledPerSecond} events/s handled end to end; ` +
-        `direct ${direct.requestsPerSecond} req/s, ${direct.handledPerSecond} events/s (outbox/direct handled ${(outbox.handledPerSecond / direct.handledPerSecond).toFixed(2)}x)\n`,
-    );
-
-    assert.ok(outbox.handledPerSecond > 0 && direct.handledPerSecond > 0);
-  });
-
   it('refuses to start without its database (naming host and database) and with a failing migration (naming it)', async () => {
-    const unreachable = await startServiceProcess(serviceDir, {
+    const unreachable = await startServiceProcess(ledger.serviceDir, {
       DATABASE_HOST: '127.0.0.1', DATABASE_PORT: '1', DATABASE_NAME: 'nowhere',
-      KAFKA_BROKERS: stack.brokers, SCHEMA_REGISTRY_URL: stack.registryUrl,
+      KAFKA_BROKERS: ledger.stack.brokers, SCHEMA_REGISTRY_URL: ledger.stack.registryUrl,
     }, { readyTimeoutMs: 20_000 }).then(
       () => assert.fail('started without a database'),
       (error: Error) => error.message,
     );
     assert.match(unreachable, /did not start: cannot reach database "nowhere" on 127\.0\.0\.1:1/);
     const db = await database('broken');
-    copyFileSync(path.join(FIXTURES, '1767225600002_broken.sql'), path.join(serviceDir, 'migrations/1767225600002_broken.sql'));
+    copyFileSync(path.join(LEDGER_FIXTURES, '1767225600002_broken.sql'), path.join(ledger.serviceDir, 'migrations/1767225600002_broken.sql'));
     try {
-      const broken = await startServiceProcess(serviceDir, { ...db.env, KAFKA_BROKERS: stack.brokers, SCHEMA_REGISTRY_URL: stack.registryUrl }, { readyTimeoutMs: 20_000 }).then(
+      const broken = await startServiceProcess(ledger.serviceDir, { ...db.env, KAFKA_BROKERS: ledger.stack.brokers, SCHEMA_REGISTRY_URL: ledger.stack.registryUrl }, { readyTimeoutMs: 20_000 }).then(
         () => assert.fail('started with a failing migration'),
         (error: Error) => error.message,
       );
@@ -323,8 +185,7 @@ describe('database: transactional outbox and inbox @kafka', function () {
       assert.match(broken, /no_such_table/);
       assert.equal(await db.count("SELECT count(*) FROM information_schema.tables WHERE table_name = 'outbox'"), 0, 'all pending migrations rolled back');
     } finally {
-      const { rmSync } = await import('node:fs');
-      rmSync(path.join(serviceDir, 'migrations/1767225600002_broken.sql'));
+      rmSync(path.join(ledger.serviceDir, 'migrations/1767225600002_broken.sql'));
     }
   });
 });

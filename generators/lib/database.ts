@@ -74,8 +74,10 @@ export function databaseConfig(model: EventingModel, environments: readonly Envi
         port: 5432,
         name: dbName,
         user: 'postgres',
-        poolSize: 10,
-        connectionTimeoutMs: 5000,
+        // A burst of 500 concurrent units of work queues for these connections (each held only from a unit's
+        // first query to its commit); the wait for one is bounded by connectionTimeoutMs.
+        poolSize: 20,
+        connectionTimeoutMs: 30000,
         migrateOnStart: true,
         delivery: 'outbox',
         outbox: { lanes: 16, pollIntervalMs: 1000, batchSize: 500, retryDelayMs: 1000, retentionHours: 24 },

@@ -5,7 +5,8 @@
 -- Events written in the same transaction as the unit of work's rows, sent to Kafka by the relay.
 CREATE TABLE outbox (
   id bigserial PRIMARY KEY,
-  -- hash(key) mod database.outbox.lanes: one relay at a time per lane keeps per-key order.
+  -- hash(key) mod database.outbox.lanes: one relay at a time per lane keeps per-key order. Dead letters
+  -- take lanes of their own (lanes + hash(key) mod lanes): a dead-letter topic that cannot be written holds up no event.
   lane integer NOT NULL,
   event_id text NOT NULL,
   topic text NOT NULL,
@@ -20,10 +21,12 @@ CREATE TABLE outbox (
 CREATE INDEX outbox_pending ON outbox (lane, id) WHERE sent_at IS NULL;
 CREATE INDEX outbox_sent ON outbox (sent_at) WHERE sent_at IS NOT NULL;
 
--- Messages a subscription handled, recorded in the handler's transaction: a redelivery is a no-op.
+-- Messages a subscription finished, recorded in the handler's transaction (outcome handled) or with the
+-- dead letter written to the outbox (outcome dead-lettered): a redelivery of either is only acknowledged.
 CREATE TABLE inbox (
   subscription text NOT NULL,
   event_id text NOT NULL,
+  outcome text NOT NULL DEFAULT 'handled' CHECK (outcome IN ('handled', 'dead-lettered')),
   handled_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (subscription, event_id)
 );

@@ -83,11 +83,13 @@ export async function startService(config: AppConfig, overrides: ContainerOverri
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
+      // One deadline for the whole drain (a lag read or a send waiting for an absent broker included).
+      const deadlineAt = Date.now() + config.shutdown.drainTimeoutMs;
       readiness.accepting = false;
       await lagMonitor.stop();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
-      const drained = await consumerHost.stop(config.shutdown.drainTimeoutMs);
+      const drained = await consumerHost.stop(Math.max(0, deadlineAt - Date.now()));
       if (!drained) {
         // Unfinished messages stay uncommitted: the group hands them out again after this process exits.
         logger.warn({ deadlineMs: config.shutdown.drainTimeoutMs }, 'drain deadline passed; unfinished messages will be redelivered');
@@ -95,7 +97,14 @@ export async function startService(config: AppConfig, overrides: ContainerOverri
       }
       await closed;
 <% if (service.database) { -%>
-      await outboxRelay.stop();
+      if (!(await outboxRelay.stop(Math.max(0, deadlineAt - Date.now())))) {
+        // The send in hand (the broker away) is abandoned: its rows are not marked sent, the next start sends them.
+        logger.warn(
+          { deadlineMs: config.shutdown.drainTimeoutMs },
+          'drain deadline passed while the outbox relay was sending; its rows stay in the outbox',
+        );
+        return;
+      }
 <% } -%>
       await transport.disconnect();
       await container.dispose();

@@ -3,10 +3,19 @@ import type { AppConfig } from '../config.ts';
 import { eventDefinitions, publishedEventNames, type EventName } from '../events/index.ts';
 import type { EventCodec } from '../eventing/codec.ts';
 import { EventProducer, type EventRoute, type PendingEvent } from '../eventing/producers.ts';
+import type { OutgoingMessage, SendOptions } from '../eventing/transport.ts';
 import type { Queryable } from './pool.ts';
 
-/** The channel the relay listens on; an insert notifies it when its transaction commits. */
+/** The channel the relays listen on; an insert notifies it when its transaction commits. */
 export const OUTBOX_CHANNEL = 'eventing_outbox';
+
+/**
+ * At most one NOTIFY per this many ms from this process. A committing NOTIFY takes PostgreSQL's global
+ * notification lock until its commit is flushed, which serializes concurrent commits: under a burst only
+ * a few transactions notify the other replicas (which also poll); this process's relay is woken directly
+ * after each commit (`OutboxRelay.wake()`).
+ */
+const NOTIFY_EVERY_MS = 50;
 
 /**
  * Writes a unit of work's events into the `outbox` table, in the unit of work's transaction. They are
@@ -17,6 +26,7 @@ export class Outbox {
   readonly #producers = new Map<EventName, EventProducer>();
   readonly #codec: EventCodec;
   readonly #lanes: number;
+  #notifiedAt = 0;
 
   constructor({ config, eventRoutes, eventCodec }: { config: AppConfig; eventRoutes: Record<string, EventRoute>; eventCodec: EventCodec }) {
     this.#codec = eventCodec;
@@ -29,33 +39,51 @@ export class Outbox {
   }
 
   async add(db: Queryable, events: readonly PendingEvent[]): Promise<void> {
-    if (events.length === 0) return;
-    const lanes: number[] = [];
-    const ids: string[] = [];
-    const topics: string[] = [];
-    const keys: (string | null)[] = [];
-    const values: Buffer[] = [];
-    const headers: string[] = [];
-    const options: string[] = [];
-    for (const event of events) {
+    const rows = events.map((event): Row => {
       const producer = this.#producers.get(event.type);
       if (!producer) throw new Error(`${event.type} is not published by this service`);
       const message = producer.encode(this.#codec, event);
-      lanes.push(laneOf(message.key ?? event.eventId, this.#lanes));
-      ids.push(event.eventId);
-      topics.push(message.topic);
-      keys.push(message.key);
-      values.push(message.value);
-      headers.push(JSON.stringify(message.headers));
-      options.push(JSON.stringify(producer.options));
-    }
-    await db.query(
-      `INSERT INTO outbox (lane, event_id, topic, key, value, headers, send_options)
-       SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::bytea[], $6::jsonb[], $7::jsonb[])`,
-      [lanes, ids, topics, keys, values, headers, options],
-    );
-    await db.query('SELECT pg_notify($1, $2)', [OUTBOX_CHANNEL, '']);
+      return { lane: laneOf(message.key ?? event.eventId, this.#lanes), eventId: event.eventId, message, options: producer.options };
+    });
+    await this.#insert(db, rows);
   }
+
+  /** A dead letter (already a message: the original bytes and headers), in the lanes after the events' ones. */
+  async addDeadLetter(db: Queryable, eventId: string, letter: OutgoingMessage, options: SendOptions): Promise<void> {
+    await this.#insert(db, [{ lane: this.#lanes + laneOf(letter.key ?? eventId, this.#lanes), eventId, message: letter, options }]);
+  }
+
+  async #insert(db: Queryable, rows: readonly Row[]): Promise<void> {
+    if (rows.length === 0) return;
+    const notify = Date.now() - this.#notifiedAt >= NOTIFY_EVERY_MS;
+    if (notify) this.#notifiedAt = Date.now();
+    // One round trip: the insert and, when due, the NOTIFY (delivered to the relays when the transaction commits).
+    await db.query(
+      `WITH inserted AS (
+         INSERT INTO outbox (lane, event_id, topic, key, value, headers, send_options)
+         SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::bytea[], $6::jsonb[], $7::jsonb[])
+       )
+       SELECT pg_notify($8, '') WHERE $9::boolean`,
+      [
+        rows.map((row) => row.lane),
+        rows.map((row) => row.eventId),
+        rows.map((row) => row.message.topic),
+        rows.map((row) => row.message.key),
+        rows.map((row) => row.message.value),
+        rows.map((row) => JSON.stringify(row.message.headers)),
+        rows.map((row) => JSON.stringify(row.options)),
+        OUTBOX_CHANNEL,
+        notify,
+      ],
+    );
+  }
+}
+
+interface Row {
+  lane: number;
+  eventId: string;
+  message: OutgoingMessage;
+  options: SendOptions;
 }
 
 /** FNV-1a of the key, modulo the lane count: the same key always lands in the same lane. */

@@ -27,9 +27,9 @@ export function clientConfig(settings: DatabaseSettings): pg.ClientConfig {
   };
 }
 
-/** The process's pool (node-postgres); connections are opened on first use. */
-export function createPool(settings: DatabaseSettings, logger: Logger): pg.Pool {
-  const pool = new pg.Pool({ ...clientConfig(settings), max: settings.poolSize });
+/** A pool (node-postgres; the process's has `poolSize` connections); connections are opened on first use. */
+export function createPool(settings: DatabaseSettings, logger: Logger, connections: number = settings.poolSize): pg.Pool {
+  const pool = new pg.Pool({ ...clientConfig(settings), max: connections });
   // An idle connection that breaks (database restart) must not crash the process: the pool replaces it.
   pool.on('error', (error) => logger.warn({ err: error }, 'idle database connection failed'));
   return pool;

@@ -5,7 +5,11 @@ import type { HeaderMap } from '../eventing/headers.ts';
 import type { OutgoingMessage, SendOptions, Transport } from '../eventing/transport.ts';
 import type { Logger } from '../logger.ts';
 import { OUTBOX_CHANNEL } from './outbox.ts';
+import { createPool } from './pool.ts';
 import { cleanUp, outboxDepth } from './retention.ts';
+
+/** The relay's own pool: its LISTEN connection, the pass's connection, and one for the depth (health, log). */
+const RELAY_CONNECTIONS = 3;
 
 /** First key of the relay's advisory locks (the second is the lane): "ob" in ASCII. */
 const LANE_LOCK = 0x6f62;
@@ -23,8 +27,9 @@ interface OutboxRow {
  * Sends the outbox to Kafka. The rows are split into lanes by key; a relay sends a lane only while it
  * holds that lane's advisory lock (pg_try_advisory_lock), in id order, and marks the rows sent once the
  * broker acknowledged them: per-key order holds with any number of replicas, and a relay that dies
- * (its session ends, the lock goes) leaves its lane to another. It wakes on NOTIFY from committing
- * units of work, polls as a fallback, and retries after a failed send. At least once: rows sent but
+ * (its session ends, the lock goes) leaves its lane to another. It is woken by this process's units of
+ * work after their commit and by NOTIFY from other replicas', polls as a fallback, and retries after a
+ * failed send. At least once: rows sent but
  * not yet marked when a relay dies are sent again (consumers' inbox makes that a no-op).
  */
 export class OutboxRelay {
@@ -41,8 +46,9 @@ export class OutboxRelay {
   /** Events sent since start (for the log line and tests). */
   sent = 0;
 
-  constructor({ databasePool, transport, config, logger }: { databasePool: pg.Pool; transport: Transport; config: AppConfig; logger: Logger }) {
-    this.#pool = databasePool;
+  constructor({ transport, config, logger }: { transport: Transport; config: AppConfig; logger: Logger }) {
+    // Connections of its own (LISTEN, the pass, the depth): never queued behind a burst of units of work.
+    this.#pool = createPool(config.database, logger, RELAY_CONNECTIONS);
     this.#transport = transport;
     this.#settings = config.database;
     this.#logger = logger.child({ component: 'outbox-relay' });
@@ -52,14 +58,26 @@ export class OutboxRelay {
     this.#running ??= this.#run();
   }
 
-  /** Stops after the batch in hand (whose rows are marked or will be sent again). */
-  async stop(): Promise<void> {
+  /**
+   * Stops after the batch in hand (whose rows are marked or will be sent again). Resolves false when that
+   * send is still under way after `deadlineMs` (the broker away): its rows stay unsent in the outbox, for
+   * the next start to send.
+   */
+  async stop(deadlineMs = Number.POSITIVE_INFINITY): Promise<boolean> {
     this.#stopped = true;
     this.wake();
-    await this.#running;
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<false>((resolve) => {
+      if (Number.isFinite(deadlineMs)) timer = setTimeout(() => resolve(false), deadlineMs);
+    });
+    const finished = await Promise.race([(this.#running ?? Promise.resolve()).then(() => true), deadline]);
+    clearTimeout(timer);
+    if (!finished) return false;
     const listener = this.#listener;
     this.#listener = undefined;
     listener?.release(true);
+    await this.#pool.end();
+    return true;
   }
 
   wake(): void {
@@ -99,21 +117,31 @@ export class OutboxRelay {
     const client = await this.#pool.connect();
     let broken: Error | undefined;
     try {
-      const lanes = this.#settings.outbox.lanes;
+      // Lanes 0..lanes-1 hold events, lanes..2*lanes-1 dead letters (see Outbox.addDeadLetter).
+      const eventLanes = this.#settings.outbox.lanes;
+      const lanes = eventLanes * 2;
       const first = Math.floor(Math.random() * lanes);
       let sent = 0;
+      let failure: Error | undefined;
       for (let index = 0; index < lanes && !this.#stopped; index += 1) {
         const lane = (first + index) % lanes;
         const locked = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS locked', [LANE_LOCK, lane]);
         if (!locked.rows[0]?.locked) continue;
         try {
-          sent += await this.#drainLane(client, lane);
+          const drained = await this.#drainLane(client, lane);
+          sent += drained;
+          this.sent += drained;
+        } catch (error) {
+          // Events stop the pass at once (the broker is likely away); a dead-letter topic that cannot be
+          // written holds up only its dead letters, the other lanes go on.
+          if (lane < eventLanes) throw error;
+          failure ??= error instanceof Error ? error : new Error(String(error));
         } finally {
           await client.query('SELECT pg_advisory_unlock($1, $2)', [LANE_LOCK, lane]);
         }
       }
-      this.sent += sent;
       if (sent > 0) this.#logger.debug({ sent }, 'outbox relayed');
+      if (failure) throw failure;
       return sent;
     } catch (error) {
       broken = error instanceof Error ? error : new Error(String(error));

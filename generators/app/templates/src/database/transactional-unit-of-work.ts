@@ -4,6 +4,7 @@ import type { EventBus } from '../eventing/event-bus.ts';
 import type { EventProducers } from '../eventing/producers.ts';
 import type { UnitOfWork } from '../eventing/unit-of-work.ts';
 import type { Outbox } from './outbox.ts';
+import type { OutboxRelay } from './relay.ts';
 import type { ScopedTransaction } from './transaction.ts';
 
 interface Dependencies {
@@ -11,6 +12,7 @@ interface Dependencies {
   db: ScopedTransaction;
   eventBus: EventBus;
   outbox: Outbox;
+  outboxRelay: OutboxRelay;
   eventProducers: EventProducers;
 }
 
@@ -41,6 +43,7 @@ export class TransactionalUnitOfWork implements UnitOfWork {
       throw error;
     }
     if (this.#delivery === 'direct') await this.#cradle.eventProducers.send(events);
+    else if (events.length > 0) this.#cradle.outboxRelay.wake();
   }
 
   async abort(): Promise<void> {

@@ -10,6 +10,7 @@ import { allFailed, settleRound, type PendingEvent } from './batch-rounds.ts';
 import type { EventCodec } from './codec.ts';
 import {
   DeadLetterWriter,
+  topicDeadLetterSink,
   deadLetterEvent,
   errorMessage,
   eventContext,
@@ -68,7 +69,7 @@ export class BatchProcessor {
     this.#codec = container.cradle.eventCodec;
     this.#metrics = container.cradle.eventingMetrics;
     this.#logger = container.cradle.logger.child({ subscription: subscription.name });
-    this.#deadLetters = new DeadLetterWriter(subscription, container.cradle.transport, this.#logger, health);
+    this.#deadLetters = new DeadLetterWriter(subscription, topicDeadLetterSink(container.cradle.transport), this.#logger, health);
     this.#labels = { subscription: subscription.name };
   }
 
@@ -82,7 +83,7 @@ export class BatchProcessor {
       if (outcome.done.length > 0) this.#metrics.handled.inc(this.#labels, outcome.done.length);
       for (const entry of outcome.exhausted) {
         deadLetterEvent(span, this.#subscription.deadLetterTopic, entry.error, entry.failures);
-        await this.#deadLetters.write(entry.item.message, entry.error, entry.failures, control);
+        await this.#deadLetters.write(entry.item.message, entry.item.context.eventId, entry.error, entry.failures, control);
         this.#metrics.deadLettered.inc({ ...this.#labels, reason: 'handler' });
       }
       if (outcome.retry.length === 0) return;
@@ -113,7 +114,7 @@ export class BatchProcessor {
         pending.push({ item: { message, event, context }, key: context.key, failures: 0 });
       } catch (error) {
         deadLetterEvent(span, this.#subscription.deadLetterTopic, error, 0);
-        await this.#deadLetters.write(message, error, 0, control);
+        await this.#deadLetters.write(message, context.eventId, error, 0, control);
         this.#metrics.deadLettered.inc({ ...this.#labels, reason: 'undecodable' });
       }
     }

@@ -6,7 +6,7 @@ import { deadLetterMessage } from './dead-letter.ts';
 import type { EventContext } from './handler.ts';
 import { EventHeaders } from './headers.ts';
 import { backoffDelay, waitWhileAlive, type RetryPolicy } from './retry.ts';
-import type { DeliveryControl, IncomingMessage, SendOptions, Transport } from './transport.ts';
+import type { DeliveryControl, IncomingMessage, OutgoingMessage, SendOptions, Transport } from './transport.ts';
 
 /** Where a worker reports that it cannot go on (read by /health/ready). */
 export interface SubscriptionHealth {
@@ -24,7 +24,22 @@ export interface SubscriptionSettings {
 }
 
 /** Dead letters are sent on a producer of their own (one object: the transport keys its producers by it). */
-const DEAD_LETTER_SEND: SendOptions = { lane: 'dead-letter' };
+export const DEAD_LETTER_SEND: SendOptions = { lane: 'dead-letter' };
+
+/** Where a dead letter goes: straight to the dead-letter topic, or (with a database) the inbox and the outbox. */
+export interface DeadLetterSink {
+  write(letter: OutgoingMessage, eventId: string): Promise<void>;
+  /** The start of the error line when a write fails, e.g. "cannot write dead-letter topic orders.dlt". */
+  cannotWrite(deadLetterTopic: string): string;
+}
+
+/** Dead letters sent to the dead-letter topic through the transport. */
+export function topicDeadLetterSink(transport: Transport): DeadLetterSink {
+  return {
+    write: (letter) => transport.send([letter], DEAD_LETTER_SEND),
+    cannotWrite: (deadLetterTopic) => `cannot write dead-letter topic ${deadLetterTopic}`,
+  };
+}
 
 /** Thrown when the worker stops during a retry wait: the message is not finished and will be redelivered. */
 export class DeliveryInterrupted extends Error {
@@ -49,30 +64,30 @@ export async function waitOrInterrupt(delay: number, control: DeliveryControl): 
  */
 export class DeadLetterWriter {
   readonly #subscription: SubscriptionSettings;
-  readonly #transport: Transport;
+  readonly #sink: DeadLetterSink;
   readonly #logger: Logger;
   readonly #health: SubscriptionHealth;
 
-  constructor(subscription: SubscriptionSettings, transport: Transport, logger: Logger, health: SubscriptionHealth) {
+  constructor(subscription: SubscriptionSettings, sink: DeadLetterSink, logger: Logger, health: SubscriptionHealth) {
     this.#subscription = subscription;
-    this.#transport = transport;
+    this.#sink = sink;
     this.#logger = logger;
     this.#health = health;
   }
 
-  async write(message: IncomingMessage, error: unknown, attempts: number, control: DeliveryControl): Promise<void> {
+  async write(message: IncomingMessage, eventId: string, error: unknown, attempts: number, control: DeliveryControl): Promise<void> {
     const { deadLetterTopic, name } = this.#subscription;
     const where = { topic: message.topic, partition: message.partition, offset: message.offset, deadLetterTopic };
     this.#logger.error({ err: error, attempts, ...where }, 'message sent to the dead-letter topic');
     const letter = deadLetterMessage(deadLetterTopic, message, { error, attempts, subscription: name });
     for (let failures = 1; ; failures += 1) {
       try {
-        await this.#transport.send([letter], DEAD_LETTER_SEND);
+        await this.#sink.write(letter, eventId);
         this.#health.recovered(name);
         return;
       } catch (sendError) {
         const delay = backoffDelay(this.#subscription.retry, failures);
-        const reason = `cannot write dead-letter topic ${deadLetterTopic}: ${errorMessage(sendError)}`;
+        const reason = `${this.#sink.cannotWrite(deadLetterTopic)}: ${errorMessage(sendError)}`;
         this.#health.failing(name, reason);
         this.#logger.error({ err: sendError, failures, delayMs: delay, ...where }, `${reason}; the partition waits, trying again`);
         await waitOrInterrupt(delay, control);

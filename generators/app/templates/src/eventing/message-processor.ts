@@ -8,10 +8,18 @@ import type { EventingMetrics } from '../observability/metrics.ts';
 import type { EventCodec } from './codec.ts';
 import {
   DeadLetterWriter,
+<% if (service.database) { -%>
+  DEAD_LETTER_SEND,
+<% } else { -%>
+  topicDeadLetterSink,
+<% } -%>
   deadLetterEvent,
   errorMessage,
   eventContext,
   waitOrInterrupt,
+<% if (service.database) { -%>
+  type DeadLetterSink,
+<% } -%>
   type SubscriptionHealth,
   type SubscriptionSettings,
 } from './delivery.ts';
@@ -21,7 +29,7 @@ import type { EventBus } from './event-bus.ts';
 import type { EventDefinition } from './event-definition.ts';
 import type { EventContext, EventHandler, MessageContext } from './handler.ts';
 <% if (service.database) { -%>
-import { recordInInbox } from '../database/inbox.ts';
+import { recordDeadLetter, recordInInbox } from '../database/inbox.ts';
 <% } -%>
 import { backoffDelay } from './retry.ts';
 import type { DeliveryControl, IncomingMessage, MessageListener } from './transport.ts';
@@ -58,7 +66,11 @@ export class MessageProcessor {
     this.#codec = container.cradle.eventCodec;
     this.#metrics = container.cradle.eventingMetrics;
     this.#logger = container.cradle.logger.child({ subscription: subscription.name });
-    this.#deadLetters = new DeadLetterWriter(subscription, container.cradle.transport, this.#logger, health);
+<% if (service.database) { -%>
+    this.#deadLetters = new DeadLetterWriter(subscription, inboxDeadLetterSink(container.cradle, subscription.name), this.#logger, health);
+<% } else { -%>
+    this.#deadLetters = new DeadLetterWriter(subscription, topicDeadLetterSink(container.cradle.transport), this.#logger, health);
+<% } -%>
   }
 
   /** Each message is handled in a `process <topic>` span continuing the trace of its headers. */
@@ -74,7 +86,7 @@ export class MessageProcessor {
       payload = await this.#codec.decode(this.#definition, message.value);
     } catch (error) {
       deadLetterEvent(span, this.#subscription.deadLetterTopic, error, 0);
-      await this.#deadLetters.write(message, error, 0, control);
+      await this.#deadLetters.write(message, context.eventId, error, 0, control);
       this.#metrics.deadLettered.inc({ subscription: this.#subscription.name, reason: 'undecodable' });
       return;
     }
@@ -90,7 +102,7 @@ export class MessageProcessor {
         stopTimer({ outcome: 'failure' });
         if (attempt >= this.#subscription.retry.attempts) {
           deadLetterEvent(span, this.#subscription.deadLetterTopic, error, attempt);
-          await this.#deadLetters.write(message, error, attempt, control);
+          await this.#deadLetters.write(message, context.eventId, error, attempt, control);
           this.#metrics.deadLettered.inc({ ...labels, reason: 'handler' });
           return;
         }
@@ -137,3 +149,19 @@ export class MessageProcessor {
 <% } -%>
   }
 }
+<% if (service.database) { -%>
+
+/**
+ * With a database, a dead letter is the message's inbox row (outcome dead-lettered) and the dead letter in
+ * the outbox, in one transaction (the relay sends it): a redelivery neither runs the handler again nor
+ * writes a second dead letter.
+ */
+function inboxDeadLetterSink(cradle: Cradle, subscription: string): DeadLetterSink {
+  return {
+    write: async (letter, eventId) => {
+      await recordDeadLetter(cradle, subscription, eventId, letter, DEAD_LETTER_SEND);
+    },
+    cannotWrite: (deadLetterTopic) => `cannot record the dead letter for ${deadLetterTopic} in the database`,
+  };
+}
+<% } -%>
