@@ -28,6 +28,7 @@ const OWNED_STATIC = [
   'src/http/app.ts',
   'src/http/health.ts',
   'src/http/request-scope.ts',
+  'src/eventing/avro-values.ts',
   'src/eventing/codec.ts',
   'src/eventing/consumer-host.ts',
   'src/eventing/dead-letter.ts',
@@ -109,6 +110,7 @@ export function render(generator: Generator, model: EventingModel, previous?: Ev
 
   for (const file of OWNED_STATIC) owned.render(file, template(file), view);
   if (model.service.database) for (const file of DATABASE_OWNED) owned.render(file, template(file), view);
+  if (view.records.length > 0) owned.render('src/events/records.ts', template('src/events/records.ts'), view);
   const eventTemplate = template('src/events/event.ts');
   for (const event of view.events) {
     owned.render(event.modulePath, eventTemplate, { ...view, event });

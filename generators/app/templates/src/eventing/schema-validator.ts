@@ -2,6 +2,7 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import avro from 'avsc';
+import { fromAvro, toAvro } from './avro-values.ts';
 import type { EventDefinition } from './event-definition.ts';
 
 type AnyDefinition = EventDefinition<never>;
@@ -43,14 +44,12 @@ export class SchemaValidator {
 
   toWire(definition: AnyDefinition, payload: unknown): unknown {
     if (definition.schemaFormat !== 'avro' || !isRecord(payload)) return payload;
-    const wire: Record<string, unknown> = {};
-    for (const field of avroFields(definition)) wire[field] = payload[field] ?? null;
-    return wire;
+    return toAvro(definition.schema, payload);
   }
 
   fromWire(definition: AnyDefinition, wire: unknown): unknown {
     if (definition.schemaFormat !== 'avro' || !isRecord(wire)) return wire;
-    return Object.fromEntries(Object.entries(wire).filter(([, value]) => value !== null));
+    return fromAvro(definition.schema, wire);
   }
 
   /** The body of the message: JSON text, or Avro binary (of a payload already validated). */
@@ -93,7 +92,13 @@ export class SchemaValidator {
   #checkFor(definition: AnyDefinition): (payload: unknown) => string[] {
     let check = this.#checks.get(definition.name);
     if (!check) {
-      check = definition.schemaFormat === 'avro' ? avroCheck(definition, this.#formatCheck) : jsonCheck(this.ajv.compile(definition.schema));
+      if (definition.schemaFormat !== 'avro') check = jsonCheck(this.ajv.compile(definition.schema));
+      else {
+        const avroChecks = avroCheck(definition, this.#formatCheck);
+        // Records, enums, maps, decimals, dates, timestamps, bytes: the payload's JSON Schema first, as a JSON service checks it.
+        const payloadCheck = definition.payloadSchema ? jsonCheck(this.ajv.compile(definition.payloadSchema)) : undefined;
+        check = payloadCheck ? (payload) => firstProblems(payloadCheck(payload), () => avroChecks(payload)) : avroChecks;
+      }
       this.#checks.set(definition.name, check);
     }
     return check;
@@ -125,8 +130,7 @@ function avroCheck(definition: AnyDefinition, formatCheck: (format: string) => (
     const problems: string[] = Object.keys(payload)
       .filter((key) => !fields.includes(key))
       .map((key) => `${key} is not a field of the event`);
-    const wire: Record<string, unknown> = {};
-    for (const field of fields) wire[field] = payload[field] ?? null;
+    const wire = toAvro(definition.schema, payload) as Record<string, unknown>;
     type.isValid(wire, {
       errorHook: (path: string[], value: unknown) => {
         problems.push(`${path.join('.') || '(event)'} has an invalid value ${JSON.stringify(value)}`);
@@ -144,6 +148,11 @@ function avroCheck(definition: AnyDefinition, formatCheck: (format: string) => (
     }
     return problems;
   };
+}
+
+/** The problems found first, else those of the next check. */
+function firstProblems(found: string[], next: () => string[]): string[] {
+  return found.length > 0 ? found : next();
 }
 
 /** A field's value, or each item of an array field, with its index as a path suffix (".0"). */
