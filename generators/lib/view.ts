@@ -7,7 +7,7 @@ import { camelCase, kebabCase } from './names.js';
 import { AvroTypes } from './types/avro.js';
 import { jsonObject } from './types/json-schema.js';
 import { recordLookup, usesRichTypes, type RecordLookup } from './types/records.js';
-import { badSample, sampleObject } from './types/samples.js';
+import { badSample, EnumSymbol, sampleObject } from './types/samples.js';
 import { directRecords, tsComment, tsFieldType, tsProperty } from './types/typescript.js';
 
 export interface FieldView extends FieldModel {
@@ -243,6 +243,7 @@ const STRING_TYPES = /^(string|uuid|datetime|date|timestamp|bytes|decimal\(.*|en
 
 /** A value as Prettier writes it on one line: `{ street: 'text' }`, `['a']`, `'it\'s'`. */
 function tsValue(value: unknown): string {
+  if (value instanceof EnumSymbol) return `'${value.symbol}' as const`;
   if (Array.isArray(value)) return `[${value.map(tsValue).join(', ')}]`;
   if (typeof value === 'object' && value !== null) {
     const entries = Object.entries(value).map(([key, item]) => `${key}: ${tsValue(item)}`);

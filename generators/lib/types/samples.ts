@@ -27,6 +27,11 @@ const BAD_SCALARS: Partial<Record<ScalarType, [unknown, string]>> = {
   bytes: ['not base64!', 'bytes that are not base64'],
 };
 
+/** An enum's symbol in a sample: written `'paid' as const`, so that the literal has the enum's type, not string. */
+export class EnumSymbol {
+  constructor(readonly symbol: string) {}
+}
+
 export function sampleOf(spec: TypeSpec, records: RecordLookup): unknown {
   switch (spec.kind) {
     case 'scalar':
@@ -34,7 +39,7 @@ export function sampleOf(spec: TypeSpec, records: RecordLookup): unknown {
     case 'decimal':
       return sampleDecimal(spec.precision, spec.scale);
     case 'enum':
-      return spec.symbols[0];
+      return new EnumSymbol(spec.symbols[0] ?? '');
     case 'map':
       return { key: sampleOf(spec.values, records) };
     case 'record':
