@@ -74,9 +74,7 @@ export class SchemaValidator {
    * event written with a newer schema (as Avro's schema resolution does).
    */
   knownFieldsOnly(definition: AnyDefinition, payload: unknown): unknown {
-    const properties = (definition.schema as { properties?: Record<string, unknown> }).properties;
-    if (!properties || !isRecord(payload)) return payload;
-    return Object.fromEntries(Object.entries(payload).filter(([key]) => Object.hasOwn(properties, key)));
+    return knownOnly(definition.schema, payload);
   }
 
   /** The same string formats as JSON Schema services check (Ajv's uuid and date-time), for Avro events. */
@@ -148,6 +146,19 @@ function avroCheck(definition: AnyDefinition, formatCheck: (format: string) => (
     }
     return problems;
   };
+}
+
+/** What a JSON Schema object knows of a value, at every depth (records in lists, maps and other records). */
+function knownOnly(schema: unknown, value: unknown): unknown {
+  if (!isRecord(schema)) return value;
+  if (Array.isArray(value)) return isRecord(schema.items) ? value.map((item: unknown) => knownOnly(schema.items, item)) : value;
+  if (!isRecord(value)) return value;
+  const properties = schema.properties;
+  if (isRecord(properties)) {
+    return Object.fromEntries(Object.entries(value).filter(([key]) => Object.hasOwn(properties, key)).map(([key, item]) => [key, knownOnly(properties[key], item)]));
+  }
+  const values = schema.additionalProperties;
+  return isRecord(values) ? Object.fromEntries(Object.entries(value).map(([key, item]) => [key, knownOnly(values, item)])) : value;
 }
 
 /** The problems found first, else those of the next check. */
