@@ -24,6 +24,9 @@ export function addEvent(model: EventingModel, event: EventModel): EventingModel
   if (model.events.some((existing) => existing.name === event.name)) {
     throw new UserInputError(existingEventMessage(event.name));
   }
+  if ((model.types ?? []).some((record) => record.name === event.name)) {
+    throw new UserInputError(`"${event.name}" is already the name of a record type: an event needs a name of its own, e.g. "${event.name}Changed".`);
+  }
   if (model.events.some((existing) => existing.topic === event.topic)) {
     throw new UserInputError(`Topic "${event.topic}" is already used by another event: choose one with --topic.`);
   }
