@@ -124,7 +124,12 @@ export default class EventGenerator extends EventingGenerator {
         this.log.ok(`Event ${event.name} already has these fields: nothing changed.`);
         return;
       }
-      this.log.ok(`Event ${event.name}: added or widened ${this.change.fields.join(', ')}.`);
+      const widened = this.change.fields.filter((name) => this.previous?.events.find((e) => e.name === event.name)?.fields.some((f) => f.name === name));
+      this.log.ok(
+        widened.length === 0
+          ? `Event ${event.name}: added ${this.change.fields.join(', ')} (optional).`
+          : `Event ${event.name}: added or widened ${this.change.fields.join(', ')} (enum symbols appended to ${widened.join(', ')}).`,
+      );
       this.log(
         event.external
           ? 'Its publisher registers the new schema version; handlers see the new fields once it publishes them.'

@@ -39,6 +39,9 @@ export function parseType(text: string, records: readonly string[], field: strin
   if (enumMatch) return { kind: 'enum', symbols: checkSymbols(enumMatch[1] ?? '', field) };
   const map = /^map\s*<(.*)>$/.exec(type);
   if (map) {
+    if ((map[1] ?? '').includes(',') && !/^\s*decimal/.test(map[1] ?? '')) {
+      throw new UserInputError(`Field "${field}" has unknown type "${type}": a map's keys are strings, give only its values' type, e.g. map<int>.`);
+    }
     const values = parseType(map[1] ?? '', records, field);
     if (values.kind === 'map') throw new UserInputError(`Field "${field}": a map's values cannot be maps (${type}); use a record type with a map field.`);
     return { kind: 'map', values };
