@@ -108,7 +108,10 @@ export function jsonCheck(validate: ValidateFunction): (payload: unknown) => str
     if (validate(payload)) return [];
     return (validate.errors ?? []).map((error) => {
       const extra = error.params as { additionalProperty?: string; missingProperty?: string };
-      const field = extra.missingProperty ?? extra.additionalProperty ?? error.instancePath.replace(/^\//, '').replace(/\//g, '.');
+      const at = error.instancePath.replace(/^\//, '').replace(/\//g, '.');
+      const property = extra.missingProperty ?? extra.additionalProperty;
+      // A nested record's missing or unknown property is named with its path (lines.0.price).
+      const field = property === undefined ? at : at === '' ? property : `${at}.${property}`;
       return `${field || '(event)'} ${error.message ?? 'is invalid'}`;
     });
   };
