@@ -158,7 +158,11 @@ function knownOnly(schema: unknown, value: unknown): unknown {
   if (!isRecord(value)) return value;
   const properties = schema.properties;
   if (isRecord(properties)) {
-    return Object.fromEntries(Object.entries(value).filter(([key]) => Object.hasOwn(properties, key)).map(([key, item]) => [key, knownOnly(properties[key], item)]));
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([key]) => Object.hasOwn(properties, key))
+        .map(([key, item]) => [key, knownOnly(properties[key], item)]),
+    );
   }
   const values = schema.additionalProperties;
   return isRecord(values) ? Object.fromEntries(Object.entries(value).map(([key, item]) => [key, knownOnly(values, item)])) : value;
