@@ -11,6 +11,7 @@ import path from 'node:path';
 import { appSettings } from '../generators/app/command.js';
 import { eventSettings } from '../generators/event/command.js';
 import { subscriptionSettings } from '../generators/subscription/command.js';
+import { typeSettings } from '../generators/type/command.js';
 import { changedFiles, readJson, readModel, removeTmpDirs, snapshotFiles } from './support/generate.js';
 import { assertCleanFailure, runYo, runYoOnTerminal, sandboxEnv, yoSandbox } from './support/yo.js';
 
@@ -106,6 +107,7 @@ describe('the yo CLI as a new user meets it', function () {
       'kafka-eventing': [...Object.values(appSettings).map((s) => s.option), 'brokers', 'registry-url', 'directory', 'list'],
       'kafka-eventing:event': [...Object.values(eventSettings('orders')).map((s) => s.option), 'add-fields', 'remove'],
       'kafka-eventing:subscription': [...Object.values(subscriptionSettings(undefined)).map((s) => s.option), 'remove', 'rename'],
+      'kafka-eventing:type': [...Object.values(typeSettings(undefined)).map((s) => s.option), 'add-fields'],
     };
     const helps: Record<string, string> = {};
     for (const [generator, options] of Object.entries(declared)) {
@@ -122,6 +124,7 @@ describe('the yo CLI as a new user meets it', function () {
     assert.match(helps['kafka-eventing'] ?? '', /BACKWARD \| BACKWARD_TRANSITIVE \| FORWARD \| FORWARD_TRANSITIVE \| FULL \| FULL_TRANSITIVE \| NONE/);
     assert.match(helps['kafka-eventing'] ?? '', /json \| avro/);
     assert.match(helps['kafka-eventing:event'] ?? '', /string, int, number, boolean, datetime, uuid/);
+    assert.match(helps['kafka-eventing:type'] ?? '', /decimal\(precision,scale\), enum\(a\|b\|c\), map<type>/);
   });
 
   it('a subgenerator run from a folder inside the service (src/) works on that service', async function () {

@@ -353,7 +353,7 @@ describe('yo kafka-eventing:event', function () {
       { title: 'topic of another event', args: ['OrderAgain'], options: { topic: 'orders.order-placed' }, mentions: ['"orders.order-placed"', '--topic'] },
       { title: 'invalid topic', args: ['OrderShipped'], options: { topic: 'orders/shipped' }, mentions: ['"orders/shipped"'] },
       { title: 'no fields', args: ['OrderShipped'], options: { fields: '' }, mentions: ['at least one field', '--fields'] },
-      { title: 'unknown field type', args: ['OrderShipped'], options: { fields: 'id:uuid, at:timestamp' }, mentions: ['"at"', '"timestamp"', 'datetime'] },
+      { title: 'unknown field type', args: ['OrderShipped'], options: { fields: 'id:uuid, at:timestampz' }, mentions: ['"at"', '"timestampz"', 'datetime'] },
       { title: 'duplicate field', args: ['OrderShipped'], options: { fields: 'id:uuid, id:string' }, mentions: ['"id"', 'twice'] },
       { title: 'field without type', args: ['OrderShipped'], options: { fields: 'id:uuid, total' }, mentions: ['"total"', 'name:type'] },
       { title: 'key that is not a field', args: ['OrderShipped'], options: { fields: 'id:uuid', key: 'orderId' }, mentions: ['"orderId"', 'not a field'] },

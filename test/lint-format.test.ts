@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { runIn, type Outcome } from './support/rendered.js';
+import { addEveryTypeEvent, runIn, type Outcome } from './support/rendered.js';
 import { generate, linkDependencies, tempDir } from './support/service.js';
 
 function assertClean(outcome: Outcome, what: string): void {
@@ -65,6 +65,15 @@ for (const { schemaFormat, database } of variants) {
             generate(dir, 'subscription', [], { event: 'WarehouseRestockedAfterALongAndCarefullyNamedProcess', name: 'RestockAudit' }),
         ],
         [':event StockReserved --add-fields', () => generate(dir, 'event', ['StockReserved'], { addFields: 'giftWrap?:boolean, labels?:string[]' })],
+        [':type Money, OrderLine, Address, :event OrderShipped with every new type, :subscription OrderShipped', () => addEveryTypeEvent(dir)],
+        [':type Address --add-fields', () => generate(dir, 'type', ['Address'], { addFields: 'country?:string' })],
+        [
+          ':event OrderShipped --add-fields (an enum symbol, a long enum)',
+          () =>
+            generate(dir, 'event', ['OrderShipped'], {
+              addFields: `status:enum(pending|paid|shipped|returned), stage?:enum(${Array.from({ length: 24 }, (_, index) => `stageNumber${index}`).join('|')})`,
+            }),
+        ],
       ];
       for (const [name, step] of steps) {
         await step();

@@ -114,6 +114,7 @@ export default class AppGenerator extends EventingGenerator {
         }),
         events: previous?.events ?? [],
         subscriptions: previous?.subscriptions ?? [],
+        ...(previous?.types ? { types: previous.types } : {}),
         ...(previous?.renderedFiles ? { renderedFiles: previous.renderedFiles } : {}),
       };
     });

@@ -9,6 +9,7 @@ import {
   type FieldModel,
 } from '../lib/model.js';
 import type { Settings } from '../lib/settings.js';
+import { TYPE_FORMS } from '../lib/types/type-spec.js';
 
 export interface EventAnswers {
   name: string;
@@ -19,7 +20,7 @@ export interface EventAnswers {
   topic: string;
 }
 
-export function eventSettings(serviceName: string): Settings<EventAnswers> {
+export function eventSettings(serviceName: string, records: readonly string[] = []): Settings<EventAnswers> {
   return {
     name: {
       option: 'name',
@@ -45,9 +46,9 @@ export function eventSettings(serviceName: string): Settings<EventAnswers> {
     fields: {
       option: 'fields',
       description:
-        'Fields as name:type, comma separated; types string, int, number, boolean, datetime, uuid; name? = optional, type[] = array',
+        `Fields as name:type, comma separated; types ${TYPE_FORMS}; name? = optional, type[] = array`,
       message: 'Fields (e.g. orderId:uuid, total:number, note?:string, tags:string[])',
-      parse: parseFields,
+      parse: (raw) => parseFields(raw, records),
     },
     key: {
       option: 'key',

@@ -5,7 +5,7 @@
  * the event out of the model, with its files and config entries.
  */
 import { EventingGenerator } from '../lib/base-generator.js';
-import { addEvent, addEventFields, existingEventMessage, parseFields, UserInputError, type EventingModel } from '../lib/model.js';
+import { addEvent, addEventFields, existingEventMessage, formatFields, parseFields, recordNames, UserInputError, type EventingModel } from '../lib/model.js';
 import { removeEvent } from '../lib/lifecycle.js';
 import { addToReport, describeRetired, retireEvent, userFilesMentioning, type Retired } from '../lib/retire.js';
 import { declareOptions, optionValue, resolveSettings, type Settings } from '../lib/settings.js';
@@ -47,7 +47,7 @@ export default class EventGenerator extends EventingGenerator {
       this._checkOptions();
       const model = this._readModel();
       this.previous = model;
-      const settings = eventSettings(model.service.name);
+      const settings = eventSettings(model.service.name, recordNames(model));
       const preset: Partial<EventAnswers> = {};
       const positional = optionValue(this, 'name');
       if (positional !== undefined) preset.name = settings.name.parse(positional, preset);
@@ -81,9 +81,9 @@ export default class EventGenerator extends EventingGenerator {
         `--add-fields changes only the fields of ${name}; ${others.map((option) => `--${option}`).join(', ')} cannot change with it.`,
       );
     }
-    const before = model.events.find((event) => event.name === name)?.fields.length ?? 0;
-    this.model = addEventFields(model, name, parseFields(spec));
-    const fields = this.model.events.find((event) => event.name === name)?.fields.slice(before) ?? [];
+    const before = new Set((model.events.find((event) => event.name === name)?.fields ?? []).map((field) => formatFields([field])));
+    this.model = addEventFields(model, name, parseFields(spec, recordNames(model)));
+    const fields = (this.model.events.find((event) => event.name === name)?.fields ?? []).filter((field) => !before.has(formatFields([field])));
     this.change = { kind: 'evolved', name, fields: fields.map((field) => field.name) };
   }
 
@@ -124,7 +124,12 @@ export default class EventGenerator extends EventingGenerator {
         this.log.ok(`Event ${event.name} already has these fields: nothing changed.`);
         return;
       }
-      this.log.ok(`Event ${event.name}: added ${this.change.fields.join(', ')} (optional).`);
+      const widened = this.change.fields.filter((name) => this.previous?.events.find((e) => e.name === event.name)?.fields.some((f) => f.name === name));
+      this.log.ok(
+        widened.length === 0
+          ? `Event ${event.name}: added ${this.change.fields.join(', ')} (optional).`
+          : `Event ${event.name}: added or widened ${this.change.fields.join(', ')} (enum symbols appended to ${widened.join(', ')}).`,
+      );
       this.log(
         event.external
           ? 'Its publisher registers the new schema version; handlers see the new fields once it publishes them.'

@@ -7,3 +7,5 @@ export * from './model/validation.js';
 export * from './model/fields.js';
 export * from './model/changes.js';
 export * from './model/model-file.js';
+export * from './model/records.js';
+export * from './model/evolution.js';

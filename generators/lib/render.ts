@@ -31,6 +31,7 @@ const OWNED_STATIC = [
   'src/eventing/batch-handler.ts',
   'src/eventing/batch-processor.ts',
   'src/eventing/batch-rounds.ts',
+  'src/eventing/avro-values.ts',
   'src/eventing/codec.ts',
   'src/eventing/consumer-host.ts',
   'src/eventing/delivery.ts',
@@ -116,6 +117,7 @@ export function render(generator: Generator, model: EventingModel, previous?: Ev
 
   for (const file of OWNED_STATIC) owned.render(file, template(file), view);
   if (model.service.database) for (const file of DATABASE_OWNED) owned.render(file, template(file), view);
+  if (view.records.length > 0) owned.render('src/events/records.ts', template('src/events/records.ts'), view);
   const eventTemplate = template('src/events/event.ts');
   for (const event of view.events) {
     owned.render(event.modulePath, eventTemplate, { ...view, event });

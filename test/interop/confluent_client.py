@@ -11,6 +11,9 @@ which Debian does not package) with the same wire format: byte 0, the 4-byte sch
 
 `consume` prints one JSON line per message: {"key", "value", "headers"}.
 """
+import base64
+import datetime
+import decimal
 import io
 import json
 import struct
@@ -43,6 +46,29 @@ def deliver(producer, topic, value, headers):
         raise SystemExit(f"delivery failed: {errors}")
 
 
+def plain(value):
+    """What Avro's logical types decode to, as the generated services write them in JSON and TypeScript:
+    a decimal as its text, a date as YYYY-MM-DD, a timestamp as ISO text with milliseconds and Z, bytes as base64."""
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, datetime.datetime):
+        return value.astimezone(datetime.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode()
+    raise TypeError(f"cannot print {type(value).__name__}")
+
+
+def without_nulls(value):
+    """Avro's absent optional fields (null) left out at every depth, as the generated services read them."""
+    if isinstance(value, dict):
+        return {name: without_nulls(item) for name, item in value.items() if item is not None}
+    if isinstance(value, list):
+        return [without_nulls(item) for item in value]
+    return value
+
+
 def print_messages(consumer, topic, count, decode_value):
     """Prints `count` messages of the topic as JSON lines, or fails after a minute without one."""
     consumer.subscribe([topic])
@@ -60,7 +86,7 @@ def print_messages(consumer, topic, count, decode_value):
             "key": key.decode() if isinstance(key, bytes) else key,
             "value": decode_value(message.value()),
             "headers": {name: value.decode() for name, value in (message.headers() or [])},
-        }), flush=True)
+        }, default=plain), flush=True)
         seen += 1
     consumer.close()
     if seen < int(count):
@@ -126,7 +152,7 @@ def consume_avro(brokers, registry_url, topic, schema_file, count):
             writer.raise_for_status()
             readers[schema_id] = avro.io.DatumReader(avro.schema.parse(writer.json()["schema"]))
         value = readers[schema_id].read(avro.io.BinaryDecoder(io.BytesIO(raw[5:])))
-        return {name: item for name, item in value.items() if item is not None}
+        return without_nulls(value)
 
     print_messages(consumer, topic, count, decode)
 

@@ -6,4 +6,5 @@ export const GENERATORS = {
   app: path.join(REPO_ROOT, 'generators', 'app', 'index.js'),
   event: path.join(REPO_ROOT, 'generators', 'event', 'index.js'),
   subscription: path.join(REPO_ROOT, 'generators', 'subscription', 'index.js'),
+  type: path.join(REPO_ROOT, 'generators', 'type', 'index.js'),
 };

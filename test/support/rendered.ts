@@ -28,8 +28,27 @@ export async function renderSmallService(schemaFormat: SchemaFormat, name = `sho
   await generate(dir, 'subscription', [], { event: 'OrderPlaced' });
   await generate(dir, 'subscription', [], { event: 'PaymentReceived' });
   await generate(dir, 'subscription', [], { event: 'OrderPlaced', name: 'IndexOrders', batch: true });
+  await addEveryTypeEvent(dir);
   await linkDependencies(dir);
   return dir;
+}
+
+/**
+ * Record types and an event that uses every type beyond the first scalars: nested records (a list of
+ * them, an optional one, one inside another), an enum, maps, decimals, a date, a timestamp and bytes;
+ * published and subscribed to, so the service's own tests cover each type.
+ */
+export async function addEveryTypeEvent(dir: string): Promise<void> {
+  await generate(dir, 'type', ['Money'], { fields: 'amount:decimal(12,2), currency:enum(EUR|USD|GBP)' });
+  await generate(dir, 'type', ['OrderLine'], { fields: 'sku:string, quantity:int, price:Money, madeOn?:date' });
+  await generate(dir, 'type', ['Address'], { fields: 'street:string, city:string, zip?:string' });
+  await generate(dir, 'event', ['OrderShipped'], {
+    fields:
+      'orderId:uuid, status:enum(pending|paid|shipped), lines:OrderLine[], shipping?:Address, total:decimal(10,2), shippedOn:date, ' +
+      'shippedAt:timestamp, label:bytes, attributes:map<string>, weights?:map<int>, discounts?:map<decimal(5,2)>, notes?:string[]',
+    key: 'orderId',
+  });
+  await generate(dir, 'subscription', [], { event: 'OrderShipped' });
 }
 
 export interface Outcome {

@@ -1,6 +1,6 @@
 /** Changes to the model: a new service, events, fields and subscriptions, with their defaults. */
 import { kebabCase } from '../names.js';
-import { formatFields } from './fields.js';
+import { evolveFields } from './evolution.js';
 import { MODEL_VERSION, UserInputError, type EventingModel, type EventModel, type FieldModel, type ServiceModel, type SubscriptionModel } from './types.js';
 
 export function defaultTopic(serviceName: string, eventName: string, external: boolean): string {
@@ -24,6 +24,9 @@ export function addEvent(model: EventingModel, event: EventModel): EventingModel
   if (model.events.some((existing) => existing.name === event.name)) {
     throw new UserInputError(existingEventMessage(event.name));
   }
+  if ((model.types ?? []).some((record) => record.name === event.name)) {
+    throw new UserInputError(`"${event.name}" is already the name of a record type: an event needs a name of its own, e.g. "${event.name}Changed".`);
+  }
   if (model.events.some((existing) => existing.topic === event.topic)) {
     throw new UserInputError(`Topic "${event.topic}" is already used by another event: choose one with --topic.`);
   }
@@ -39,44 +42,14 @@ export function existingEventMessage(eventName: string): string {
 
 /**
  * Evolves an event: adds fields to it, so that its schema gets a new version that the registry
- * accepts under the service's compatibility level. Only optional fields can be added (events written
- * before do not have them); a field given again with the same type is left as it is, so running the
- * same command twice changes nothing. Renaming, removing or retyping a field is refused: consumers
- * could no longer read what is on the topic.
+ * accepts under the service's compatibility level (the rules: evolution.ts).
  */
 export function addEventFields(model: EventingModel, eventName: string, added: readonly FieldModel[]): EventingModel {
   const event = model.events.find((candidate) => candidate.name === eventName);
   if (!event) throw new UserInputError(unknownEventMessage(model, eventName));
-  const fresh: FieldModel[] = [];
-  for (const field of added) {
-    const existing = event.fields.find((candidate) => candidate.name === field.name);
-    if (existing) {
-      if (formatFields([existing]) !== formatFields([field])) {
-        throw new UserInputError(
-          `Field "${field.name}" of ${eventName} is ${formatFields([existing])}, not ${formatFields([field])}: ` +
-            'a field cannot change its type or become required (what is on the topic would no longer match). Add a new field instead.',
-        );
-      }
-      continue;
-    }
-    if (!field.optional) {
-      throw new UserInputError(
-        `New field "${field.name}" must be optional (${formatFields([{ ...field, optional: true }])}): ` +
-          `${eventName} events written before do not have it, and the new schema must still accept them (${model.service.compatibility} compatibility).`,
-      );
-    }
-    fresh.push(field);
-  }
-  const level = model.service.compatibility;
-  if (fresh.length > 0 && model.service.schemaFormat === 'json' && (level.startsWith('FORWARD') || level.startsWith('FULL'))) {
-    throw new UserInputError(
-      `This service's JSON schemas are closed (no additional properties) and its compatibility is ${level}: ` +
-        `consumers still on the current ${eventName} schema would reject a new field, and the registry refuses it. ` +
-        'Publish a new event on a new topic instead, or use BACKWARD compatibility (upgrade consumers first).',
-    );
-  }
-  if (fresh.length === 0) return model;
-  const evolved = { ...event, fields: [...event.fields, ...fresh] };
+  const fields = evolveFields(model, eventName, event.fields, added);
+  if (fields === event.fields) return model;
+  const evolved = { ...event, fields };
   return { ...model, events: model.events.map((candidate) => (candidate === event ? evolved : candidate)) };
 }
 

@@ -1,6 +1,8 @@
 /** Reading `.yo-rc.json`: the model under the generator's namespace, checked as a whole. */
 import { validateDatabase } from '../database.js';
 import { formatFields, parseFields, validateKey } from './fields.js';
+import { checkModelShape } from './model-schema.js';
+import { checkRecordGraph, recordNames } from './records.js';
 import { ENVIRONMENTS, GENERATOR_NAMESPACE, MODEL_VERSION, UserInputError, type EventingModel } from './types.js';
 import {
   parseBrokers,
@@ -38,7 +40,8 @@ export function parseModelFile(text: string | undefined, fileLabel = '.yo-rc.jso
       `${fileLabel} holds model version ${String(section.modelVersion)}, this generator reads version ${MODEL_VERSION}.`,
     );
   }
-  return checkModel(section as unknown as EventingModel, fileLabel);
+  checkModelShape(section, fileLabel);
+  return checkModel(section, fileLabel);
 }
 
 function checkModel(model: EventingModel, fileLabel: string): EventingModel {
@@ -61,10 +64,15 @@ function checkModel(model: EventingModel, fileLabel: string): EventingModel {
     if (!Array.isArray(model.events) || !Array.isArray(model.subscriptions)) {
       throw new UserInputError('"events" and "subscriptions" must be lists');
     }
+    for (const record of model.types ?? []) {
+      validateEventName(record.name);
+      parseFields(formatFields(record.fields), recordNames(model));
+    }
+    checkRecordGraph(model);
     for (const event of model.events) {
       validateEventName(event.name);
       validateTopic(event.topic);
-      parseFields(formatFields(event.fields));
+      parseFields(formatFields(event.fields), recordNames(model));
       validateKey(event.key, event.fields);
     }
     for (const subscription of model.subscriptions) {

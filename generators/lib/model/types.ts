@@ -10,6 +10,7 @@ export type EnvironmentName = (typeof ENVIRONMENTS)[number];
 export const SCHEMA_FORMATS = ['json', 'avro'] as const;
 export type SchemaFormat = (typeof SCHEMA_FORMATS)[number];
 
+/** The scalar field types of the first models; lib/types/type-spec.ts has every type a field can have. */
 export const FIELD_TYPES = ['string', 'int', 'number', 'boolean', 'datetime', 'uuid'] as const;
 export type FieldType = (typeof FIELD_TYPES)[number];
 
@@ -51,9 +52,17 @@ export const DEFAULT_AVRO_NAMESPACE = 'events';
 
 export interface FieldModel {
   name: string;
-  type: FieldType;
+  /** The type's text, normalized: a scalar, `decimal(10,2)`, `enum(a|b)`, `map<int>` or a record type's name. */
+  type: string;
   optional: boolean;
   array: boolean;
+}
+
+/** A record type, declared once per service (`yo kafka-eventing:type`) and used by events' fields and other records. */
+export interface RecordTypeModel {
+  name: string;
+  description: string;
+  fields: FieldModel[];
 }
 
 export interface EventModel {
@@ -80,6 +89,8 @@ export interface EventingModel {
   service: ServiceModel;
   events: EventModel[];
   subscriptions: SubscriptionModel[];
+  /** Record types the events' fields use; absent while there are none. */
+  types?: RecordTypeModel[];
   /** What the generator last rendered into each file it owns (a hash), to tell user edits apart. */
   renderedFiles?: Record<string, string>;
 }

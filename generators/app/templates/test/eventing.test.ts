@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { asValue } from 'awilix';
 import { loadConfig } from '../src/config.ts';
 <% if (publishedEvents.length > 0) { -%>
-import { EventValidationError } from '../src/eventing/codec.ts';
+<%- fitList('import { ', ['EventValidationError', ...(publishedEvents.some((event) => event.payloadSchemaLiteral) ? ['SchemaValidator'] : [])], " } from '../src/eventing/codec.ts';") %>
 <% } -%>
 <% if (publishedEvents.length > 0 || subscriptions.length > 0) { -%>
 import { EventHeaders } from '../src/eventing/headers.ts';
@@ -81,7 +81,17 @@ describe('eventing (in-memory transport)', () => {
       assert.equal(transport.messages('<%- event.topic %>').length, 0);
       await scope.dispose();
     });
-<% for (const [what, sample] of [['NaN in a number field', samples[event.name].notANumber], ['a malformed uuid or date-time', samples[event.name].badFormat]]) { if (!sample) continue; -%>
+<% if (event.payloadSchemaLiteral) { -%>
+
+    it('goes into its Avro schema and back unchanged (records, enums, maps, decimals, dates, timestamps, bytes)', () => {
+      const validator = new SchemaValidator();
+      const definition = eventDefinitions.<%- event.name %>;
+      const body = validator.serialize(definition, valid);
+      assert.ok(typeof body !== 'string');
+      assert.deepEqual(validator.fromWire(definition, validator.avroType(definition).fromBuffer(body)), valid);
+    });
+<% } -%>
+<% for (const [what, sample] of [['NaN in a number field', samples[event.name].notANumber], ['a malformed uuid or date-time', samples[event.name].badFormat], ...samples[event.name].typeCases.map((typeCase) => [typeCase.what, typeCase])]) { if (!sample) continue; -%>
 
     it('rejects <%- what %> (<%- sample.field %>) before sending, as both schema formats do', async () => {
       const scope = service.container.createScope();

@@ -261,11 +261,11 @@ export class LocalCodec implements EventCodec {
 
   encode(definition: AnyDefinition, _topic: string, payload: unknown): Buffer {
     this.#validator.validate(definition, payload);
-    return Buffer.from(JSON.stringify(this.#validator.toWire(definition, payload)));
+    return Buffer.from(JSON.stringify(payload));
   }
 
   async decode(definition: AnyDefinition, value: Buffer): Promise<unknown> {
-    const payload = this.#validator.fromWire(definition, JSON.parse(value.toString('utf8')));
+    const payload: unknown = JSON.parse(value.toString('utf8'));
     this.#validator.validate(definition, payload);
     return payload;
   }

@@ -15,6 +15,11 @@ export interface EventDefinition<Payload> {
    * the validator for Avro events, whose schemas cannot say it (JSON Schemas carry their formats).
    */
   readonly formats?: Readonly<Record<string, 'uuid' | 'date-time'>>;
+  /**
+   * Avro events with record, enum, map, decimal, date, timestamp or bytes fields: the JSON Schema of the
+   * payload as TypeScript sees it, checked before the payload becomes an Avro value (as JSON events are checked).
+   */
+  readonly payloadSchema?: Readonly<Record<string, unknown>>;
   /** Message key (ordering per key), or null for no key. */
   readonly keyOf: (payload: Payload) => string | null;
 }

@@ -2,6 +2,7 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import avro from 'avsc';
+import { fromAvro, toAvro } from './avro-values.ts';
 import type { EventDefinition } from './event-definition.ts';
 
 type AnyDefinition = EventDefinition<never>;
@@ -43,14 +44,12 @@ export class SchemaValidator {
 
   toWire(definition: AnyDefinition, payload: unknown): unknown {
     if (definition.schemaFormat !== 'avro' || !isRecord(payload)) return payload;
-    const wire: Record<string, unknown> = {};
-    for (const field of avroFields(definition)) wire[field] = payload[field] ?? null;
-    return wire;
+    return toAvro(definition.schema, payload);
   }
 
   fromWire(definition: AnyDefinition, wire: unknown): unknown {
     if (definition.schemaFormat !== 'avro' || !isRecord(wire)) return wire;
-    return Object.fromEntries(Object.entries(wire).filter(([, value]) => value !== null));
+    return fromAvro(definition.schema, wire);
   }
 
   /** The body of the message: JSON text, or Avro binary (of a payload already validated). */
@@ -75,9 +74,7 @@ export class SchemaValidator {
    * event written with a newer schema (as Avro's schema resolution does).
    */
   knownFieldsOnly(definition: AnyDefinition, payload: unknown): unknown {
-    const properties = (definition.schema as { properties?: Record<string, unknown> }).properties;
-    if (!properties || !isRecord(payload)) return payload;
-    return Object.fromEntries(Object.entries(payload).filter(([key]) => Object.hasOwn(properties, key)));
+    return knownOnly(definition.schema, payload);
   }
 
   /** The same string formats as JSON Schema services check (Ajv's uuid and date-time), for Avro events. */
@@ -93,7 +90,13 @@ export class SchemaValidator {
   #checkFor(definition: AnyDefinition): (payload: unknown) => string[] {
     let check = this.#checks.get(definition.name);
     if (!check) {
-      check = definition.schemaFormat === 'avro' ? avroCheck(definition, this.#formatCheck) : jsonCheck(this.ajv.compile(definition.schema));
+      if (definition.schemaFormat !== 'avro') check = jsonCheck(this.ajv.compile(definition.schema));
+      else {
+        const avroChecks = avroCheck(definition, this.#formatCheck);
+        // Records, enums, maps, decimals, dates, timestamps, bytes: the payload's JSON Schema first, as a JSON service checks it.
+        const payloadCheck = definition.payloadSchema ? jsonCheck(this.ajv.compile(definition.payloadSchema)) : undefined;
+        check = payloadCheck ? (payload) => firstProblems(payloadCheck(payload), () => avroChecks(payload)) : avroChecks;
+      }
       this.#checks.set(definition.name, check);
     }
     return check;
@@ -105,7 +108,10 @@ export function jsonCheck(validate: ValidateFunction): (payload: unknown) => str
     if (validate(payload)) return [];
     return (validate.errors ?? []).map((error) => {
       const extra = error.params as { additionalProperty?: string; missingProperty?: string };
-      const field = extra.missingProperty ?? extra.additionalProperty ?? error.instancePath.replace(/^\//, '').replace(/\//g, '.');
+      const at = error.instancePath.replace(/^\//, '').replace(/\//g, '.');
+      const property = extra.missingProperty ?? extra.additionalProperty;
+      // A nested record's missing or unknown property is named with its path (lines.0.price).
+      const field = property === undefined ? at : at === '' ? property : `${at}.${property}`;
       return `${field || '(event)'} ${error.message ?? 'is invalid'}`;
     });
   };
@@ -125,8 +131,7 @@ function avroCheck(definition: AnyDefinition, formatCheck: (format: string) => (
     const problems: string[] = Object.keys(payload)
       .filter((key) => !fields.includes(key))
       .map((key) => `${key} is not a field of the event`);
-    const wire: Record<string, unknown> = {};
-    for (const field of fields) wire[field] = payload[field] ?? null;
+    const wire = toAvro(definition.schema, payload) as Record<string, unknown>;
     type.isValid(wire, {
       errorHook: (path: string[], value: unknown) => {
         problems.push(`${path.join('.') || '(event)'} has an invalid value ${JSON.stringify(value)}`);
@@ -144,6 +149,28 @@ function avroCheck(definition: AnyDefinition, formatCheck: (format: string) => (
     }
     return problems;
   };
+}
+
+/** What a JSON Schema object knows of a value, at every depth (records in lists, maps and other records). */
+function knownOnly(schema: unknown, value: unknown): unknown {
+  if (!isRecord(schema)) return value;
+  if (Array.isArray(value)) return isRecord(schema.items) ? value.map((item: unknown) => knownOnly(schema.items, item)) : value;
+  if (!isRecord(value)) return value;
+  const properties = schema.properties;
+  if (isRecord(properties)) {
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([key]) => Object.hasOwn(properties, key))
+        .map(([key, item]) => [key, knownOnly(properties[key], item)]),
+    );
+  }
+  const values = schema.additionalProperties;
+  return isRecord(values) ? Object.fromEntries(Object.entries(value).map(([key, item]) => [key, knownOnly(values, item)])) : value;
+}
+
+/** The problems found first, else those of the next check. */
+function firstProblems(found: string[], next: () => string[]): string[] {
+  return found.length > 0 ? found : next();
 }
 
 /** A field's value, or each item of an array field, with its index as a path suffix (".0"). */

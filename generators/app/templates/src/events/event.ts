@@ -1,5 +1,8 @@
 // <%- generatedHeader %>
 import type { EventDefinition } from '../eventing/event-definition.ts';
+<% if (event.recordImports.length > 0) { -%>
+<%- fitList('import type { ', event.recordImports, " } from './records.ts';") %>
+<% } -%>
 
 /**
  * <%- event.description %>
@@ -10,11 +13,8 @@ import type { EventDefinition } from '../eventing/event-definition.ts';
 <% } -%>
  */
 export interface <%- event.name %> {
-<% for (const field of event.fieldViews) { -%>
-<% if (field.comment) { -%>
-  /** <%- field.comment %> */
-<% } -%>
-  <%- field.name %><%- field.optional ? '?' : '' %>: <%- field.tsType %>;
+<% for (const property of event.properties) { -%>
+<%- property %>
 <% } -%>
 }
 
@@ -23,6 +23,9 @@ export const <%- event.constName %>: EventDefinition<<%- event.name %>> = {
   external: <%- event.external %>,
   schemaFormat: '<%- service.schemaFormat %>',
   schema: <%- event.schemaLiteral %>,
+<% if (event.payloadSchemaLiteral) { -%>
+  payloadSchema: <%- event.payloadSchemaLiteral %>,
+<% } -%>
 <% if (event.formatsLiteral) { -%>
   formats: <%- event.formatsLiteral %>,
 <% } -%>
