@@ -7,13 +7,19 @@
 import assert from 'node:assert/strict';
 import { renderSmallService, serviceTests, typecheck } from './support/rendered.js';
 
-for (const schemaFormat of ['json', 'avro'] as const) {
-  describe(`runtime, rendered with a small ${schemaFormat} model (no broker)`, function () {
+const variants = [
+  { schemaFormat: 'json', kafkaClient: 'kafkajs' },
+  { schemaFormat: 'avro', kafkaClient: 'kafkajs' },
+  { schemaFormat: 'json', kafkaClient: 'platformatic' },
+] as const;
+
+for (const { schemaFormat, kafkaClient } of variants) {
+  describe(`runtime, rendered with a small ${schemaFormat} model, ${kafkaClient} (no broker)`, function () {
     this.timeout(600_000);
     let dir: string;
 
     before(async () => {
-      dir = await renderSmallService(schemaFormat);
+      dir = await renderSmallService(schemaFormat, `shop-${schemaFormat}-${kafkaClient}`, kafkaClient);
     });
 
     it('passes tsc --noEmit with the service\'s strict settings', async () => {

@@ -18,6 +18,8 @@ import {
 import { describeModel } from '../lib/model-listing.js';
 import { declareOptions, optionValue, resolveSettings } from '../lib/settings.js';
 import { chooseDatabase } from '../lib/database.js';
+import { retireKafkaClient } from '../lib/kafka-client-switch.js';
+import { addToReport, describeRetired, type Retired } from '../lib/retire.js';
 import { appSettings, appSettingsFor, ENVIRONMENTS, type AppAnswers } from './command.js';
 
 export default class AppGenerator extends EventingGenerator {
@@ -25,6 +27,8 @@ export default class AppGenerator extends EventingGenerator {
   private previous?: EventingModel;
   /** With --list: the model to print; nothing is written. */
   private listed?: EventingModel;
+  /** The previous Kafka client's files, when --kafka-client switched it. */
+  private retiredClient?: Retired;
   protected readonly _examples = [
     'yo kafka-eventing orders --yes                      # ./orders with the defaults, dependencies installed',
     'yo kafka-eventing --port 4000 --production-brokers kafka.prod:9093 --yes   # inside a service: change settings',
@@ -110,6 +114,7 @@ export default class AppGenerator extends EventingGenerator {
           // Kept as it is in a service made before (its schemas are registered under it).
           avroNamespace: previous ? previous.service.avroNamespace : DEFAULT_AVRO_NAMESPACE,
           ...(database ? { database } : {}),
+          kafkaClient: answers.kafkaClient,
         }),
         events: previous?.events ?? [],
         subscriptions: previous?.subscriptions ?? [],
@@ -176,6 +181,9 @@ export default class AppGenerator extends EventingGenerator {
     if (this.listed) return;
     if (!this.model) throw new Error('prompting did not produce a model');
     this._renderModel(this.model, this.previous);
+    if (!this.previous) return;
+    this.retiredClient = retireKafkaClient(this, this.previous, this.model);
+    addToReport(this._report, this.retiredClient);
   }
 
   end(): void {
@@ -187,6 +195,7 @@ export default class AppGenerator extends EventingGenerator {
     const relative = path.relative(process.cwd(), root);
     const shown = relative === '' ? '.' : relative.startsWith('..') ? root : relative;
     this._logSummary();
+    for (const line of this.retiredClient ? describeRetired(this.retiredClient) : []) this.log(line);
     this.log.ok(`Service ${this.model?.service.name} is ready in ${shown}.`);
     const install = this.options.skipInstall ? 'npm install && ' : '';
     this.log(

@@ -4,6 +4,7 @@
  */
 import type { EventModel, EventingModel, FieldModel, FieldType, SchemaFormat, ServiceModel, SubscriptionModel } from './model.js';
 import { camelCase, kebabCase } from './names.js';
+import { kafkaClientOf, type KafkaClient } from './kafka-client.js';
 
 export interface FieldView extends FieldModel {
   tsType: string;
@@ -53,6 +54,8 @@ export interface RenderView {
   publishedEvents: EventView[];
   subscriptions: SubscriptionView[];
   dependencyVersions: Record<string, string>;
+  /** The Kafka client, also the name of its folder under src/eventing/. */
+  kafkaClient: KafkaClient;
   generatedHeader: string;
   kebabCase: (value: string) => string;
   fitList: typeof fitList;
@@ -194,6 +197,7 @@ export function buildView(model: EventingModel, dependencyVersions: Record<strin
     publishedEvents: events.filter((event) => !event.external),
     subscriptions,
     dependencyVersions,
+    kafkaClient: kafkaClientOf(model.service),
     generatedHeader: GENERATED_HEADER,
     kebabCase,
     fitList,

@@ -2,9 +2,9 @@
 import type { Consumer, Kafka } from 'kafkajs';
 import type { Logger } from '../../logger.ts';
 import type { ConsumerSettings, MessageListener } from '../transport.ts';
-import { CommitPacer } from './commit-pacer.ts';
+import { CommitPacer } from '../kafka/commit-pacer.ts';
 import { headerMap } from './kafka-headers.ts';
-import type { KafkaSettings } from './kafka-settings.ts';
+import type { KafkaSettings } from '../kafka/kafka-settings.ts';
 
 /** Told of every offset commit of a consumer group (what the lag is measured from). */
 export type CommitListener = (groupId: string, topic: string, partition: number, offset: string) => void;

@@ -1,8 +1,8 @@
 // <%- generatedHeader %>
 import { CompressionTypes, Partitioners, type Kafka } from 'kafkajs';
 import type { OutgoingMessage, SendOptions } from '../transport.ts';
-import { BatchingSender } from './batching-sender.ts';
-import type { KafkaSettings } from './kafka-settings.ts';
+import { BatchingSender } from '../kafka/batching-sender.ts';
+import type { KafkaSettings } from '../kafka/kafka-settings.ts';
 
 interface PooledSender {
   readonly sender: BatchingSender;
@@ -76,11 +76,11 @@ export class ProducerPool {
       retry: { retries: settings.retries },
     });
     await producer.connect();
-    const sender = new BatchingSender(producer, {
-      acks: settings.acks,
-      compression: options.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None,
-      sendTimeoutMs: options.sendTimeoutMs ?? settings.sendTimeoutMs,
-    });
+    const compression = options.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
+    const sender = new BatchingSender(
+      { sendBatch: ({ topicMessages }) => producer.sendBatch({ topicMessages, acks: settings.acks, compression }) },
+      { sendTimeoutMs: options.sendTimeoutMs ?? settings.sendTimeoutMs },
+    );
     return { sender, disconnect: () => producer.disconnect() };
   }
 }
