@@ -18,7 +18,7 @@ import {
 import { describeModel } from '../lib/model-listing.js';
 import { declareOptions, optionValue, resolveSettings } from '../lib/settings.js';
 import { chooseDatabase } from '../lib/database.js';
-import { retireKafkaClient } from '../lib/kafka-client-switch.js';
+import { removeEmptyClientFolders, retireKafkaClient } from '../lib/kafka-client-switch.js';
 import { addToReport, describeRetired, type Retired } from '../lib/retire.js';
 import { appSettings, appSettingsFor, ENVIRONMENTS, type AppAnswers } from './command.js';
 
@@ -194,6 +194,7 @@ export default class AppGenerator extends EventingGenerator {
     const root = this.destinationRoot();
     const relative = path.relative(process.cwd(), root);
     const shown = relative === '' ? '.' : relative.startsWith('..') ? root : relative;
+    if (this.retiredClient) removeEmptyClientFolders(this, this.retiredClient);
     this._logSummary();
     for (const line of this.retiredClient ? describeRetired(this.retiredClient) : []) this.log(line);
     this.log.ok(`Service ${this.model?.service.name} is ready in ${shown}.`);

@@ -59,7 +59,10 @@ export class ConsumerLoop {
       listener,
       (_lane, drained) => this.#finished(drained),
       (error, message) =>
-        logger.warn({ groupId: settings.groupId, partition: message.partition, offset: message.offset, err: error }, 'handling failed; trying the message again'),
+        logger.warn(
+          { groupId: settings.groupId, partition: message.partition, offset: message.offset, err: error },
+          'handling failed; trying the message again',
+        ),
     );
     this.#consumer.on('consumer:group:join', ({ assignments }) => {
       const assigned = new Set((assignments ?? []).flatMap(({ topic, partitions }) => partitions.map((partition) => laneKey(topic, partition))));
@@ -67,7 +70,13 @@ export class ConsumerLoop {
     });
   }
 
-  static async start(kafka: KafkaSettings, settings: ConsumerSettings, listener: MessageListener, logger: Logger, onCommit: CommitListener): Promise<ConsumerLoop> {
+  static async start(
+    kafka: KafkaSettings,
+    settings: ConsumerSettings,
+    listener: MessageListener,
+    logger: Logger,
+    onCommit: CommitListener,
+  ): Promise<ConsumerLoop> {
     const loop = new ConsumerLoop(kafka, settings, listener, logger, onCommit);
     await loop.#consume();
     return loop;
@@ -155,6 +164,6 @@ export class ConsumerLoop {
         failure ??= result.reason;
       }
     });
-    if (failure !== undefined) throw failure;
+    if (failure !== undefined) throw failure instanceof Error ? failure : new Error(String(failure));
   }
 }
