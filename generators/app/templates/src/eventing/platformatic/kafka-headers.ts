@@ -8,9 +8,9 @@ export function headerMap(headers: Map<Buffer, Buffer> | undefined): HeaderMap {
   return map;
 }
 
-/** The service's headers as @platformatic/kafka takes them. */
-export function headerBuffers(headers: HeaderMap): Record<string, Buffer> {
-  const buffers: Record<string, Buffer> = {};
-  for (const name in headers) buffers[name] = Buffer.from(headers[name] ?? '');
+/** The service's headers as @platformatic/kafka takes them without serializers: names and values as Buffers. */
+export function headerBuffers(headers: HeaderMap): Map<Buffer, Buffer> {
+  const buffers = new Map<Buffer, Buffer>();
+  for (const name in headers) buffers.set(Buffer.from(name), Buffer.from(headers[name] ?? ''));
   return buffers;
 }

@@ -8,7 +8,8 @@ import type { Logger } from '../../logger.ts';
  * and what finally fails reaches the caller (a rejected flush, a failed start, a consumer restart).
  */
 export function logClientEvents(client: Pick<Base, 'on'>, logger: Logger): void {
-  client.on('client:broker:disconnect', ({ broker }) => logger.warn({ broker }, 'lost the connection to a broker'));
+  // Also said when the client closes its connections on stop: debug; a broker that cannot be reached is a warning.
+  client.on('client:broker:disconnect', ({ broker }) => logger.debug({ broker }, 'disconnected from a broker'));
   client.on('client:broker:failed', ({ broker }) => logger.warn({ broker }, 'could not connect to a broker'));
 }
 

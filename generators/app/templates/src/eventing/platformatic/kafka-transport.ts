@@ -96,12 +96,14 @@ export class KafkaTransport implements Transport {
         }
       }
     }
-    return [...high].map(([partition, end]) => {
-      const offset = offsets.get(partition);
-      const from = offset === undefined || offset === '-1' ? (low.get(partition) ?? 0n) : BigInt(offset);
-      const lag = end - from;
-      return { partition, lag: Number(lag > 0n ? lag : 0n) };
-    });
+    return [...high]
+      .sort(([a], [b]) => a - b)
+      .map(([partition, end]) => {
+        const offset = offsets.get(partition);
+        const from = offset === undefined || offset === '-1' ? (low.get(partition) ?? 0n) : BigInt(offset);
+        const lag = end - from;
+        return { partition, lag: Number(lag > 0n ? lag : 0n) };
+      });
   }
 
   async disconnect(): Promise<void> {
