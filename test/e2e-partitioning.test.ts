@@ -65,7 +65,7 @@ describe('partitioning: the same key, the same partition with every client @kafk
 
     const { Partitioners } = await import('kafkajs');
     const partitioner = Partitioners.DefaultPartitioner();
-    const metadata = { topic: 't', partitionMetadata: Array.from({ length: PARTITIONS }, (_, partitionId) => ({ partitionId, leader: 0 })) };
+    const metadata = { topic: 't', partitionMetadata: Array.from({ length: PARTITIONS }, (_, partitionId) => ({ partitionId, leader: 0, partitionErrorCode: 0, replicas: [0], isr: [0] })) };
     const kafkajs = Object.fromEntries(KEYS.map((key) => [key, partitioner({ ...metadata, message: { key, value: 'x' } })]));
 
     const { stdout } = await run('/usr/bin/python3', ['-c', PYTHON, stack.brokers, 'partitions.python', JSON.stringify(KEYS)]);
