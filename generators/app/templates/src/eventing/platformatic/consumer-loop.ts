@@ -2,6 +2,7 @@
 import { Consumer, type MessagesStream } from '@platformatic/kafka';
 import type { Logger } from '../../logger.ts';
 import { CommitPacer } from '../kafka/commit-pacer.ts';
+import { withTimeout } from '../kafka/committed-offsets.ts';
 import type { KafkaSettings } from '../kafka/kafka-settings.ts';
 import type { ConsumerSettings, MessageListener } from '../transport.ts';
 import { headerMap } from './kafka-headers.ts';
@@ -17,6 +18,7 @@ const BUFFERED_MESSAGES = 1024;
 /** Bytes fetched per partition and request: the client's default made consuming about half as fast. */
 const MAX_BYTES_PER_PARTITION = 1024 * 1024;
 const RESTART_DELAY_MS = 1000;
+const COMMIT_TIMEOUT_MS = 5000;
 
 /**
  * One subscription's @platformatic/kafka consumer: streams its partitions' messages into partition
@@ -144,16 +146,17 @@ export class ConsumerLoop {
   }
 
   /** After each finished message: resume a paused stream, commit when due, and at the end of what was fetched. */
-  #finished(drained: boolean): void {
+  async #finished(drained: boolean): Promise<void> {
     if (this.#stream?.isPaused() && this.#lanes.buffered < BUFFERED_MESSAGES / 2 && !this.#stopping) this.#stream.resume();
     if (drained) this.#pacer.request(() => this.#commitFinished());
-    else if (this.#pacer.due()) void this.#pacer.checkIn(() => this.#commitFinished());
+    else if (this.#pacer.due()) await this.#pacer.checkIn(() => this.#commitFinished());
   }
 
   /** Commits, per partition, the last finished offset not committed yet. */
   async #commitFinished(): Promise<void> {
     const commits = this.#lanes.takeCommits();
-    const results = await Promise.allSettled(commits.map(({ message }) => message.commit()));
+    // A commit the client queues while the group is not active is sent with the next one: bounded, so the pacer goes on.
+    const results = await Promise.allSettled(commits.map(({ message }) => withTimeout(message.commit(), COMMIT_TIMEOUT_MS)));
     let failure: unknown;
     results.forEach((result, index) => {
       const { lane, message } = commits[index]!;

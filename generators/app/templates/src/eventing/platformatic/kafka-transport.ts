@@ -3,6 +3,7 @@
 import { Admin } from '@platformatic/kafka';
 import type { Logger } from '../../logger.ts';
 import type { HeaderMap } from '../headers.ts';
+import { CommittedOffsets, withTimeout } from '../kafka/committed-offsets.ts';
 import type { KafkaSettings } from '../kafka/kafka-settings.ts';
 import type { ConsumerSettings, MessageListener, OutgoingMessage, PartitionLag, RunningConsumer, SendOptions, Transport } from '../transport.ts';
 import { ConsumerLoop } from './consumer-loop.ts';
@@ -23,8 +24,8 @@ export class KafkaTransport implements Transport {
   readonly #producers: ProducerPool;
   readonly #consumers = new Set<ConsumerLoop>();
   #admin?: Admin;
-  /** Offsets this process committed, per group and topic (what the lag is measured from). */
-  readonly #committed = new Map<string, Map<number, string>>();
+  /** Offsets this process committed (what the lag is measured from). */
+  readonly #committed = new CommittedOffsets();
 
   constructor(settings: KafkaSettings, logger: Logger) {
     this.#settings = settings;
@@ -53,12 +54,7 @@ export class KafkaTransport implements Transport {
   }
 
   async consume(settings: ConsumerSettings, listener: MessageListener): Promise<RunningConsumer> {
-    const loop = await ConsumerLoop.start(this.#settings, settings, listener, this.#logger, (groupId, topic, partition, offset) => {
-      const key = `${groupId}\n${topic}`;
-      const committed = this.#committed.get(key) ?? new Map<number, string>();
-      committed.set(partition, offset);
-      this.#committed.set(key, committed);
-    });
+    const loop = await ConsumerLoop.start(this.#settings, settings, listener, this.#logger, this.#committed.record);
     this.#consumers.add(loop);
     return {
       stop: async () => {
@@ -84,7 +80,7 @@ export class KafkaTransport implements Transport {
   async lag(groupId: string, topic: string): Promise<PartitionLag[]> {
     const admin = this.#adminClient();
     const { low, high } = await endOffsets(admin, topic);
-    const offsets = new Map(this.#committed.get(`${groupId}\n${topic}`));
+    const offsets = this.#committed.of(groupId, topic);
     if ([...high.keys()].some((partition) => !offsets.has(partition))) {
       const stored = await admin.listConsumerGroupOffsets({ groups: [groupId] }).catch(() => []);
       for (const group of stored) {
@@ -126,17 +122,5 @@ export class KafkaTransport implements Transport {
       logClientEvents(this.#admin, this.#logger);
     }
     return this.#admin;
-  }
-}
-
-async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
   }
 }

@@ -35,7 +35,7 @@ export class PartitionLanes {
   readonly #ready: Lane[] = [];
   readonly #concurrency: number;
   readonly #listener: MessageListener;
-  readonly #onFinished: (lane: string, drained: boolean) => void;
+  readonly #onFinished: (lane: string, drained: boolean) => Promise<void>;
   readonly #onRetry: (error: unknown, message: IncomingMessage) => void;
   readonly #idleWaiters: (() => void)[] = [];
   #working = 0;
@@ -46,7 +46,7 @@ export class PartitionLanes {
   constructor(
     concurrency: number,
     listener: MessageListener,
-    onFinished: (lane: string, drained: boolean) => void,
+    onFinished: (lane: string, drained: boolean) => Promise<void>,
     onRetry: (error: unknown, message: IncomingMessage) => void,
   ) {
     this.#concurrency = Math.max(1, concurrency);
@@ -163,7 +163,8 @@ export class PartitionLanes {
       }
       if (lane.revoked) return;
       lane.finished = item;
-      this.#onFinished(lane.key, lane.queue.length === 0);
+      // Awaited: while a commit is in flight it lets the event loop turn, so that its answer is taken in.
+      await this.#onFinished(lane.key, lane.queue.length === 0);
     }
   }
 }

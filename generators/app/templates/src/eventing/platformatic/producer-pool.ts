@@ -1,14 +1,11 @@
 // <%- generatedHeader %>
 import { compatibilityPartitioner, Producer, type BaseOptions, type MessageToProduce, type Partitioner } from '@platformatic/kafka';
 import { BatchingSender, type ProduceRequest } from '../kafka/batching-sender.ts';
+import { withTimeout } from '../kafka/committed-offsets.ts';
+import { SenderPool, type PooledSender } from '../kafka/sender-pool.ts';
 import type { KafkaSettings } from '../kafka/kafka-settings.ts';
 import type { OutgoingMessage, SendOptions } from '../transport.ts';
 import { headerBuffers } from './kafka-headers.ts';
-
-interface PooledSender {
-  readonly sender: BatchingSender;
-  readonly disconnect: () => Promise<void>;
-}
 
 const SASL_MECHANISMS = { plain: 'PLAIN', 'scram-sha-256': 'SCRAM-SHA-256', 'scram-sha-512': 'SCRAM-SHA-512' } as const;
 
@@ -45,63 +42,22 @@ function toProduce({ topic, key, value, headers }: OutgoingMessage): MessageToPr
 }
 
 /**
- * The service's producers: events whose producer settings (SendOptions) agree share one
- * @platformatic/kafka producer and its batching sender, created on first use (the dead-letter lane
- * gets its own). Acks come from config (all by default; the client's own default is 1) and the
- * idempotent producer is on unless config turns it off.
+ * The service's @platformatic/kafka producers: events whose producer settings (SendOptions) agree
+ * share one producer and its batching sender (see SenderPool; the dead-letter lane gets its own).
+ * Acks come from config (all by default; the client's own default is 1) and the idempotent producer
+ * is on unless config turns it off.
  */
-export class ProducerPool {
-  readonly #settings: KafkaSettings;
-  readonly #senders = new Map<string, Promise<PooledSender>>();
-  readonly #readySenders = new Map<string, BatchingSender>();
-  readonly #sharingKeys = new WeakMap<SendOptions, string>();
-
+export class ProducerPool extends SenderPool {
   constructor(settings: KafkaSettings) {
-    this.#settings = settings;
+    super((options) => createSender(settings, options));
   }
+}
 
-  send(messages: readonly OutgoingMessage[], options: SendOptions = {}): Promise<void> {
-    if (messages.length === 0) return Promise.resolve();
-    const ready = this.#readySenders.get(this.#sharingKey(options));
-    if (ready) return ready.send(messages);
-    return this.senderFor(options).then(({ sender }) => sender.send(messages));
-  }
-
-  /** The (connected) sender for these settings. */
-  senderFor(options: SendOptions): Promise<PooledSender> {
-    const key = this.#sharingKey(options);
-    let entry = this.#senders.get(key);
-    if (!entry) {
-      entry = this.#createSender(options);
-      this.#senders.set(key, entry);
-      entry.then(
-        ({ sender }) => this.#readySenders.set(key, sender),
-        () => this.#senders.delete(key),
-      );
-    }
-    return entry;
-  }
-
-  async disconnect(): Promise<void> {
-    const senders = await Promise.allSettled(this.#senders.values());
-    await Promise.all(senders.map((entry) => (entry.status === 'fulfilled' ? entry.value.disconnect() : Promise.resolve())));
-    this.#senders.clear();
-    this.#readySenders.clear();
-  }
-
-  #sharingKey(options: SendOptions): string {
-    let key = this.#sharingKeys.get(options);
-    if (key === undefined) {
-      key = JSON.stringify(options, Object.keys(options).sort());
-      this.#sharingKeys.set(options, key);
-    }
-    return key;
-  }
-
-  async #createSender(options: SendOptions): Promise<PooledSender> {
-    const settings = this.#settings.producer;
-    const producer = new Producer({
-      ...connectionOptions(this.#settings),
+async function createSender(kafkaSettings: KafkaSettings, options: SendOptions): Promise<PooledSender> {
+  const settings = kafkaSettings.producer;
+  const create = () =>
+    new Producer({
+      ...connectionOptions(kafkaSettings),
       idempotent: settings.idempotent,
       acks: settings.acks,
       retries: settings.retries,
@@ -109,12 +65,24 @@ export class ProducerPool {
       partitioner: javaCompatiblePartitioner(),
       autocreateTopics: false,
     });
-    // Connects now, so that a broker that cannot be reached fails the start, as with kafkajs.
-    await producer.metadata({ topics: [] });
-    const sendBatch = async ({ topicMessages }: ProduceRequest): Promise<void> => {
-      await producer.send({ messages: topicMessages.flatMap(({ messages }) => messages.map(toProduce)) });
-    };
-    const sender = new BatchingSender({ sendBatch }, { sendTimeoutMs: options.sendTimeoutMs ?? settings.sendTimeoutMs });
-    return { sender, disconnect: () => producer.close() };
-  }
+  const sendTimeoutMs = options.sendTimeoutMs ?? settings.sendTimeoutMs;
+  let producer = create();
+  // Connects now, so that a broker that cannot be reached fails the start, as with kafkajs.
+  await producer.metadata({ topics: [] });
+  const sendBatch = async ({ topicMessages }: ProduceRequest): Promise<void> => {
+    const sending = producer;
+    try {
+      await withTimeout(sending.send({ messages: topicMessages.flatMap(({ messages }) => messages.map(toProduce)) }), sendTimeoutMs);
+    } catch (error) {
+      // A request that failed or hangs (a broker outage) leaves the producer's connections and the
+      // idempotent producer's sequence numbers in doubt: the next request goes through a new producer.
+      if (producer === sending) {
+        producer = create();
+        void sending.close(true).catch(() => undefined);
+      }
+      throw error;
+    }
+  };
+  const sender = new BatchingSender({ sendBatch }, { sendTimeoutMs });
+  return { sender, disconnect: () => producer.close() };
 }
