@@ -37,9 +37,12 @@ const CLIENT_FILES = ['kafka-transport.ts', 'producer-pool.ts', 'consumer-loop.t
 
 const EXTRA_FILES: Record<KafkaClient, string[]> = { kafkajs: [], platformatic: ['partition-lanes.ts'] };
 
-/** The owned files of `client`'s folder. */
+/** Unit tests of a client's own parts. */
+const CLIENT_TESTS: Record<KafkaClient, string[]> = { kafkajs: [], platformatic: ['test/unit/partition-lanes.test.ts'] };
+
+/** The owned files of `client`: its folder, and the unit tests of its own parts. */
 export function clientOwnedFiles(client: KafkaClient): string[] {
-  return [...CLIENT_FILES, ...EXTRA_FILES[client]].map((file) => `src/eventing/${client}/${file}`);
+  return [...[...CLIENT_FILES, ...EXTRA_FILES[client]].map((file) => `src/eventing/${client}/${file}`), ...CLIENT_TESTS[client]];
 }
 
 /** The npm package of each client (the schema registry's wire format stays with @kafkajs/confluent-schema-registry for both). */

@@ -167,6 +167,6 @@ export class ConsumerLoop {
         failure ??= result.reason;
       }
     });
-    if (failure !== undefined) throw failure instanceof Error ? failure : new Error(String(failure));
+    if (failure !== undefined) throw failure instanceof Error ? failure : new Error('committing offsets failed');
   }
 }
