@@ -85,6 +85,7 @@ describe('yo kafka-eventing (app)', function () {
           compatibility: 'BACKWARD',
           environments: { development: environment, test: environment, production: environment },
           avroNamespace: 'events',
+          kafkaClient: 'kafkajs',
         },
         events: [],
         subscriptions: [],

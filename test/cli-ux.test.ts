@@ -81,6 +81,17 @@ describe('the yo CLI as a new user meets it', function () {
     assert.equal(test.status, 0, `npm test in the service:\n${test.stdout}\n${test.stderr}`);
   });
 
+  it('`yo kafka-eventing payments --kafka-client platformatic --yes` installs @platformatic/kafka (not kafkajs); the service passes npm test', async function () {
+    const run = await yo(work, ['kafka-eventing', 'payments', '--kafka-client', 'platformatic', '--yes'], 200_000);
+    assert.equal(run.status, 0, run.output);
+    const payments = path.join(work, 'payments');
+    assert.equal(readModel(payments).service.kafkaClient, 'platformatic');
+    assert.ok(existsSync(path.join(payments, 'node_modules', '@platformatic', 'kafka', 'package.json')), '@platformatic/kafka is installed');
+    assert.equal(readJson(payments, 'package.json').dependencies.kafkajs, undefined, 'kafkajs is not a dependency');
+    const test = spawnSync('npm', ['test'], { cwd: payments, env: sandboxEnv(root), encoding: 'utf8', timeout: 120_000 });
+    assert.equal(test.status, 0, `npm test in the service:\n${test.stdout}\n${test.stderr}`);
+  });
+
   describe('options are checked: exit code 1, one clear message, nothing written', function () {
     const cases: { args: string[]; message: string }[] = [
       { args: ['kafka-eventing:event', 'Custom', '--fields', 'id:uuid', '--topc', 'custom.topic', '--yes'], message: 'Unknown option --topc: did you mean --topic?' },
@@ -91,6 +102,7 @@ describe('the yo CLI as a new user meets it', function () {
       { args: ['kafka-eventing:event', 'OrderCancelled', '--remove'], message: 'Event "OrderCancelled" is not in this service\'s model' },
       { args: ['kafka-eventing:subscription', '--name', 'Nope', '--rename', 'Other', '--yes'], message: 'Subscription "Nope" is not in this service\'s model' },
       { args: ['kafka-eventing', '--list', '--port', '4000'], message: '--list only prints the model; --port cannot go with it.' },
+      { args: ['kafka-eventing', '--kafka-client', 'rdkafka', '--yes'], message: 'Kafka client "rdkafka" is not supported: choose one of kafkajs, platformatic' },
     ];
     for (const { args, message } of cases) {
       it(args.filter((arg) => arg.startsWith('--') && arg !== '--yes' && arg !== '--fields').join(' '), async function () {

@@ -8,15 +8,15 @@ import path from 'node:path';
 import { kafkaStack, type KafkaStack } from './support/stack.js';
 import { generate, npm, startServiceProcess, tempDir } from './support/service.js';
 
-describe('generated service, end to end @kafka', function () {
+for (const kafkaClient of ['kafkajs', 'platformatic'] as const) describe(`generated service, end to end, ${kafkaClient} @kafka`, function () {
   this.timeout(600_000);
   let stack: KafkaStack;
   let serviceDir: string;
 
   before(async () => {
     stack = await kafkaStack();
-    const workspace = tempDir('app');
-    await generate(workspace, 'app', ['orders']);
+    const workspace = tempDir(`app-${kafkaClient}`);
+    await generate(workspace, 'app', ['orders'], { kafkaClient });
     serviceDir = path.join(workspace, 'orders');
   });
 

@@ -29,10 +29,16 @@ interface Record_ {
   context: { eventId: string; eventType: string; correlationId: string; causationId: string | null; key: string | null; occurredAt: string; attempt: number };
 }
 
-for (const format of ['json', 'avro'] as const) describe(`events and subscriptions through Kafka and the schema registry (${format}) @kafka`, function () {
+const variants = [
+  { format: 'json', kafkaClient: 'kafkajs', suffix: '' },
+  { format: 'avro', kafkaClient: 'kafkajs', suffix: '-avro' },
+  { format: 'json', kafkaClient: 'platformatic', suffix: '-platformatic' },
+] as const;
+
+for (const { format, kafkaClient, suffix } of variants) describe(`events and subscriptions through Kafka and the schema registry (${format}, ${kafkaClient}) @kafka`, function () {
   this.timeout(300_000);
-  const serviceName = format === 'json' ? 'shop' : 'shop-avro';
-  const paymentsTopic = format === 'json' ? 'payments.payment-received' : 'payments-avro.payment-received';
+  const serviceName = `shop${suffix}`;
+  const paymentsTopic = `payments${suffix}.payment-received`;
   let stack: KafkaStack;
   let serviceDir: string;
   let service: ServiceProcess;
@@ -42,7 +48,7 @@ for (const format of ['json', 'avro'] as const) describe(`events and subscriptio
   before(async () => {
     stack = await kafkaStack();
     const workspace = tempDir('shop');
-    await generate(workspace, 'app', [serviceName], { schemaFormat: format });
+    await generate(workspace, 'app', [serviceName], { schemaFormat: format, kafkaClient });
     serviceDir = path.join(workspace, serviceName);
     await generate(serviceDir, 'event', ['OrderPlaced'], {
       fields: 'orderId:uuid, total:number, quantity:int, placedAt:datetime, note?:string, tags:string[]',
@@ -168,14 +174,13 @@ for (const format of ['json', 'avro'] as const) describe(`events and subscriptio
     assert.equal(config.compatibilityLevel ?? config.compatibility, 'BACKWARD');
   });
 
-  const suffix = format === 'json' ? '' : '-avro';
   const schemaFile = (topic: string) => path.join(serviceDir, 'schemas', `${topic}-value.${format === 'json' ? 'schema.json' : 'avsc'}`);
 
   it('handles a message written by Confluent\'s librdkafka-based client through the registry (external event)', async () => {
     const payment = { paymentId: '5a1c0f0e-1111-4c4c-8888-000000000001', orderId: orders[0]?.orderId, amount: 12.5 };
     await run('/usr/bin/python3', [
       PYTHON_CLIENT,
-      `produce${suffix}`,
+      `produce${format === 'avro' ? '-avro' : ''}`,
       stack.brokers,
       stack.registryUrl,
       paymentsTopic,
@@ -198,7 +203,7 @@ for (const format of ['json', 'avro'] as const) describe(`events and subscriptio
   it('publishes what Confluent\'s librdkafka-based client reads through the registry', async () => {
     const { stdout } = await run('/usr/bin/python3', [
       PYTHON_CLIENT,
-      `consume${suffix}`,
+      `consume${format === 'avro' ? '-avro' : ''}`,
       stack.brokers,
       stack.registryUrl,
       `${serviceName}.order-placed`,

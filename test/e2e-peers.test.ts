@@ -37,9 +37,16 @@ interface Received {
   context: { eventId: string; eventType: string; occurredAt: string };
 }
 
-for (const format of ['json', 'avro'] as const) describe(`two generated services, one publishing, one subscribing (${format}) @kafka`, function () {
+const variants = [
+  { format: 'json', kafkaClient: 'kafkajs', suffix: '' },
+  { format: 'avro', kafkaClient: 'kafkajs', suffix: '' },
+  { format: 'json', kafkaClient: 'platformatic', suffix: '-plt' },
+] as const;
+
+for (const { format, kafkaClient, suffix } of variants) describe(`two generated services, one publishing, one subscribing (${format}, ${kafkaClient}) @kafka`, function () {
+  const variant = `${format}${suffix}`;
   this.timeout(600_000);
-  const topic = `billing-${format}.payment-received`;
+  const topic = `billing-${variant}.payment-received`;
   let stack: KafkaStack;
   let publisherDir: string;
   let subscriberDir: string;
@@ -49,12 +56,12 @@ for (const format of ['json', 'avro'] as const) describe(`two generated services
   before(async () => {
     stack = await kafkaStack();
     const workspace = tempDir('peers');
-    await generate(workspace, 'app', [`billing-${format}`], { schemaFormat: format });
-    publisherDir = path.join(workspace, `billing-${format}`);
+    await generate(workspace, 'app', [`billing-${variant}`], { schemaFormat: format, kafkaClient });
+    publisherDir = path.join(workspace, `billing-${variant}`);
     await generate(publisherDir, 'event', ['PaymentReceived'], { fields: 'paymentId:uuid, orderId:uuid, amount:number', key: 'orderId' });
     writeFileSync(path.join(publisherDir, 'src/routes/index.ts'), FIRST_ROUTE);
-    await generate(workspace, 'app', [`shop-orders-${format}`], { schemaFormat: format });
-    subscriberDir = path.join(workspace, `shop-orders-${format}`);
+    await generate(workspace, 'app', [`shop-orders-${variant}`], { schemaFormat: format, kafkaClient });
+    subscriberDir = path.join(workspace, `shop-orders-${variant}`);
     await generate(subscriberDir, 'event', ['PaymentReceived'], { fields: 'paymentId:uuid, orderId:uuid, amount:number', external: true, topic });
     await generate(subscriberDir, 'subscription', [], { event: 'PaymentReceived' });
     copyFileSync(path.join(REPO_ROOT, 'test/fixtures/shop/payment-received.handler.ts'), path.join(subscriberDir, 'src/subscriptions/payment-received.handler.ts'));
@@ -139,7 +146,7 @@ for (const format of ['json', 'avro'] as const) describe(`two generated services
     const without = await paid(publisher, { orderId, amount: 9 });
     assert.deepEqual((await handled(withMethod)).event, { paymentId: withMethod, orderId, amount: 8, method: 'cash' });
     assert.deepEqual((await handled(without)).event, { paymentId: without, orderId, amount: 9 });
-    const dead = await readTopic(stack, `shop-orders-${format}.payment-received.dead-letter`).catch(() => []);
+    const dead = await readTopic(stack, `shop-orders-${variant}.payment-received.dead-letter`).catch(() => []);
     assert.deepEqual(dead.map((m) => m.headers['dead-letter-error-message']), [], 'nothing dead-lettered');
   });
 

@@ -12,11 +12,12 @@ import { promisify } from 'node:util';
 import { generateJobsService, joins, postJobs, startJobs, writeJobRequests, type JobRecord } from './support/jobs.js';
 import { produce, readTopic, registryClient, topicSize } from './support/kafka.js';
 import { eventually, readRecords, sleep, tempDir, type ServiceProcess } from './support/service.js';
+import { CLIENT_VARIANTS } from './support/clients.js';
 import { kafkaStack, type KafkaStack } from './support/stack.js';
 
 const run = promisify(execFile);
 
-describe('delivery guarantees under faults @kafka', function () {
+for (const { kafkaClient: client, suffix } of CLIENT_VARIANTS) describe(`delivery guarantees under faults, ${client} @kafka`, function () {
   this.timeout(600_000);
   let stack: KafkaStack;
   let serviceDir: string;
@@ -24,7 +25,7 @@ describe('delivery guarantees under faults @kafka', function () {
 
   before(async () => {
     stack = await kafkaStack();
-    serviceDir = await generateJobsService();
+    serviceDir = await generateJobsService(client);
   });
 
   afterEach(async () => {
@@ -35,7 +36,7 @@ describe('delivery guarantees under faults @kafka', function () {
   });
 
   async function start(name: string, recordFile: string, overrides: Record<string, unknown> = {}): Promise<ServiceProcess> {
-    const service = await startJobs(stack, serviceDir, name, recordFile, overrides);
+    const service = await startJobs(stack, serviceDir, `${name}${suffix}`, recordFile, overrides);
     running.push(service);
     return service;
   }
@@ -65,14 +66,14 @@ describe('delivery guarantees under faults @kafka', function () {
     assert.equal(joins(service), 1, 'no rebalance: the consumer joined its group once');
     const afterRecords = done.filter((r) => r.jobId === after);
     assert.deepEqual(afterRecords.map((r) => r.phase), ['start', 'done'], 'the next message on the partition ran after, once');
-    assert.equal(await topicSize(stack, 'jobs-retry.dead-letter'), 0);
+    assert.equal(await topicSize(stack, `jobs-retry${suffix}.dead-letter`), 0);
   });
 
   it('sends a handler that always fails, and garbage bytes, to the dead-letter topic and moves on; replay copies them back', async () => {
     const records = path.join(tempDir('dlt'), 'records.jsonl');
     const service = await start('dlt', records);
     const [poison] = await postJobs(service, { mode: 'always-fail', lane: 'p' });
-    await produce(stack, 'jobs-dlt', [{ key: 'p', value: Buffer.from('not a registry-encoded message'), headers: { 'event-id': 'garbage-1' } }]);
+    await produce(stack, `jobs-dlt${suffix}`, [{ key: 'p', value: Buffer.from('not a registry-encoded message'), headers: { 'event-id': 'garbage-1' } }]);
     const okIds = await postJobs(service, { mode: 'ok', lane: 'p', count: 3 });
     await eventually(() => {
       const done = new Set(readRecords<JobRecord>(records).filter((r) => r.phase === 'done').map((r) => r.jobId));
@@ -80,7 +81,7 @@ describe('delivery guarantees under faults @kafka', function () {
     }, 60_000, 'the messages after the poison ones to be handled');
 
     const dead = await eventually(async () => {
-      const messages = await readTopic(stack, 'jobs-dlt.dead-letter');
+      const messages = await readTopic(stack, `jobs-dlt${suffix}.dead-letter`);
       return messages.length >= 2 ? messages : undefined;
     }, 30_000, 'two dead letters');
     assert.equal(dead.length, 2);
@@ -90,10 +91,10 @@ describe('delivery guarantees under faults @kafka', function () {
     assert.equal(failed.headers['dead-letter-attempts'], '3');
     assert.match(failed.headers['dead-letter-error-message'] ?? '', /planned failure/);
     assert.equal(failed.headers['dead-letter-error-type'], 'Error');
-    assert.equal(failed.headers['dead-letter-original-topic'], 'jobs-dlt');
+    assert.equal(failed.headers['dead-letter-original-topic'], `jobs-dlt${suffix}`);
     assert.equal(failed.headers['event-type'], 'JobRequested');
     assert.equal(failed.key, 'p');
-    const original = (await readTopic(stack, 'jobs-dlt')).find((m) => m.headers['event-id'] === failed.headers['event-id']);
+    const original = (await readTopic(stack, `jobs-dlt${suffix}`)).find((m) => m.headers['event-id'] === failed.headers['event-id']);
     assert.ok(original && original.value && failed.value);
     assert.ok(failed.value.equals(original.value), 'the original value bytes');
     assert.equal(failed.headers['dead-letter-original-offset'], original.offset);
@@ -106,7 +107,7 @@ describe('delivery guarantees under faults @kafka', function () {
     assert.equal(garbage.headers['dead-letter-error-type'], 'WireFormatError');
     assert.equal(readRecords<JobRecord>(records).filter((r) => r.jobId === poison && r.phase === 'start').length, 3);
 
-    const before = await topicSize(stack, 'jobs-dlt');
+    const before = await topicSize(stack, `jobs-dlt${suffix}`);
     const { stdout } = await run('npm', ['run', '--silent', 'dead-letters:replay', '--', 'JobRequested'], {
       cwd: serviceDir,
       env: {
@@ -115,12 +116,12 @@ describe('delivery guarantees under faults @kafka', function () {
         LOG_LEVEL: 'warn',
         KAFKA_BROKERS: stack.brokers,
         SCHEMA_REGISTRY_URL: stack.registryUrl,
-        NODE_CONFIG: JSON.stringify({ subscriptions: { JobRequested: { topic: 'jobs-dlt', groupId: 'jobs-dlt', deadLetterTopic: 'jobs-dlt.dead-letter' } } }),
+        NODE_CONFIG: JSON.stringify({ subscriptions: { JobRequested: { topic: `jobs-dlt${suffix}`, groupId: `jobs-dlt${suffix}`, deadLetterTopic: `jobs-dlt${suffix}.dead-letter` } } }),
       },
     });
     assert.match(stdout, /replayed 2 message/);
-    assert.equal(await topicSize(stack, 'jobs-dlt'), before + 2);
-    const replayed = (await readTopic(stack, 'jobs-dlt')).slice(-2);
+    assert.equal(await topicSize(stack, `jobs-dlt${suffix}`), before + 2);
+    const replayed = (await readTopic(stack, `jobs-dlt${suffix}`)).slice(-2);
     for (const message of replayed) assert.equal(message.headers['dead-letter-attempts'], undefined, 'dead-letter headers are stripped');
     // The poison job runs again (and fails again): 3 more attempts.
     await eventually(
@@ -134,7 +135,7 @@ describe('delivery guarantees under faults @kafka', function () {
     const records = path.join(tempDir('kill'), 'records.jsonl');
     const total = 10_000;
     // The backlog is written before the service starts, so the kill lands mid-stream, not in an idle consumer.
-    await writeJobRequests(stack, path.join(serviceDir, 'schemas', 'jobs.job-requested-value.schema.json'), 'jobs-kill', total, (seq) => `k${seq % 3}`);
+    await writeJobRequests(stack, path.join(serviceDir, 'schemas', 'jobs.job-requested-value.schema.json'), `jobs-kill${suffix}`, total, (seq) => `k${seq % 3}`);
     let service = await start('kill', records, { subscription: { concurrency: 3 } });
     await eventually(() => (readRecords<JobRecord>(records).filter((r) => r.phase === 'done').length >= 3000 ? true : undefined), 120_000, '3000 events handled');
     service.signal('SIGKILL');
@@ -211,7 +212,7 @@ describe('delivery guarantees under faults @kafka', function () {
     process.stderr.write(`      slowest rejection ${slowest} ms (sendTimeoutMs 4000)\n`);
     assert.ok(slowest <= 4000 + 2000, `a failing flushAll rejects within the configured time, not ${slowest} ms`);
     assert.ok(resolvedAfterRestart.length > 0, 'publishing recovered after the broker came back');
-    const onTopic = new Set((await readTopic(stack, 'jobs-outage')).map((m) => m.headers['event-id']));
+    const onTopic = new Set((await readTopic(stack, `jobs-outage${suffix}`)).map((m) => m.headers['event-id']));
     const jobIdsOnTopic = await eventually(async () => {
       const handled = new Set(readRecords<JobRecord>(records).filter((r) => r.phase === 'done').map((r) => r.jobId));
       return resolved.every((id) => handled.has(id)) ? handled : undefined;

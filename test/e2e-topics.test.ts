@@ -10,9 +10,10 @@ import { SchemaType } from '@kafkajs/confluent-schema-registry';
 import { generateJobsService, joins, postJobs, startJobs, type JobRecord } from './support/jobs.js';
 import { kafkaClient, produce, readTopic, registryClient } from './support/kafka.js';
 import { eventually, readRecords, sleep, startServiceProcess, tempDir, type ServiceProcess } from './support/service.js';
+import { CLIENT_VARIANTS } from './support/clients.js';
 import { kafkaStack, type KafkaStack } from './support/stack.js';
 
-describe('topics and registry faults @kafka', function () {
+for (const { kafkaClient: client, suffix } of CLIENT_VARIANTS) describe(`topics and registry faults, ${client} @kafka`, function () {
   this.timeout(600_000);
   let stack: KafkaStack;
   let serviceDir: string;
@@ -20,7 +21,7 @@ describe('topics and registry faults @kafka', function () {
 
   before(async () => {
     stack = await kafkaStack();
-    serviceDir = await generateJobsService();
+    serviceDir = await generateJobsService(client);
   });
 
   afterEach(async () => {
@@ -31,7 +32,7 @@ describe('topics and registry faults @kafka', function () {
   });
 
   async function start(name: string, recordFile: string, overrides: Record<string, unknown> = {}): Promise<ServiceProcess> {
-    const service = await startJobs(stack, serviceDir, name, recordFile, overrides);
+    const service = await startJobs(stack, serviceDir, `${name}${suffix}`, recordFile, overrides);
     running.push(service);
     return service;
   }
@@ -43,11 +44,11 @@ describe('topics and registry faults @kafka', function () {
     // The fault: the dead-letter topic is gone (the service's producers never create topics).
     const admin = kafkaClient(stack).admin();
     await admin.connect();
-    await admin.deleteTopics({ topics: ['jobs-dlt-missing.dead-letter'] });
-    await eventually(async () => ((await admin.listTopics()).includes('jobs-dlt-missing.dead-letter') ? undefined : true), 30_000, 'the topic to be deleted');
+    await admin.deleteTopics({ topics: [`jobs-dlt-missing${suffix}.dead-letter`] });
+    await eventually(async () => ((await admin.listTopics()).includes(`jobs-dlt-missing${suffix}.dead-letter`) ? undefined : true), 30_000, 'the topic to be deleted');
     const unknownId = Buffer.concat([Buffer.from([0]), Buffer.from([0x00, 0x0f, 0x42, 0x3f]), Buffer.from('{}')]);
     const faultAt = Date.now();
-    await produce(stack, 'jobs-dlt-missing', [
+    await produce(stack, `jobs-dlt-missing${suffix}`, [
       { key: 'g', value: Buffer.from('garbage behind which a valid event waits'), headers: { 'event-id': 'garbage-2' } },
       { key: 'g', value: unknownId, headers: { 'event-id': 'unknown-schema-id' } },
     ]);
@@ -58,7 +59,7 @@ describe('topics and registry faults @kafka', function () {
       return response.status === 503 ? ((await response.json()) as { failing?: Record<string, string> }) : undefined;
     }, 60_000, '/health/ready to answer 503');
     const untilNotReady = Date.now() - faultAt;
-    assert.match(notReady.failing?.JobRequested ?? '', /cannot write dead-letter topic jobs-dlt-missing\.dead-letter/);
+    assert.match(notReady.failing?.JobRequested ?? '', new RegExp(`cannot write dead-letter topic jobs-dlt-missing${suffix}\\.dead-letter`));
     await sleep(3000);
     assert.equal(readRecords<JobRecord>(records).filter((r) => r.jobId === waiting).length, 0, 'the event behind the garbage waits: it is not skipped');
     const errors = service.output().split('\n').filter((line) => line.includes('"level":50') && line.includes('cannot write dead-letter topic'));
@@ -66,7 +67,7 @@ describe('topics and registry faults @kafka', function () {
     assert.equal((await ready()).status, 503, 'still failing while the topic is missing');
 
     const fixedAt = Date.now();
-    await admin.createTopics({ topics: [{ topic: 'jobs-dlt-missing.dead-letter' }], waitForLeaders: true });
+    await admin.createTopics({ topics: [{ topic: `jobs-dlt-missing${suffix}.dead-letter` }], waitForLeaders: true });
     await admin.disconnect();
     await eventually(() => (readRecords<JobRecord>(records).some((r) => r.jobId === waiting && r.phase === 'done') ? true : undefined), 60_000, 'the waiting event to be handled');
     const untilHandled = Date.now() - fixedAt;
@@ -77,7 +78,7 @@ describe('topics and registry faults @kafka', function () {
         `topic created: waiting event handled after ${untilHandled} ms, ready 200 after ${untilReady} ms\n`,
     );
     const dead = await eventually(async () => {
-      const messages = await readTopic(stack, 'jobs-dlt-missing.dead-letter');
+      const messages = await readTopic(stack, `jobs-dlt-missing${suffix}.dead-letter`);
       return messages.length >= 2 ? messages : undefined;
     }, 30_000, 'both dead letters');
     const byId = (id: string) => dead.find((m) => m.headers['event-id'] === id)?.headers['dead-letter-error-message'] ?? '';
@@ -91,31 +92,31 @@ describe('topics and registry faults @kafka', function () {
       KAFKA_BROKERS: stack.brokers,
       SCHEMA_REGISTRY_URL: stack.registryUrl,
       NODE_CONFIG: JSON.stringify({
-        events: { JobRequested: { topic: 'jobs-prod' } },
-        subscriptions: { JobRequested: { topic: 'jobs-prod', groupId: 'jobs-prod', deadLetterTopic: 'jobs-prod.dead-letter' } },
+        events: { JobRequested: { topic: `jobs-prod${suffix}` } },
+        subscriptions: { JobRequested: { topic: `jobs-prod${suffix}`, groupId: `jobs-prod${suffix}`, deadLetterTopic: `jobs-prod${suffix}.dead-letter` } },
       }),
     }, { readyTimeoutMs: 30_000 });
     await assert.rejects(service, (error: Error) => {
       assert.match(error.message, /\(it exited\)/);
-      assert.match(error.message, /jobs did not start: the broker 127\.0\.0\.1:\d+ lacks the topics jobs-prod, jobs-prod\.dead-letter: kafka\.createTopics is false/);
+      assert.match(error.message, new RegExp(`jobs did not start: the broker 127\\.0\\.0\\.1:\\d+ lacks the topics jobs-prod${suffix}, jobs-prod${suffix}\\.dead-letter: kafka\\.createTopics is false`));
       return true;
     });
   });
 
   it('a start-up failure at the registry names the URL, the subject and the format the subject holds', async () => {
-    const down = startServiceProcess(serviceDir, { KAFKA_BROKERS: stack.brokers, SCHEMA_REGISTRY_URL: 'http://127.0.0.1:1/apis/ccompat/v7', NODE_CONFIG: JSON.stringify({ events: { JobRequested: { topic: 'jobs-nowhere' } } }) }, { readyTimeoutMs: 30_000 });
-    await assert.rejects(down, /did not start: Registering the JSON schema of JobRequested under subject jobs-nowhere-value at the schema registry http:\/\/127\.0\.0\.1:1\/apis\/ccompat\/v7 failed/);
+    const down = startServiceProcess(serviceDir, { KAFKA_BROKERS: stack.brokers, SCHEMA_REGISTRY_URL: 'http://127.0.0.1:1/apis/ccompat/v7', NODE_CONFIG: JSON.stringify({ events: { JobRequested: { topic: `jobs-nowhere${suffix}` } } }) }, { readyTimeoutMs: 30_000 });
+    await assert.rejects(down, new RegExp(`did not start: Registering the JSON schema of JobRequested under subject jobs-nowhere${suffix}-value at the schema registry http://127\\.0\\.0\\.1:1/apis/ccompat/v7 failed`));
     const avro = JSON.stringify({ type: 'record', name: 'JobRequested', fields: [{ name: 'jobId', type: 'string' }] });
-    await registryClient(stack).register({ type: SchemaType.AVRO, schema: avro }, { subject: 'jobs-avro-subject-value' });
+    await registryClient(stack).register({ type: SchemaType.AVRO, schema: avro }, { subject: `jobs-avro-subject${suffix}-value` });
     const mismatch = startServiceProcess(serviceDir, {
       KAFKA_BROKERS: stack.brokers,
       SCHEMA_REGISTRY_URL: stack.registryUrl,
-      NODE_CONFIG: JSON.stringify({ events: { JobRequested: { topic: 'jobs-avro-subject' } } }),
+      NODE_CONFIG: JSON.stringify({ events: { JobRequested: { topic: `jobs-avro-subject${suffix}` } } }),
     }, { readyTimeoutMs: 30_000 });
-    await assert.rejects(mismatch, /subject jobs-avro-subject-value holds AVRO schemas, this service's are JSON/);
+    await assert.rejects(mismatch, new RegExp(`subject jobs-avro-subject${suffix}-value holds AVRO schemas, this service's are JSON`));
   });
 
-  it('a broker restart under a running consumer: what kafkajs retries and restarts is logged as warnings, no error', async () => {
+  it('a broker restart under a running consumer: what the client retries and restarts is logged as warnings, no error', async () => {
     const records = path.join(tempDir('restart'), 'records.jsonl');
     const service = await start('restart', records);
     await eventually(() => (joins(service) >= 1 ? true : undefined), 30_000, 'the consumer to join its group');

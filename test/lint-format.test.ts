@@ -13,13 +13,14 @@ function assertClean(outcome: Outcome, what: string): void {
 }
 
 const variants = [
-  { schemaFormat: 'json', database: undefined },
-  { schemaFormat: 'avro', database: undefined },
-  { schemaFormat: 'json', database: 'postgres' },
+  { schemaFormat: 'json', database: undefined, kafkaClient: 'kafkajs' },
+  { schemaFormat: 'avro', database: undefined, kafkaClient: 'kafkajs' },
+  { schemaFormat: 'json', database: 'postgres', kafkaClient: 'kafkajs' },
+  { schemaFormat: 'json', database: 'postgres', kafkaClient: 'platformatic' },
 ] as const;
 
-for (const { schemaFormat, database } of variants) {
-  describe(`generated service: lint and format check (${schemaFormat}${database ? `, --database ${database}` : ''})`, function () {
+for (const { schemaFormat, database, kafkaClient } of variants) {
+  describe(`generated service: lint and format check (${schemaFormat}${database ? `, --database ${database}` : ''}, ${kafkaClient})`, function () {
     this.timeout(600_000);
     let dir: string;
     const lint = () => runIn(dir, 'npm', ['run', 'lint']);
@@ -27,7 +28,7 @@ for (const { schemaFormat, database } of variants) {
 
     before(async () => {
       const workspace = tempDir(`lint-${schemaFormat}`);
-      await generate(workspace, 'app', ['inventory-service'], { schemaFormat, ...(database ? { database } : {}) });
+      await generate(workspace, 'app', ['inventory-service'], { schemaFormat, kafkaClient, ...(database ? { database } : {}) });
       dir = path.join(workspace, 'inventory-service');
       await linkDependencies(dir);
     });

@@ -7,13 +7,19 @@
 import assert from 'node:assert/strict';
 import { renderSmallService, serviceTests, typecheck } from './support/rendered.js';
 
-for (const schemaFormat of ['json', 'avro'] as const) {
-  describe(`runtime, rendered with a small ${schemaFormat} model (no broker)`, function () {
+const variants = [
+  { schemaFormat: 'json', kafkaClient: 'kafkajs' },
+  { schemaFormat: 'avro', kafkaClient: 'kafkajs' },
+  { schemaFormat: 'json', kafkaClient: 'platformatic' },
+] as const;
+
+for (const { schemaFormat, kafkaClient } of variants) {
+  describe(`runtime, rendered with a small ${schemaFormat} model, ${kafkaClient} (no broker)`, function () {
     this.timeout(600_000);
     let dir: string;
 
     before(async () => {
-      dir = await renderSmallService(schemaFormat);
+      dir = await renderSmallService(schemaFormat, `shop-${schemaFormat}-${kafkaClient}`, kafkaClient);
     });
 
     it('passes tsc --noEmit with the service\'s strict settings', async () => {
@@ -27,6 +33,7 @@ for (const schemaFormat of ['json', 'avro'] as const) {
       assert.ok(outcome.ok, `the service's tests failed:\n${outcome.output}`);
       const suites = ['batch rounds', 'runs the IndexOrders handler', 'BatchingSender', 'CommitPacer', 'retry policy', `codec, ${schemaFormat} schema`, 'runs the PaymentReceived handler'];
       suites.push('GET /metrics, in-memory transport', 'counts retries and dead letters of a handler', 'counts events published and failed', 'in-memory span exporter', 'one trace from publish to the');
+      if (kafkaClient === 'platformatic') suites.push('PartitionLanes', 'hands a message whose handling failed over again');
       for (const suite of suites) {
         assert.match(outcome.output, new RegExp(suite), `ran ${suite}`);
       }

@@ -83,6 +83,23 @@ describe('yo kafka-eventing:subscription --batch', function () {
       assert.deepEqual(snapshotFiles(copy), before);
     });
 
+    it('--batch in a service on the platformatic client', async function () {
+      const onPlatformatic = await createService({ kafkaClient: 'platformatic' });
+      await addEvent(onPlatformatic, 'OrderPlaced');
+      const before = snapshotFiles(onPlatformatic);
+      const error = await runFailing('subscription', onPlatformatic, { options: { yes: true, event: 'OrderPlaced', batch: true } });
+      assertUserError(error, '--batch', 'kafkajs');
+      assert.deepEqual(snapshotFiles(onPlatformatic), before);
+    });
+
+    it('switching a service with a batch subscription to the platformatic client', async function () {
+      const copy = copyService(service);
+      const before = snapshotFiles(copy);
+      const error = await runFailing('app', copy, { options: { yes: true, kafkaClient: 'platformatic' } });
+      assertUserError(error, '--batch', 'kafkajs');
+      assert.deepEqual(snapshotFiles(copy), before);
+    });
+
     it('a model whose batch is not true', async function () {
       const copy = copyService(service);
       editJson(copy, '.yo-rc.json', (yoRc) => {

@@ -16,6 +16,7 @@ import {
 } from '../lib/model.js';
 import type { Setting, Settings } from '../lib/settings.js';
 import { DATABASES, validateDatabase, type DatabaseChoice } from '../lib/database.js';
+import { DEFAULT_KAFKA_CLIENT, KAFKA_CLIENTS, kafkaClientOf, validateKafkaClient, type KafkaClient } from '../lib/kafka-client.js';
 
 export interface AppAnswers {
   name: string;
@@ -30,6 +31,7 @@ export interface AppAnswers {
   schemaFormat: SchemaFormat;
   compatibility: CompatibilityLevel;
   database: DatabaseChoice;
+  kafkaClient: KafkaClient;
 }
 
 const DEFAULT_BROKERS = 'localhost:9092';
@@ -107,6 +109,12 @@ export const appSettings: Settings<AppAnswers> = {
     default: () => 'none',
     parse: validateDatabase,
   },
+  kafkaClient: {
+    option: 'kafka-client',
+    description: `Kafka client of the service: ${KAFKA_CLIENTS.join(' | ')} (default ${DEFAULT_KAFKA_CLIENT}; platformatic = @platformatic/kafka, Node.js >= 22.22; a re-run switches it)`,
+    default: () => DEFAULT_KAFKA_CLIENT,
+    parse: validateKafkaClient,
+  },
 };
 
 /**
@@ -129,6 +137,7 @@ export function appSettingsFor(current: ServiceModel | undefined): Settings<AppA
     schemaFormat: current.schemaFormat,
     compatibility: current.compatibility,
     database: current.database ?? 'none',
+    kafkaClient: kafkaClientOf(current),
   };
   return Object.fromEntries(
     Object.entries(appSettings).map(([key, setting]) => [key, { ...setting, default: () => values[key as keyof AppAnswers] }]),

@@ -18,6 +18,9 @@ import {
 import { describeModel } from '../lib/model-listing.js';
 import { declareOptions, optionValue, resolveSettings } from '../lib/settings.js';
 import { BATCH_WITH_DATABASE, chooseDatabase } from '../lib/database.js';
+import { BATCH_WITH_PLATFORMATIC } from '../lib/kafka-client.js';
+import { removeEmptyClientFolders, retireKafkaClient } from '../lib/kafka-client-switch.js';
+import { addToReport, describeRetired, type Retired } from '../lib/retire.js';
 import { appSettings, appSettingsFor, ENVIRONMENTS, type AppAnswers } from './command.js';
 
 export default class AppGenerator extends EventingGenerator {
@@ -25,6 +28,8 @@ export default class AppGenerator extends EventingGenerator {
   private previous?: EventingModel;
   /** With --list: the model to print; nothing is written. */
   private listed?: EventingModel;
+  /** The previous Kafka client's files, when --kafka-client switched it. */
+  private retiredClient?: Retired;
   protected readonly _examples = [
     'yo kafka-eventing orders --yes                      # ./orders with the defaults, dependencies installed',
     'yo kafka-eventing --port 4000 --production-brokers kafka.prod:9093 --yes   # inside a service: change settings',
@@ -94,7 +99,9 @@ export default class AppGenerator extends EventingGenerator {
       if (previous) assertFormatChange(previous, answers.schemaFormat);
       this.previous = previous;
       const database = chooseDatabase(previous?.service.database ?? current?.database, answers.database);
-      if (database && previous?.subscriptions.some((subscription) => subscription.batch === true)) throw new UserInputError(BATCH_WITH_DATABASE);
+      const hasBatchSubscription = previous?.subscriptions.some((subscription) => subscription.batch === true) ?? false;
+      if (database && hasBatchSubscription) throw new UserInputError(BATCH_WITH_DATABASE);
+      if (answers.kafkaClient === 'platformatic' && hasBatchSubscription) throw new UserInputError(BATCH_WITH_PLATFORMATIC);
       this.model = {
         ...createModel({
           name: answers.name,
@@ -111,6 +118,7 @@ export default class AppGenerator extends EventingGenerator {
           // Kept as it is in a service made before (its schemas are registered under it).
           avroNamespace: previous ? previous.service.avroNamespace : DEFAULT_AVRO_NAMESPACE,
           ...(database ? { database } : {}),
+          kafkaClient: answers.kafkaClient,
         }),
         events: previous?.events ?? [],
         subscriptions: previous?.subscriptions ?? [],
@@ -178,6 +186,9 @@ export default class AppGenerator extends EventingGenerator {
     if (this.listed) return;
     if (!this.model) throw new Error('prompting did not produce a model');
     this._renderModel(this.model, this.previous);
+    if (!this.previous) return;
+    this.retiredClient = retireKafkaClient(this, this.previous, this.model);
+    addToReport(this._report, this.retiredClient);
   }
 
   end(): void {
@@ -188,7 +199,9 @@ export default class AppGenerator extends EventingGenerator {
     const root = this.destinationRoot();
     const relative = path.relative(process.cwd(), root);
     const shown = relative === '' ? '.' : relative.startsWith('..') ? root : relative;
+    if (this.retiredClient) removeEmptyClientFolders(this, this.retiredClient);
     this._logSummary();
+    for (const line of this.retiredClient ? describeRetired(this.retiredClient) : []) this.log(line);
     this.log.ok(`Service ${this.model?.service.name} is ready in ${shown}.`);
     const install = this.options.skipInstall ? 'npm install && ' : '';
     this.log(

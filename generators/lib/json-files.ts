@@ -5,6 +5,7 @@
  */
 import type Generator from 'yeoman-generator';
 import { mergeJson } from './config-files.js';
+import { CLIENT_ENGINES, CLIENT_PACKAGES, kafkaClientOf } from './kafka-client.js';
 import type { RenderView } from './view.js';
 
 type Json = Record<string, unknown>;
@@ -41,6 +42,7 @@ export function mergeJsonFile(
     }
   }
   const { merged, overwritten } = mergeJson(existing, generated, base);
+  if (file === 'package.json' && base !== undefined) dropRetiredDependencies(merged, generated, base);
   const text = `${JSON.stringify(merged, null, 2)}\n`;
   if (text === existingText) return { written: undefined, overwritten: [] };
   generator.fs.write(target, text);
@@ -48,16 +50,33 @@ export function mergeJsonFile(
   return { written: existingText === null ? 'created' : 'updated', overwritten };
 }
 
+/**
+ * A dependency the previous model rendered and the current one does not (the other Kafka client after
+ * --kafka-client switched) leaves package.json, unless its version was edited by hand.
+ */
+function dropRetiredDependencies(merged: Json, generated: Json, base: Json): void {
+  for (const section of ['dependencies', 'devDependencies']) {
+    const now = merged[section] as Record<string, unknown> | undefined;
+    const wanted = (generated[section] ?? {}) as Record<string, unknown>;
+    const before = (base[section] ?? {}) as Record<string, unknown>;
+    if (!now) continue;
+    for (const [name, version] of Object.entries(before)) {
+      if (!(name in wanted) && now[name] === version) delete now[name];
+    }
+  }
+}
+
 export function packageJson(view: RenderView): Json {
   const versions = view.dependencyVersions;
-  const pick = (names: string[]) => Object.fromEntries(names.map((name) => [name, versions[name]]));
+  const pick = (names: string[]) => Object.fromEntries(names.sort().map((name) => [name, versions[name]]));
+  const client = kafkaClientOf(view.service);
   return {
     name: view.service.name,
     version: '0.1.0',
     description: view.service.description,
     private: true,
     type: 'module',
-    engines: { node: '^22.18.0 || >=24.11.0' },
+    engines: { node: CLIENT_ENGINES[client] },
     scripts: {
       build: 'tsc -p tsconfig.build.json',
       typecheck: 'tsc -p tsconfig.json --noEmit',
@@ -82,7 +101,7 @@ export function packageJson(view: RenderView): Json {
       'awilix',
       'config',
       'express',
-      'kafkajs',
+      CLIENT_PACKAGES[client],
       'pino',
       'prom-client',
       'zod',

@@ -14,6 +14,7 @@ import { buildView, type RenderView, type SubscriptionView } from './view.js';
 import { configFiles, mergeJson } from './config-files.js';
 import { mergeJsonFile, packageJson } from './json-files.js';
 import dependencyVersions from './dependency-versions.js';
+import { clientOwnedFiles, KAFKA_COMMON_OWNED, kafkaClientOf } from './kafka-client.js';
 import { DATABASE_OWNED, DATABASE_PACKAGES, EVENTING_MIGRATION, databaseConfig } from './database.js';
 
 const TEMPLATES = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'app', 'templates');
@@ -45,15 +46,6 @@ const OWNED_STATIC = [
   'src/eventing/schema-validator.ts',
   'src/eventing/producers.ts',
   'src/eventing/transport.ts',
-  'src/eventing/kafka/kafka-transport.ts',
-  'src/eventing/kafka/batching-sender.ts',
-  'src/eventing/kafka/commit-pacer.ts',
-  'src/eventing/kafka/consumer-loop.ts',
-  'src/eventing/kafka/dead-letter-replay.ts',
-  'src/eventing/kafka/kafka-headers.ts',
-  'src/eventing/kafka/kafka-logging.ts',
-  'src/eventing/kafka/kafka-settings.ts',
-  'src/eventing/kafka/producer-pool.ts',
   'src/eventing/memory/memory-transport.ts',
   'src/observability/metrics.ts',
   'src/observability/metrics-router.ts',
@@ -115,7 +107,7 @@ export function render(generator: Generator, model: EventingModel, previous?: Ev
   const force = Boolean((generator.options as { force?: unknown }).force);
   const report: RenderReport = { created: [], updated: [], overwritten: [], keptUserFiles: [] };
 
-  for (const file of OWNED_STATIC) owned.render(file, template(file), view);
+  for (const file of [...OWNED_STATIC, ...KAFKA_COMMON_OWNED, ...clientOwnedFiles(kafkaClientOf(model.service))]) owned.render(file, template(file), view);
   if (model.service.database) for (const file of DATABASE_OWNED) owned.render(file, template(file), view);
   if (view.records.length > 0) owned.render('src/events/records.ts', template('src/events/records.ts'), view);
   const eventTemplate = template('src/events/event.ts');

@@ -9,6 +9,7 @@ import { jsonObject } from './types/json-schema.js';
 import { recordLookup, usesRichTypes, type RecordLookup } from './types/records.js';
 import { badSample, EnumSymbol, sampleObject } from './types/samples.js';
 import { directRecords, tsComment, tsFieldType, tsProperty } from './types/typescript.js';
+import { kafkaClientOf, type KafkaClient } from './kafka-client.js';
 
 export interface FieldView extends FieldModel {
   tsType: string;
@@ -73,6 +74,8 @@ export interface RenderView {
   publishedEvents: EventView[];
   subscriptions: SubscriptionView[];
   dependencyVersions: Record<string, string>;
+  /** The Kafka client, also the name of its folder under src/eventing/. */
+  kafkaClient: KafkaClient;
   generatedHeader: string;
   kebabCase: (value: string) => string;
   fitList: typeof fitList;
@@ -167,6 +170,7 @@ export function buildView(model: EventingModel, dependencyVersions: Record<strin
     publishedEvents: events.filter((event) => !event.external),
     subscriptions,
     dependencyVersions,
+    kafkaClient: kafkaClientOf(model.service),
     generatedHeader: GENERATED_HEADER,
     kebabCase,
     fitList,

@@ -3,6 +3,7 @@
  * handler records what it does (test/fixtures/jobs), and a route that publishes jobs. Each test starts it
  * on a topic and consumer group of its own (NODE_CONFIG overrides), so tests do not see each other's messages.
  */
+import type { KafkaClient } from '../../generators/lib/kafka-client.js';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { copyFileSync, readFileSync } from 'node:fs';
@@ -26,9 +27,9 @@ export interface JobRecord {
 }
 
 /** Generates, links and type-checks the jobs service; returns its folder. */
-export async function generateJobsService(): Promise<string> {
-  const workspace = tempDir('jobs');
-  await generate(workspace, 'app', ['jobs']);
+export async function generateJobsService(kafkaClient: KafkaClient = 'kafkajs'): Promise<string> {
+  const workspace = tempDir(`jobs-${kafkaClient}`);
+  await generate(workspace, 'app', ['jobs'], { kafkaClient });
   const serviceDir = path.join(workspace, 'jobs');
   await generate(serviceDir, 'event', ['JobRequested'], {
     fields: 'jobId:uuid, lane:string, seq:int, mode:string, sleepMs?:int',

@@ -1,5 +1,6 @@
 /** Reading `.yo-rc.json`: the model under the generator's namespace, checked as a whole. */
 import { validateDatabase } from '../database.js';
+import { validateKafkaClient } from '../kafka-client.js';
 import { formatFields, parseFields, validateKey } from './fields.js';
 import { checkModelShape } from './model-schema.js';
 import { checkRecordGraph, recordNames } from './records.js';
@@ -55,6 +56,7 @@ function checkModel(model: EventingModel, fileLabel: string): EventingModel {
     if (model.service.database !== undefined && validateDatabase(model.service.database) === 'none') {
       throw new UserInputError('"database" is "none": leave it out instead');
     }
+    if (model.service.kafkaClient !== undefined) validateKafkaClient(model.service.kafkaClient);
     for (const env of ENVIRONMENTS) {
       const settings = model.service.environments?.[env];
       if (!settings) throw new UserInputError(`environment "${env}" is missing`);

@@ -1,5 +1,6 @@
 /** The model's types and constants: what `.yo-rc.json` holds under the generator's namespace. */
 import type { DatabaseKind } from '../database.js';
+import type { KafkaClient } from '../kafka-client.js';
 
 export const GENERATOR_NAMESPACE = 'generator-kafka-eventing';
 export const MODEL_VERSION = 1;
@@ -45,6 +46,8 @@ export interface ServiceModel {
   avroNamespace?: string;
   /** The service's own database (`--database postgres`); absent without one. */
   database?: DatabaseKind;
+  /** The Kafka client of the generated service (`--kafka-client`); absent in models made before the choice: kafkajs. */
+  kafkaClient?: KafkaClient;
 }
 
 /** The Avro namespace of new services: the same in every service, so publisher and subscriber agree on `events.<EventName>`. */

@@ -6,7 +6,7 @@ import { LocalCodec, RegistryCodec, SchemaValidator, type EventCodec } from './e
 import { ConsumerHost } from './eventing/consumer-host.ts';
 import { EventBus } from './eventing/event-bus.ts';
 import type { MessageContext } from './eventing/handler.ts';
-import { KafkaTransport } from './eventing/kafka/kafka-transport.ts';
+import { KafkaTransport } from './eventing/<%- kafkaClient %>/kafka-transport.ts';
 import { MemoryTransport } from './eventing/memory/memory-transport.ts';
 import { EventProducers, type EventRoute } from './eventing/producers.ts';
 import type { Transport } from './eventing/transport.ts';

@@ -3,7 +3,7 @@
 //   npm run dead-letters:replay -- <SubscriptionName>
 import { loadConfig } from '../config.ts';
 import { originalHeaders } from '../eventing/dead-letter.ts';
-import { KafkaTransport } from '../eventing/kafka/kafka-transport.ts';
+import { KafkaTransport } from '../eventing/<%- kafkaClient %>/kafka-transport.ts';
 import { createLogger } from '../logger.ts';
 
 const name = process.argv[2];

@@ -1,5 +1,4 @@
 // <%- generatedHeader %>
-import type { CompressionTypes, Message, Producer, TopicMessages } from 'kafkajs';
 import type { OutgoingMessage } from '../transport.ts';
 
 /** One caller's `send`: its messages, how many went out and how many were acknowledged. */
@@ -16,12 +15,26 @@ interface Waiting {
   settled: boolean;
 }
 
-/** What the sender needs of a kafkajs producer. */
-export type BatchProducer = Pick<Producer, 'sendBatch'>;
+/** The messages of one topic in a produce request, in order. */
+export interface TopicMessages {
+  readonly topic: string;
+  readonly messages: OutgoingMessage[];
+}
+
+/** One produce request: what the sender hands the client's producer. */
+export interface ProduceRequest {
+  readonly topicMessages: TopicMessages[];
+}
+
+/**
+ * What the sender needs of a producer, whichever the Kafka client: it sends one request (with the
+ * producer's acks and compression) and settles once the broker answered it.
+ */
+export interface BatchProducer {
+  sendBatch(request: ProduceRequest): Promise<unknown>;
+}
 
 export interface BatchingSenderOptions {
-  readonly acks: number;
-  readonly compression: CompressionTypes;
   /** Each `send` resolves or rejects within this time, whatever the broker does. */
   readonly sendTimeoutMs: number;
   /**
@@ -109,7 +122,7 @@ export class BatchingSender {
     if (request.parts.length === 0) return;
     this.#inFlight = true;
     this.#producer
-      .sendBatch({ topicMessages: request.topicMessages, acks: this.#options.acks, compression: this.#options.compression })
+      .sendBatch({ topicMessages: request.topicMessages })
       .then(
         () => {
           for (const { waiting, count } of request.parts) {
@@ -132,7 +145,7 @@ export class BatchingSender {
   /** The next request: messages of the oldest sends, up to the size limit (at least one message). */
   #take(): { parts: { waiting: Waiting; count: number }[]; topicMessages: TopicMessages[] } {
     const parts: { waiting: Waiting; count: number }[] = [];
-    const topics = new Map<string, Message[]>();
+    const topics = new Map<string, OutgoingMessage[]>();
     let bytes = 0;
     let full = false;
     while (this.#queue.length > 0 && !full) {

@@ -16,10 +16,11 @@ import type {
 import { ConsumerLoop, type Dispatch } from './consumer-loop.ts';
 import { replayDeadLetters } from './dead-letter-replay.ts';
 import { kafkaLogCreator } from './kafka-logging.ts';
-import type { KafkaSettings } from './kafka-settings.ts';
+import { CommittedOffsets, withTimeout } from '../kafka/committed-offsets.ts';
+import type { KafkaSettings } from '../kafka/kafka-settings.ts';
 import { ProducerPool } from './producer-pool.ts';
 
-export type { KafkaSettings } from './kafka-settings.ts';
+export type { KafkaSettings } from '../kafka/kafka-settings.ts';
 
 /** The Kafka transport: a pool of producers, one consumer loop per subscription, an admin client for topics, readiness and lag. */
 export class KafkaTransport implements Transport {
@@ -30,8 +31,8 @@ export class KafkaTransport implements Transport {
   readonly #producers: ProducerPool;
   readonly #consumers = new Set<ConsumerLoop>();
   #admin?: Promise<Admin>;
-  /** Offsets this process committed, per group and topic (what the lag is measured from). */
-  readonly #committed = new Map<string, Map<number, string>>();
+  /** Offsets this process committed (what the lag is measured from). */
+  readonly #committed = new CommittedOffsets();
 
   constructor(settings: KafkaSettings, logger: Logger) {
     this.#settings = settings;
@@ -80,19 +81,7 @@ export class KafkaTransport implements Transport {
   }
 
   async #run(settings: ConsumerSettings, dispatch: Dispatch): Promise<RunningConsumer> {
-    const loop = await ConsumerLoop.start(
-      this.#kafka,
-      this.#settings.consumer,
-      settings,
-      dispatch,
-      this.#logger,
-      (groupId, topic, partition, offset) => {
-        const key = `${groupId}\n${topic}`;
-        const committed = this.#committed.get(key) ?? new Map<number, string>();
-        committed.set(partition, offset);
-        this.#committed.set(key, committed);
-      },
-    );
+    const loop = await ConsumerLoop.start(this.#kafka, this.#settings.consumer, settings, dispatch, this.#logger, this.#committed.record);
     this.#consumers.add(loop);
     return {
       stop: async () => {
@@ -119,7 +108,7 @@ export class KafkaTransport implements Transport {
   async lag(groupId: string, topic: string): Promise<PartitionLag[]> {
     const admin = await this.#adminClient();
     const ends = await admin.fetchTopicOffsets(topic);
-    const offsets = new Map(this.#committed.get(`${groupId}\n${topic}`));
+    const offsets = this.#committed.of(groupId, topic);
     if (ends.some(({ partition }) => !offsets.has(partition))) {
       // kafkajs' admin can be answered NOT_COORDINATOR for a group a consumer of this process is in: then count from the low offset.
       const stored = await admin.fetchOffsets({ groupId, topics: [topic] }).catch(() => []);
@@ -154,17 +143,5 @@ export class KafkaTransport implements Transport {
       this.#admin.catch(() => (this.#admin = undefined));
     }
     return this.#admin;
-  }
-}
-
-async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
   }
 }

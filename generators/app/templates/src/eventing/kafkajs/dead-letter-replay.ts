@@ -1,7 +1,7 @@
 // <%- generatedHeader %>
 import type { Admin, Kafka } from 'kafkajs';
 import type { HeaderMap } from '../headers.ts';
-import type { BatchingSender } from './batching-sender.ts';
+import type { BatchingSender } from '../kafka/batching-sender.ts';
 import { headerMap } from './kafka-headers.ts';
 
 /**

@@ -1,30 +1,27 @@
 // <%- generatedHeader %>
-import { CompressionTypes, Partitioners, type Kafka } from 'kafkajs';
 import type { OutgoingMessage, SendOptions } from '../transport.ts';
-import { BatchingSender } from './batching-sender.ts';
-import type { KafkaSettings } from './kafka-settings.ts';
+import type { BatchingSender } from './batching-sender.ts';
 
-interface PooledSender {
+/** A client's producer behind its batching sender. */
+export interface PooledSender {
   readonly sender: BatchingSender;
   readonly disconnect: () => Promise<void>;
 }
 
 /**
- * The service's producers: events whose producer settings (SendOptions) agree share one kafkajs
- * producer and its batching sender, created on first use and connected once.
+ * The service's producers, whichever the client: events whose producer settings (SendOptions) agree
+ * share one producer and its batching sender, created on first use (by `create`) and connected once.
  */
-export class ProducerPool {
-  readonly #kafka: Kafka;
-  readonly #settings: KafkaSettings['producer'];
+export class SenderPool {
+  readonly #create: (options: SendOptions) => Promise<PooledSender>;
   readonly #senders = new Map<string, Promise<PooledSender>>();
   /** The senders whose producer is connected, for the common case of a send that need not wait. */
   readonly #readySenders = new Map<string, BatchingSender>();
   /** Sharing keys of the SendOptions objects seen (the same config objects come back on every send). */
   readonly #sharingKeys = new WeakMap<SendOptions, string>();
 
-  constructor(kafka: Kafka, settings: KafkaSettings['producer']) {
-    this.#kafka = kafka;
-    this.#settings = settings;
+  constructor(create: (options: SendOptions) => Promise<PooledSender>) {
+    this.#create = create;
   }
 
   send(messages: readonly OutgoingMessage[], options: SendOptions = {}): Promise<void> {
@@ -39,7 +36,7 @@ export class ProducerPool {
     const key = this.#sharingKey(options);
     let entry = this.#senders.get(key);
     if (!entry) {
-      entry = this.#createSender(options);
+      entry = this.#create(options);
       this.#senders.set(key, entry);
       entry.then(
         ({ sender }) => this.#readySenders.set(key, sender),
@@ -63,24 +60,5 @@ export class ProducerPool {
       this.#sharingKeys.set(options, key);
     }
     return key;
-  }
-
-  async #createSender(options: SendOptions): Promise<PooledSender> {
-    const settings = this.#settings;
-    const producer = this.#kafka.producer({
-      // Java-compatible murmur2 partitioning: the same key lands on the same partition as with other clients.
-      createPartitioner: Partitioners.DefaultPartitioner,
-      idempotent: settings.idempotent,
-      maxInFlightRequests: settings.idempotent ? 1 : undefined,
-      allowAutoTopicCreation: false,
-      retry: { retries: settings.retries },
-    });
-    await producer.connect();
-    const sender = new BatchingSender(producer, {
-      acks: settings.acks,
-      compression: options.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None,
-      sendTimeoutMs: options.sendTimeoutMs ?? settings.sendTimeoutMs,
-    });
-    return { sender, disconnect: () => producer.disconnect() };
   }
 }

@@ -9,9 +9,9 @@ import {
   type IncomingMessage,
   type MessageListener,
 } from '../transport.ts';
-import { CommitPacer } from './commit-pacer.ts';
+import { CommitPacer } from '../kafka/commit-pacer.ts';
 import { headerMap } from './kafka-headers.ts';
-import type { KafkaSettings } from './kafka-settings.ts';
+import type { KafkaSettings } from '../kafka/kafka-settings.ts';
 
 /** What the loop hands fetched messages to: a listener per message, or one per batch. */
 export type Dispatch =

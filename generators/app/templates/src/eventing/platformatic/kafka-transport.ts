@@ -1,0 +1,131 @@
+// <%- generatedHeader %>
+// The only modules that import the Kafka client are this folder's: swap it here and nothing else changes.
+import { Admin } from '@platformatic/kafka';
+import type { Logger } from '../../logger.ts';
+import type { HeaderMap } from '../headers.ts';
+import { CommittedOffsets, withTimeout } from '../kafka/committed-offsets.ts';
+import type { KafkaSettings } from '../kafka/kafka-settings.ts';
+import type { ConsumerSettings, MessageListener, OutgoingMessage, PartitionLag, RunningConsumer, SendOptions, Transport } from '../transport.ts';
+import { ConsumerLoop } from './consumer-loop.ts';
+import { endOffsets, replayDeadLetters } from './dead-letter-replay.ts';
+import { logClientEvents } from './kafka-logging.ts';
+import { connectionOptions, ProducerPool } from './producer-pool.ts';
+
+export type { KafkaSettings } from '../kafka/kafka-settings.ts';
+
+/**
+ * The Kafka transport on @platformatic/kafka: a pool of producers, one consumer loop per
+ * subscription, an admin client for topics, readiness and lag.
+ */
+export class KafkaTransport implements Transport {
+  readonly kind = 'kafka';
+  readonly #settings: KafkaSettings;
+  readonly #logger: Logger;
+  readonly #producers: ProducerPool;
+  readonly #consumers = new Set<ConsumerLoop>();
+  #admin?: Admin;
+  /** Offsets this process committed (what the lag is measured from). */
+  readonly #committed = new CommittedOffsets();
+
+  constructor(settings: KafkaSettings, logger: Logger) {
+    this.#settings = settings;
+    this.#logger = logger.child({ component: 'kafka' });
+    this.#producers = new ProducerPool(settings);
+  }
+
+  async connect(): Promise<void> {
+    await this.#producers.senderFor({});
+  }
+
+  async missingTopics(topics: readonly string[]): Promise<string[]> {
+    const existing = new Set(await this.#adminClient().listTopics());
+    return [...new Set(topics)].filter((topic) => !existing.has(topic));
+  }
+
+  async ensureTopics(topics: readonly string[]): Promise<void> {
+    const missing = await this.missingTopics(topics);
+    if (missing.length === 0) return;
+    await this.#adminClient().createTopics({ topics: missing });
+    this.#logger.info({ topics: missing }, 'created topics');
+  }
+
+  send(messages: readonly OutgoingMessage[], options: SendOptions = {}): Promise<void> {
+    return this.#producers.send(messages, options);
+  }
+
+  async consume(settings: ConsumerSettings, listener: MessageListener): Promise<RunningConsumer> {
+    const loop = await ConsumerLoop.start(this.#settings, settings, listener, this.#logger, this.#committed.record);
+    this.#consumers.add(loop);
+    return {
+      stop: async () => {
+        await loop.stop();
+        this.#consumers.delete(loop);
+      },
+    };
+  }
+
+  /** Batch subscriptions are not built on this client yet (the generator refuses --batch with it). */
+  consumeBatches(settings: ConsumerSettings): Promise<RunningConsumer> {
+    return Promise.reject(new Error(`subscription ${settings.name}: batch subscriptions need --kafka-client kafkajs for now`));
+  }
+
+  async isReady(): Promise<boolean> {
+    try {
+      const metadata = await withTimeout(this.#adminClient().metadata({ topics: [], forceUpdate: true }), 2000);
+      return metadata.brokers.size > 0;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * End offset minus the group's committed offset per partition: what this process committed, else
+   * what the broker holds for the group, else (no commit yet) counted from the partition's low offset.
+   */
+  async lag(groupId: string, topic: string): Promise<PartitionLag[]> {
+    const admin = this.#adminClient();
+    const { low, high } = await endOffsets(admin, topic);
+    const offsets = this.#committed.of(groupId, topic);
+    if ([...high.keys()].some((partition) => !offsets.has(partition))) {
+      const stored = await admin.listConsumerGroupOffsets({ groups: [groupId] }).catch(() => []);
+      for (const group of stored) {
+        for (const { name, partitions } of group.topics) {
+          if (name !== topic) continue;
+          for (const { partitionIndex, committedOffset } of partitions) {
+            if (!offsets.has(partitionIndex)) offsets.set(partitionIndex, committedOffset.toString());
+          }
+        }
+      }
+    }
+    return [...high]
+      .sort(([a], [b]) => a - b)
+      .map(([partition, end]) => {
+        const offset = offsets.get(partition);
+        const from = offset === undefined || offset === '-1' ? (low.get(partition) ?? 0n) : BigInt(offset);
+        const lag = end - from;
+        return { partition, lag: Number(lag > 0n ? lag : 0n) };
+      });
+  }
+
+  async disconnect(): Promise<void> {
+    await Promise.all([...this.#consumers].map((loop) => loop.stop()));
+    this.#consumers.clear();
+    await this.#producers.disconnect();
+    await this.#admin?.close();
+    this.#admin = undefined;
+  }
+
+  /** See dead-letter-replay.ts. */
+  async replay(deadLetterTopic: string, groupId: string, strip: (headers: HeaderMap) => HeaderMap): Promise<number> {
+    const { sender } = await this.#producers.senderFor({});
+    return replayDeadLetters(this.#settings, this.#adminClient(), sender, deadLetterTopic, groupId, strip);
+  }
+
+  #adminClient(): Admin {
+    if (!this.#admin) {
+      this.#admin = new Admin({ ...connectionOptions(this.#settings), clientId: `${this.#settings.clientId}-admin` });
+      logClientEvents(this.#admin, this.#logger);
+    }
+    return this.#admin;
+  }
+}

@@ -1,0 +1,174 @@
+// <%- generatedHeader %>
+import type { IncomingMessage, MessageListener } from '../transport.ts';
+
+/** A fetched message in the service's form, with the commit of everything up to it. */
+export interface LaneMessage {
+  readonly message: IncomingMessage;
+  readonly offset: bigint;
+  readonly commit: () => Promise<void>;
+}
+
+interface Lane {
+  readonly key: string;
+  queue: LaneMessage[];
+  busy: boolean;
+  /** Set once the partition was revoked (or the worker stops): its work stops, its queue is gone. */
+  revoked: boolean;
+  /** The highest offset taken in: a message at or below it (fetched again after a rejoin) is dropped. */
+  lastTaken: bigint;
+  /** The last message handled to the end, and the offset whose commit was last asked for. */
+  finished?: LaneMessage;
+  commitAsked: bigint;
+}
+
+const FIRST_RETRY_MS = 200;
+const LAST_RETRY_MS = 5000;
+
+/**
+ * The messages of one consumer's stream, one lane per partition: each lane hands its messages to
+ * the listener in order, one at a time, and at most `concurrency` lanes work at once (as kafkajs'
+ * partitionsConsumedConcurrently). A message whose handling rejects is handed over again after a
+ * growing pause, so nothing after it in its partition finishes first.
+ */
+export class PartitionLanes {
+  readonly #lanes = new Map<string, Lane>();
+  readonly #ready: Lane[] = [];
+  readonly #concurrency: number;
+  readonly #listener: MessageListener;
+  readonly #onFinished: (lane: string, drained: boolean) => Promise<void>;
+  readonly #onRetry: (error: unknown, message: IncomingMessage) => void;
+  readonly #idleWaiters: (() => void)[] = [];
+  #working = 0;
+  #stopping = false;
+  /** Messages taken in and not handed over yet. */
+  buffered = 0;
+
+  constructor(
+    concurrency: number,
+    listener: MessageListener,
+    onFinished: (lane: string, drained: boolean) => Promise<void>,
+    onRetry: (error: unknown, message: IncomingMessage) => void,
+  ) {
+    this.#concurrency = Math.max(1, concurrency);
+    this.#listener = listener;
+    this.#onFinished = onFinished;
+    this.#onRetry = onRetry;
+  }
+
+  /** Takes a fetched message in, unless its partition's lane already had it. */
+  push(item: LaneMessage): void {
+    if (this.#stopping) return;
+    const key = laneKey(item.message.topic, item.message.partition);
+    let lane = this.#lanes.get(key);
+    if (!lane) {
+      lane = { key, queue: [], busy: false, revoked: false, lastTaken: -1n, commitAsked: -1n };
+      this.#lanes.set(key, lane);
+    }
+    if (item.offset <= lane.lastTaken) return;
+    lane.lastTaken = item.offset;
+    lane.queue.push(item);
+    this.buffered += 1;
+    this.#wake(lane);
+  }
+
+  /** After a rebalance: the lanes of partitions no longer assigned stop and are forgotten. */
+  keepOnly(assigned: ReadonlySet<string>): void {
+    for (const lane of [...this.#lanes.values()]) {
+      if (!assigned.has(lane.key)) this.#revoke(lane);
+    }
+  }
+
+  /** Forgets what is queued (the stream will fetch it again from the committed offsets). */
+  dropQueued(): void {
+    for (const lane of this.#lanes.values()) {
+      this.buffered -= lane.queue.length;
+      lane.queue = [];
+      lane.lastTaken = lane.finished?.offset ?? -1n;
+    }
+  }
+
+  /** No message is handed over any more; the ones in hand are told to stop (shouldStop). */
+  stop(): void {
+    this.#stopping = true;
+    this.dropQueued();
+  }
+
+  /** Resolves once no lane is working. */
+  idle(): Promise<void> {
+    if (this.#working === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  /** The commits of what finished since the last commit asked for, one per partition (each marked asked). */
+  takeCommits(): { lane: string; message: LaneMessage }[] {
+    const commits: { lane: string; message: LaneMessage }[] = [];
+    for (const lane of this.#lanes.values()) {
+      if (lane.finished && lane.finished.offset > lane.commitAsked) {
+        lane.commitAsked = lane.finished.offset;
+        commits.push({ lane: lane.key, message: lane.finished });
+      }
+    }
+    return commits;
+  }
+
+  /** A commit that failed: its lane asks for it again next time. */
+  commitFailed(lane: string, offset: bigint): void {
+    const found = this.#lanes.get(lane);
+    if (found && found.commitAsked === offset) found.commitAsked = offset - 1n;
+  }
+
+  #revoke(lane: Lane): void {
+    lane.revoked = true;
+    this.buffered -= lane.queue.length;
+    lane.queue = [];
+    this.#lanes.delete(lane.key);
+  }
+
+  #wake(lane: Lane): void {
+    if (lane.busy || lane.queue.length === 0) return;
+    if (this.#working >= this.#concurrency) {
+      if (!this.#ready.includes(lane)) this.#ready.push(lane);
+      return;
+    }
+    lane.busy = true;
+    this.#working += 1;
+    void this.#work(lane).finally(() => {
+      lane.busy = false;
+      this.#working -= 1;
+      const next = this.#ready.shift();
+      if (next) this.#wake(next);
+      else if (lane.queue.length > 0) this.#wake(lane);
+      if (this.#working === 0) for (const resolve of this.#idleWaiters.splice(0)) resolve();
+    });
+  }
+
+  async #work(lane: Lane): Promise<void> {
+    const control = { heartbeat: () => Promise.resolve(), shouldStop: () => lane.revoked || this.#stopping };
+    let delay = FIRST_RETRY_MS;
+    while (lane.queue.length > 0 && !control.shouldStop()) {
+      const item = lane.queue[0]!;
+      try {
+        await this.#listener(item.message, control);
+      } catch (error) {
+        if (control.shouldStop()) return;
+        this.#onRetry(error, item.message);
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        delay = Math.min(delay * 2, LAST_RETRY_MS);
+        continue;
+      }
+      delay = FIRST_RETRY_MS;
+      if (lane.queue[0] === item) {
+        lane.queue.shift();
+        this.buffered -= 1;
+      }
+      if (lane.revoked) return;
+      lane.finished = item;
+      // Awaited: while a commit is in flight it lets the event loop turn, so that its answer is taken in.
+      await this.#onFinished(lane.key, lane.queue.length === 0);
+    }
+  }
+}
+
+export function laneKey(topic: string, partition: number): string {
+  return `${topic}\n${partition}`;
+}
