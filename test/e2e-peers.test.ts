@@ -111,7 +111,7 @@ for (const { format, kafkaClient, suffix } of variants) describe(`two generated 
     const record = await handled(paymentId);
     assert.deepEqual(record.event, { paymentId, orderId, amount: 12.5 });
     assert.equal(record.context.eventType, 'PaymentReceived');
-    assert.equal(await topicSize(stack, 'shop-orders-' + format + '.payment-received.dead-letter'), 0, 'nothing dead-lettered');
+    assert.equal(await topicSize(stack, `shop-orders-${variant}.payment-received.dead-letter`), 0, 'nothing dead-lettered');
   });
 
   it('the publisher refuses NaN and a malformed uuid alike in both formats (422), and nothing reaches the topic', async () => {

@@ -46,7 +46,25 @@ export class KafkaTransport implements Transport {
     const missing = await this.missingTopics(topics);
     if (missing.length === 0) return;
     await this.#adminClient().createTopics({ topics: missing });
+    await this.#leadersElected(missing);
     this.#logger.info({ topics: missing }, 'created topics');
+  }
+
+  /** Waits (at most 10 s) until every partition of `topics` has a leader: until then a produce or fetch is refused. */
+  async #leadersElected(topics: readonly string[]): Promise<void> {
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const metadata = await this.#adminClient()
+        .metadata({ topics: [...topics], forceUpdate: true })
+        .catch(() => undefined);
+      const led = (topic: string): boolean => {
+        const partitions = metadata?.topics.get(topic)?.partitions ?? [];
+        return partitions.length > 0 && partitions.every((partition) => partition.leader >= 0);
+      };
+      if (topics.every(led)) return;
+      if (Date.now() > deadline) throw new Error(`created topics ${topics.join(', ')}, but their partitions have no leader after 10 s`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
   }
 
   send(messages: readonly OutgoingMessage[], options: SendOptions = {}): Promise<void> {
