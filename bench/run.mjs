@@ -84,6 +84,7 @@ const runChild = (options) => startChild(options).result;
 
 let stack;
 let serviceDir;
+let platformaticDir;
 let schemaId;
 let admin;
 
@@ -92,11 +93,13 @@ const child = {
   nest: (mode, params) => ({ script: path.join(BENCH_DIR, 'children', 'nest.mjs'), cwd: BENCH_DIR, mode, params: common(params) }),
   rawPlatformatic: (mode, params) => ({ script: path.join(BENCH_DIR, 'children', 'raw-platformatic.mjs'), cwd: BENCH_DIR, mode, params: common(params) }),
   bus: (mode, params) => ({ script: path.join(serviceDir, 'bench', 'generated.mjs'), cwd: serviceDir, mode, params: common(params) }),
+  busPlatformatic: (mode, params) => ({ script: path.join(platformaticDir, 'bench', 'generated.mjs'), cwd: platformaticDir, mode, params: common(params) }),
 };
 const raw = (mode, params) => runChild(child.raw(mode, params));
 const nest = (mode, params) => runChild(child.nest(mode, params));
 const rawPlatformatic = (mode, params) => runChild(child.rawPlatformatic(mode, params));
 const bus = (mode, params) => runChild(child.bus(mode, params));
+const busPlatformatic = (mode, params) => runChild(child.busPlatformatic(mode, params));
 /** Node 22's AsyncLocalStorage on AsyncContextFrame instead of async_hooks (the default from Node 24 on). */
 const ASYNC_CONTEXT_FRAME = ['--experimental-async-context-frame'];
 const busWithFrames = (mode, params) => runChild({ ...child.bus(mode, params), nodeFlags: ASYNC_CONTEXT_FRAME });
@@ -149,6 +152,11 @@ const scenarioDefinitions = {
       { id: 'raw', label: `raw kafkajs \`send\`, batches of ${settings.batchSize}`, run: async (rep) => raw('bulk', { ...publishParams(), topic: await freshTopic('bulk', 'raw', rep) }) },
       { id: 'bus', label: `generated bus: ${settings.batchSize} x \`publish\` + \`flushAll\` per unit of work`, run: async (rep) => bus('bulk', { ...publishParams(), topic: await freshTopic('bulk', 'bus', rep) }) },
       {
+        id: 'bus-platformatic',
+        label: `generated bus on @platformatic/kafka (\`--kafka-client platformatic\`): ${settings.batchSize} x \`publish\` + \`flushAll\` per unit of work`,
+        run: async (rep) => busPlatformatic('bulk', { ...publishParams(), topic: await freshTopic('bulk', 'bus-platformatic', rep) }),
+      },
+      {
         id: 'raw-platformatic',
         label: `raw @platformatic/kafka \`send\`, batches of ${settings.batchSize}`,
         run: async (rep) => rawPlatformatic('bulk', { ...publishParams(), topic: await freshTopic('bulk', 'raw-platformatic', rep) }),
@@ -165,6 +173,11 @@ const scenarioDefinitions = {
       { id: 'raw-batched', label: `raw kafkajs \`send\`, batches of ${settings.batchSize} (target baseline)`, run: async (rep) => raw('bulk', { ...publishParams(), topic: await freshTopic('conc', 'raw-batched', rep) }) },
       { id: 'raw', label: `raw kafkajs, 1 \`send\` per event, ${settings.concurrency} in flight${perRequestNote()}`, run: async (rep) => raw('concurrent', { ...perRequestParams(), topic: await freshTopic('conc', 'raw', rep) }) },
       { id: 'bus', label: `generated bus: ${settings.concurrency} units of work in flight`, run: async (rep) => bus('concurrent', { ...publishParams(), topic: await freshTopic('conc', 'bus', rep) }) },
+      {
+        id: 'bus-platformatic',
+        label: `generated bus on @platformatic/kafka: ${settings.concurrency} units of work in flight`,
+        run: async (rep) => busPlatformatic('concurrent', { ...publishParams(), topic: await freshTopic('conc', 'bus-platformatic', rep) }),
+      },
       {
         id: 'raw-platformatic',
         label: `raw @platformatic/kafka, 1 \`send\` per event, ${settings.concurrency} in flight${perRequestNote()}`,
@@ -186,6 +199,11 @@ const scenarioDefinitions = {
     contenders: [
       { id: 'raw', label: 'raw kafkajs `eachBatch` (resolveOffset + heartbeat per message)', run: (rep, { topic }) => raw('consume', { topic, events: settings.events, groupId: `${topic}.raw` }) },
       { id: 'bus', label: 'generated worker (decode + validate, DI scope, handler, flush, commit after success)', run: (rep, { topic }) => bus('consume', { topic, events: settings.events, groupId: `${topic}.bus` }) },
+      {
+        id: 'bus-platformatic',
+        label: 'generated worker on @platformatic/kafka (per message, commit after success)',
+        run: (rep, { topic }) => busPlatformatic('consume', { topic, events: settings.events, groupId: `${topic}.bus-platformatic` }),
+      },
       {
         id: 'raw-platformatic',
         label: 'raw @platformatic/kafka stream (`consume`, autocommit)',
@@ -404,6 +422,15 @@ function targets(done) {
       check('consume (batch handler) >= 0.9 x raw eachBatch', fmtRatio(b), b >= 0.9);
     }
   }
+  // Issue 12: the generated service on @platformatic/kafka, as ratios to raw kafkajs of the same run.
+  const platformatic = (name, baseline, label, target) => {
+    if (!done[name]?.results['bus-platformatic']) return;
+    const r = median(eps(name, 'bus-platformatic')) / median(eps(name, baseline));
+    check(`${label} >= ${target} x raw kafkajs`, fmtRatio(r), r >= target);
+  };
+  platformatic('bulk', 'raw', 'platformatic: bulk publish through the bus', 2.0);
+  platformatic('concurrent', 'raw-batched', 'platformatic: 500 concurrent units of work (vs raw kafkajs batched)', 1.2);
+  platformatic('consume', 'raw', 'platformatic: consume through the per-message worker', 1.0);
   if (done.latency?.results.bus && done.latency.results.raw) {
     const busP99 = median(done.latency.results.bus.map((r) => r.p99));
     const rawP99 = median(done.latency.results.raw.map((r) => r.p99));
@@ -453,14 +480,19 @@ function machine() {
 
 // -------------------------------------------------------------------------------------------------- main
 
-async function prepareService() {
-  const workspace = tempDir('service');
-  await generate(workspace, 'app', ['bench']);
+/**
+ * The bench's service, generated as a user would, with `kafkaClient`. Its second subscription, PayloadBatch,
+ * is a batch one on kafkajs; on platformatic (no batch subscriptions yet) a per-message one that reads an idle topic.
+ */
+async function prepareService(kafkaClient = 'kafkajs') {
+  const workspace = tempDir(`service-${kafkaClient}`);
+  await generate(workspace, 'app', ['bench'], { kafkaClient });
   const dir = path.join(workspace, 'bench');
+  const batch = kafkaClient === 'kafkajs';
   await generate(dir, 'event', ['Payload'], { fields: 'id:uuid, seq:int, sentAt:number, body:string' });
   await generate(dir, 'subscription', [], { event: 'Payload' });
-  await generate(dir, 'subscription', [], { event: 'Payload', name: 'PayloadBatch', batch: true });
-  for (const file of ['payload.handler.ts', 'payload-batch.handler.ts']) {
+  await generate(dir, 'subscription', [], { event: 'Payload', name: 'PayloadBatch', batch });
+  for (const file of batch ? ['payload.handler.ts', 'payload-batch.handler.ts'] : ['payload.handler.ts']) {
     copyFileSync(path.join(BENCH_DIR, 'service-files', file), path.join(dir, 'src', 'subscriptions', file));
   }
   mkdirSync(path.join(dir, 'bench'));
@@ -487,13 +519,20 @@ async function main() {
   log(`${cli.smoke ? 'smoke' : 'full'} run: ${JSON.stringify(settings)}; scenarios: ${only.join(', ')}`);
   const needsStack = only.some((name) => name !== 'scaffold');
   let workspace;
+  let platformaticWorkspace;
   let info;
   const done = {};
   try {
     if (needsStack) {
-      const [startedStack, service] = await Promise.all([startStack({ log: (line) => log(line) }), prepareService()]);
+      const [startedStack, service, platformaticService] = await Promise.all([
+        startStack({ log: (line) => log(line) }),
+        prepareService('kafkajs'),
+        prepareService('platformatic'),
+      ]);
       stack = startedStack;
       ({ workspace, dir: serviceDir } = service);
+      platformaticWorkspace = platformaticService.workspace;
+      platformaticDir = platformaticService.dir;
       admin = new Kafka({ clientId: 'bench-admin', brokers: stack.brokers.split(','), logLevel: logLevel.NOTHING }).admin();
       await admin.connect();
       schemaId = await registerRawSchema();
@@ -507,7 +546,7 @@ async function main() {
   } finally {
     await admin?.disconnect().catch(() => {});
     await stack?.stop();
-    if (workspace && !cli['keep-service']) rmSync(workspace, { recursive: true, force: true });
+    for (const dir of [workspace, platformaticWorkspace]) if (dir && !cli['keep-service']) rmSync(dir, { recursive: true, force: true });
     if (!cli['keep-service']) cleanupOutbox();
   }
 
