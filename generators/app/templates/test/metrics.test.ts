@@ -151,8 +151,8 @@ describe('metrics (GET /metrics, in-memory transport)', () => {
       assert.equal(metrics.get(`eventing_events_retried_total{${labels}}`), 4);
       assert.equal(metrics.get(`eventing_events_dead_lettered_total{reason="handler",${labels}}`), 2);
       assert.equal(metrics.get(`eventing_handler_duration_seconds_count{outcome="failure",${labels}}`), 6);
-      const deadLetters = () =>
-        transport.messages('<%- subscription.deadLetterTopic %>').filter((sent) => sent.headers[EventHeaders.eventId]?.startsWith('e-failing-'));
+      const deadLetterTopic = '<%- subscription.deadLetterTopic %>';
+      const deadLetters = () => transport.messages(deadLetterTopic).filter((sent) => sent.headers[EventHeaders.eventId]?.startsWith('e-failing-'));
 <% if (service.database) { -%>
       // With a database the dead letters are recorded in the outbox (shared by this run's tests: only this
       // test's are counted), and the relay sends them.
