@@ -14,11 +14,12 @@ import { scrape, total } from './support/prometheus.js';
 import { eventually, readRecords, tempDir, type ServiceProcess } from './support/service.js';
 import { kafkaStack, type KafkaStack } from './support/stack.js';
 import { REPO_ROOT } from './support/paths.js';
+import { CLIENT_VARIANTS } from './support/clients.js';
 
 const run = promisify(execFile);
 const PYTHON_CLIENT = path.join(REPO_ROOT, 'test', 'interop', 'confluent_client.py');
 
-describe('observability: metrics on the real broker @kafka', function () {
+for (const { kafkaClient: client, suffix } of CLIENT_VARIANTS) describe(`observability: metrics and traces on the real broker, ${client} @kafka`, function () {
   this.timeout(600_000);
   let stack: KafkaStack;
   let serviceDir: string;
@@ -26,7 +27,7 @@ describe('observability: metrics on the real broker @kafka', function () {
 
   before(async () => {
     stack = await kafkaStack();
-    serviceDir = await generateJobsService();
+    serviceDir = await generateJobsService(client);
   });
 
   after(async () => {
@@ -36,7 +37,7 @@ describe('observability: metrics on the real broker @kafka', function () {
 
   it('counts handled, retried and dead-lettered events exactly, and the lag falls to 0 once the backlog is consumed', async () => {
     const records = path.join(tempDir('metrics'), 'records.jsonl');
-    service = await startJobs(stack, serviceDir, 'metrics', records, {
+    service = await startJobs(stack, serviceDir, `metrics${suffix}`, records, {
       config: { metrics: { enabled: true, lagIntervalMs: 200 } },
       subscription: { retry: { attempts: 3, initialDelayMs: 100, maxDelayMs: 1000, multiplier: 2 } },
     });
@@ -54,7 +55,7 @@ describe('observability: metrics on the real broker @kafka', function () {
     await eventually(async () => {
       const samples = await scrape(port);
       // Summed over the topic's partitions (the broker's default count; lane "a" lands on one of them).
-      const lag = samples.has(`${lagName}{group="jobs-metrics",partition="0",subscription="JobRequested",topic="jobs-metrics"}`)
+      const lag = samples.has(`${lagName}{group="jobs-metrics${suffix}",partition="0",subscription="JobRequested",topic="jobs-metrics${suffix}"}`)
         ? total(samples, lagName)
         : undefined;
       const done = new Set(readRecords<JobRecord>(records).filter((r) => r.phase === 'done').map((r) => r.jobId));
@@ -90,7 +91,7 @@ describe('observability: metrics on the real broker @kafka', function () {
     assert.ok(figures.maxLag >= 10, `the backlog showed as lag (max ${figures.maxLag}, readings ${lagSeen.join(' ')}):\n${lagLog}`);
     assert.equal(figures.finalLag, 0);
     assert.ok(figures.lagPartitions >= 1);
-    assert.equal(await topicSize(stack, 'jobs-metrics.dead-letter'), 1);
+    assert.equal(await topicSize(stack, `jobs-metrics${suffix}.dead-letter`), 1);
     const attempts = (jobId: string | undefined) => readRecords<JobRecord>(records).filter((r) => r.jobId === jobId && r.phase === 'start').length;
     assert.equal(attempts(poison), 3);
     assert.equal(attempts(flaky), 3);
@@ -100,7 +101,7 @@ describe('observability: metrics on the real broker @kafka', function () {
     service?.signal('SIGKILL');
     await service?.exited;
     const records = path.join(tempDir('traces'), 'records.jsonl');
-    service = await startJobs(stack, serviceDir, 'traces', records, {
+    service = await startJobs(stack, serviceDir, `traces${suffix}`, records, {
       config: { tracing: { exporter: 'console' } },
       subscription: { retry: { attempts: 2, initialDelayMs: 50, maxDelayMs: 50, multiplier: 1 } },
     });
@@ -112,10 +113,10 @@ describe('observability: metrics on the real broker @kafka', function () {
     });
     assert.equal(response.status, 201);
     const dead = await eventually(async () => {
-      const messages = await readTopic(stack, 'jobs-traces.dead-letter');
+      const messages = await readTopic(stack, `jobs-traces${suffix}.dead-letter`);
       return messages.length >= 1 ? messages : undefined;
     }, 60_000, 'the dead letter');
-    const [sent] = await readTopic(stack, 'jobs-traces');
+    const [sent] = await readTopic(stack, `jobs-traces${suffix}`);
     const sentParent = sent?.headers.traceparent ?? '';
     assert.match(sentParent, new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`), 'the event carries the request\'s trace');
     assert.notEqual(sentParent.split('-')[2], '00f067aa0ba902b7', 'its parent is the send span, not the caller');
@@ -137,7 +138,7 @@ describe('observability: metrics on the real broker @kafka', function () {
       'produce',
       stack.brokers,
       stack.registryUrl,
-      'jobs-traces',
+      `jobs-traces${suffix}`,
       path.join(serviceDir, 'schemas', 'jobs.job-requested-value.schema.json'),
       JSON.stringify({ jobId: randomUUID(), lane: 'py', seq: 1, mode: 'always-fail' }),
       'event-id=py-trace-1',
@@ -157,7 +158,7 @@ describe('observability: metrics on the real broker @kafka', function () {
     );
     process.stderr.write(`      message from the Confluent Python client: retry log line trace_id ${pythonLine.trace_id}\n`);
     const pythonDead = await eventually(async () => {
-      const messages = await readTopic(stack, 'jobs-traces.dead-letter');
+      const messages = await readTopic(stack, `jobs-traces${suffix}.dead-letter`);
       return messages.find((m) => m.headers['event-id'] === 'py-trace-1');
     }, 60_000, 'the dead letter of the Python-produced message');
     assert.equal(pythonDead.headers.traceparent, `00-${pythonTrace}-a1b2c3d4e5f60718-01`);
