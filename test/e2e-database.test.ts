@@ -11,11 +11,13 @@ import { readTopic, topicSize } from './support/kafka.js';
 import { writeJobRequests } from './support/jobs.js';
 import { LEDGER_FIXTURES, useLedger } from './support/ledger.js';
 import { createDatabase } from './support/postgres.js';
+import { CLIENT_VARIANTS } from './support/clients.js';
 import { eventually, generate, linkDependencies, npm, sleep, startServiceProcess, tempDir } from './support/service.js';
 
-describe('database: transactional outbox and inbox @kafka', function () {
+for (const { kafkaClient, suffix } of CLIENT_VARIANTS) describe(`database: transactional outbox and inbox, ${kafkaClient} @kafka`, function () {
   this.timeout(600_000);
-  const ledger = useLedger();
+  const name = `ledger${suffix}`;
+  const ledger = useLedger({ name, kafkaClient });
   const { database, start, post, postLanes, decodeAll, assertOnTopic } = ledger;
 
   it('an operation that fails after publish: no row, no outbox entry, nothing on the topic', async () => {
@@ -25,9 +27,9 @@ describe('database: transactional outbox and inbox @kafka', function () {
     assert.equal(failed.status, 500);
     const ok = await post(service, { lane: 'f', seq: 1 });
     assert.equal(ok.status, 201);
-    const onTopic = await eventually(async () => ((await topicSize(ledger.stack, 'ledger-fail')) >= 1 ? readTopic(ledger.stack, 'ledger-fail') : undefined), 30_000, 'the ok event');
+    const onTopic = await eventually(async () => ((await topicSize(ledger.stack, `${name}-fail`)) >= 1 ? readTopic(ledger.stack, `${name}-fail`) : undefined), 30_000, 'the ok event');
     await sleep(1500);
-    assert.equal(await topicSize(ledger.stack, 'ledger-fail'), 1, 'only the ok event reached the topic');
+    assert.equal(await topicSize(ledger.stack, `${name}-fail`), 1, 'only the ok event reached the topic');
     assert.deepEqual((await decodeAll(onTopic)).map((event) => event.jobId), [ok.jobId]);
     assert.equal(await db.count('SELECT count(*) FROM jobs'), 1);
     assert.equal(await db.count('SELECT count(*) FROM jobs WHERE job_id = $1', [ok.jobId]), 1);
@@ -58,7 +60,7 @@ describe('database: transactional outbox and inbox @kafka', function () {
       await eventually(async () => ((await db.count('SELECT count(*) FROM outbox WHERE sent_at IS NULL')) === 0 ? true : undefined), 180_000, 'the outbox to drain');
       const drained = Date.now() - upAt;
       const brokerStart = upAt - backAt;
-      const duplicates = await assertOnTopic('ledger-outage', lanes, perLane);
+      const duplicates = await assertOnTopic(`${name}-outage`, lanes, perLane);
       // A send that timed out while the broker was away may still land later (kafkajs retries it), and its
       // rows are sent again: at least once, duplicates are whole batches, the inbox makes them no-ops.
       process.stderr.write(`      broker down: ${created} requests succeeded in ${took} ms (all 201), outbox ${lanes * perLane}; broker started in ${brokerStart} ms, then outbox drained in ${drained} ms, 0 lost, ${duplicates} duplicates\n`);
@@ -75,7 +77,7 @@ describe('database: transactional outbox and inbox @kafka', function () {
     await eventually(async () => ((await db.count('SELECT count(*) FROM handled WHERE job_id = $1', [after.jobId])) === 1 ? true : undefined), 60_000, 'the next event handled');
     assert.equal(await db.count('SELECT count(*) FROM handled WHERE job_id = $1', [poison.jobId]), 0, 'no row of the failing handler');
     // The dead letter was recorded in the outbox with the inbox row; the relay sends it.
-    const dead = await eventually(async () => ((await topicSize(ledger.stack, 'ledger-throw.dead-letter').catch(() => 0)) >= 1 ? readTopic(ledger.stack, 'ledger-throw.dead-letter') : undefined), 30_000, 'the dead letter');
+    const dead = await eventually(async () => ((await topicSize(ledger.stack, `${name}-throw.dead-letter`).catch(() => 0)) >= 1 ? readTopic(ledger.stack, `${name}-throw.dead-letter`) : undefined), 30_000, 'the dead letter');
     assert.equal(dead.length, 1);
     assert.equal(dead[0]?.headers['dead-letter-attempts'], '3');
     assert.match(dead[0]?.headers['dead-letter-error-message'] ?? '', /planned failure .* after writing/);
@@ -90,8 +92,8 @@ describe('database: transactional outbox and inbox @kafka', function () {
   it('consumer killed with kill -9 mid-stream of 10,000 events whose handler inserts a row each: exactly one row per event after restart', async () => {
     const db = await database('kill');
     const total = 10_000;
-    const topic = 'ledger-kill';
-    await writeJobRequests(ledger.stack, path.join(ledger.serviceDir, 'schemas', 'ledger.job-requested-value.schema.json'), topic, total, (seq) => `k${seq % 3}`);
+    const topic = `${name}-kill`;
+    await writeJobRequests(ledger.stack, path.join(ledger.serviceDir, 'schemas', `${name}.job-requested-value.schema.json`), topic, total, (seq) => `k${seq % 3}`);
     let service = await start('kill', db, { subscription: { concurrency: 3 } });
     await eventually(async () => ((await db.count('SELECT count(*) FROM handled')) >= 3000 ? true : undefined), 180_000, '3000 events handled');
     service.signal('SIGKILL');
@@ -123,14 +125,14 @@ describe('database: transactional outbox and inbox @kafka', function () {
     } finally {
       await ledger.stack.startBroker();
     }
-    await eventually(async () => ((await topicSize(ledger.stack, 'ledger-relaykill').catch(() => 0)) >= 100 ? true : undefined), 120_000, 'the drain to start');
+    await eventually(async () => ((await topicSize(ledger.stack, `${name}-relaykill`).catch(() => 0)) >= 100 ? true : undefined), 120_000, 'the drain to start');
     service.signal('SIGKILL');
     await service.exited;
     const pendingAtKill = await db.count('SELECT count(*) FROM outbox WHERE sent_at IS NULL');
     assert.ok(pendingAtKill > 0, 'killed mid-drain');
     service = await start('relaykill', db, small);
     await eventually(async () => ((await db.count('SELECT count(*) FROM outbox WHERE sent_at IS NULL')) === 0 ? true : undefined), 180_000, 'the outbox to drain');
-    const duplicates = await assertOnTopic('ledger-relaykill', lanes, perLane);
+    const duplicates = await assertOnTopic(`${name}-relaykill`, lanes, perLane);
     process.stderr.write(`      relay killed with ${pendingAtKill} of ${lanes * perLane} unsent: 0 lost, ${duplicates} sent twice (batch size 5)\n`);
     assert.ok(duplicates <= 8 * 5, `${duplicates} duplicates: more than one batch per lane`);
   });
@@ -154,7 +156,7 @@ describe('database: transactional outbox and inbox @kafka', function () {
     assert.equal(await db.count('SELECT count(*) FROM outbox WHERE sent_at IS NULL'), lanes * perLane);
     const relays = await Promise.all([start('replicas', db, quickLog), start('replicas', db, quickLog)]);
     await eventually(async () => ((await db.count('SELECT count(*) FROM outbox WHERE sent_at IS NULL')) === 0 ? true : undefined), 180_000, 'the outbox to drain');
-    const duplicates = await assertOnTopic('ledger-replicas', lanes, perLane);
+    const duplicates = await assertOnTopic(`${name}-replicas`, lanes, perLane);
     await sleep(1000);
     const sentBy = relays.map((relay) => {
       const lines = relay.output().split('\n').filter((line) => line.includes('"msg":"outbox depth"'));

@@ -12,6 +12,7 @@ import { REPO_ROOT } from './paths.js';
 import { createDatabase, type TestDatabase } from './postgres.js';
 import { generate, linkDependencies, npm, startServiceProcess, tempDir, type ServiceProcess } from './service.js';
 import { kafkaStack, type KafkaStack } from './stack.js';
+import type { KafkaClient } from '../../generators/lib/kafka-client.js';
 
 export const LEDGER_FIXTURES = path.join(REPO_ROOT, 'test', 'fixtures', 'ledger');
 
@@ -44,7 +45,7 @@ export interface LedgerOverrides {
   defaults?: boolean;
 }
 
-export function useLedger(options: { schemaFormat?: 'json' | 'avro'; name?: string } = {}): Ledger {
+export function useLedger(options: { schemaFormat?: 'json' | 'avro'; name?: string; kafkaClient?: KafkaClient } = {}): Ledger {
   let stack: KafkaStack | undefined;
   let serviceDir: string | undefined;
   const running: ServiceProcess[] = [];
@@ -55,7 +56,11 @@ export function useLedger(options: { schemaFormat?: 'json' | 'avro'; name?: stri
     this.timeout(600_000);
     stack = await kafkaStack();
     const workspace = tempDir(name);
-    await generate(workspace, 'app', [name], { database: 'postgres', ...(options.schemaFormat ? { schemaFormat: options.schemaFormat } : {}) });
+    await generate(workspace, 'app', [name], {
+      database: 'postgres',
+      ...(options.schemaFormat ? { schemaFormat: options.schemaFormat } : {}),
+      ...(options.kafkaClient ? { kafkaClient: options.kafkaClient } : {}),
+    });
     const dir = path.join(workspace, name);
     await generate(dir, 'event', ['JobRequested'], { fields: 'jobId:uuid, lane:string, seq:int, mode:string', key: 'lane' });
     await generate(dir, 'subscription', [], { event: 'JobRequested' });
