@@ -14,7 +14,7 @@ import { createLogger, type Logger } from './logger.ts';
 <% if (service.database) { -%>
 import type pg from 'pg';
 import { Outbox } from './database/outbox.ts';
-import { createPool } from './database/pool.ts';
+import { createPool, handlerConnections } from './database/pool.ts';
 import { OutboxRelay } from './database/relay.ts';
 import { ScopedTransaction } from './database/transaction.ts';
 import { TransactionalUnitOfWork } from './database/transactional-unit-of-work.ts';
@@ -40,7 +40,10 @@ export interface Cradle extends Services {
   /** Scoped: one bus per unit of work. */
   eventBus: EventBus;
 <% if (service.database) { -%>
+  /** The pool of routes and your services (`database.poolSize` connections). */
   databasePool: pg.Pool;
+  /** The subscriptions' own connections (one per message in hand): a burst of requests cannot starve them. */
+  handlerDatabasePool: pg.Pool;
   outbox: Outbox;
   outboxRelay: OutboxRelay;
   /** Scoped: the scope's transaction, begun by its first query. */
@@ -72,10 +75,15 @@ export function buildContainer(config: AppConfig, overrides: ContainerOverrides 
     eventRoutes: asValue(config.events),
     eventingMetrics: asValue(new EventingMetrics(config.metrics)),
     eventProducers: asClass(EventProducers).singleton(),
+<% if (service.database) { -%>
+    consumerHost: asFunction(() => new ConsumerHost(withHandlerPool(container))).singleton(),
+<% } else { -%>
     consumerHost: asFunction(() => new ConsumerHost(container)).singleton(),
+<% } -%>
     eventBus: asClass(EventBus).scoped(),
 <% if (service.database) { -%>
     databasePool: asValue(createPool(config.database, logger)),
+    handlerDatabasePool: asValue(createPool(config.database, logger, handlerConnections(config.subscriptions))),
     outbox: asClass(Outbox).singleton(),
     outboxRelay: asClass(OutboxRelay).singleton(),
     db: asClass(ScopedTransaction)
@@ -91,6 +99,15 @@ export function buildContainer(config: AppConfig, overrides: ContainerOverrides 
   return container;
 }
 
+<% if (service.database) { -%>
+/** The scope the subscriptions' message scopes come from: their transactions take the handlers' own pool. */
+function withHandlerPool(container: AwilixContainer<Cradle>): AwilixContainer<Cradle> {
+  const scope = container.createScope<Cradle>();
+  scope.register({ databasePool: asValue(container.cradle.handlerDatabasePool) });
+  return scope;
+}
+
+<% } -%>
 function createTransport(config: AppConfig, logger: Logger): Transport {
   return config.eventing.transport === 'memory' ? new MemoryTransport() : new KafkaTransport(config.kafka, logger);
 }

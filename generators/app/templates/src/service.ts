@@ -42,13 +42,14 @@ export async function startService(config: AppConfig, overrides: ContainerOverri
 
   await consumerHost.checkHandlers();
 <% if (service.database) { -%>
-  const { databasePool, outboxRelay } = container.cradle;
+  const { databasePool, handlerDatabasePool, outboxRelay } = container.cradle;
+  const endPools = () => Promise.all([databasePool.end(), handlerDatabasePool.end()]);
   try {
     // Refuses to start without its database, and with a migration that fails.
     await checkConnection(databasePool, config.database);
     if (config.database.migrateOnStart) await migrate(config.database, logger);
   } catch (error) {
-    await databasePool.end();
+    await endPools();
     throw error;
   }
 <% } -%>
@@ -109,7 +110,7 @@ export async function startService(config: AppConfig, overrides: ContainerOverri
       await transport.disconnect();
       await container.dispose();
 <% if (service.database) { -%>
-      await databasePool.end();
+      await endPools();
 <% } -%>
       await tracing.shutdown();
       logger.info('service stopped');

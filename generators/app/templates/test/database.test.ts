@@ -60,6 +60,15 @@ describe('unit of work (PostgreSQL)', () => {
     assert.equal(await count("SELECT count(*) AS n FROM uow_test WHERE id = 'kept'"), 1);
     assert.equal(await count("SELECT count(*) AS n FROM uow_test WHERE id = 'dropped'"), 0);
   });
+
+  it('does not report a commit when a failed statement had aborted the transaction', async () => {
+    const scope = openScope();
+    await scope.cradle.db.query('INSERT INTO uow_test (id) VALUES ($1)', ['before-failure']);
+    await assert.rejects(scope.cradle.db.query('SELECT 1 / 0'), /division by zero/);
+    await assert.rejects(scope.cradle.unitOfWork.complete(), /rolled back/);
+    await scope.dispose();
+    assert.equal(await count("SELECT count(*) AS n FROM uow_test WHERE id = 'before-failure'"), 0);
+  });
 <% const sample = publishedEvents[0]; if (sample) { -%>
 
   describe('<%- sample.name %>', () => {
@@ -139,6 +148,46 @@ describe('unit of work (PostgreSQL)', () => {
     await transport.idle();
     assert.equal(runs, 1, 'the handler ran for the first delivery only');
     assert.equal(await count(`SELECT count(*) AS n FROM inbox WHERE subscription = '${subscriptionName}' AND event_id = 'inbox-e-1'`), 1);
+    assert.equal(transport.messages('<%- subscription.deadLetterTopic %>').length, 0);
+  });
+
+  it('handles a <%- subscription.event %> while requests hold every connection of their pool', async () => {
+    await service.stop();
+    transport = new MemoryTransport();
+    service = await startService(
+      loadConfig({
+        service: { port: 0 },
+        log: { level: 'silent' },
+        eventing: { transport: 'memory' },
+        database: { poolSize: 2, connectionTimeoutMs: 1000 },
+      }),
+      { transport },
+    );
+    let runs = 0;
+    const queryingHandler = asFunction(({ db }: Cradle) => ({
+      handle: async () => {
+        await db.query('SELECT 1');
+        runs += 1;
+      },
+    })).scoped();
+    service.container.register(handlerRegistrationName('<%- subscription.name %>'), queryingHandler);
+    const payload = <%- samples[subscription.event].valid %>;
+    const { databasePool } = service.container.cradle;
+    const held = await Promise.all([databasePool.connect(), databasePool.connect()]);
+    try {
+      await transport.send([
+        {
+          topic: '<%- subscription.eventView.topic %>',
+          key: null,
+          value: Buffer.from(JSON.stringify(payload)),
+          headers: { 'event-id': 'pool-e-1', 'event-type': '<%- subscription.event %>' },
+        },
+      ]);
+      await transport.idle();
+    } finally {
+      for (const client of held) client.release();
+    }
+    assert.equal(runs, 1, 'the handler ran on a connection of the subscriptions');
     assert.equal(transport.messages('<%- subscription.deadLetterTopic %>').length, 0);
   });
 <% } -%>

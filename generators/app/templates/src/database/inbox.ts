@@ -35,8 +35,7 @@ export async function recordDeadLetter(
       "INSERT INTO inbox (subscription, event_id, outcome) VALUES ($1, $2, 'dead-lettered') ON CONFLICT DO NOTHING",
       [subscription, eventId],
     );
-    if (inserted.rowCount === 1) await outbox.addDeadLetter(transaction, eventId, letter, options);
-    await transaction.commit();
+    await transaction.commit(inserted.rowCount === 1 ? outbox.deadLetterInsertOf(eventId, letter, options) : undefined);
     if (inserted.rowCount === 1) outboxRelay.wake();
     return inserted.rowCount === 1;
   } catch (error) {

@@ -4,7 +4,7 @@ import { eventDefinitions, publishedEventNames, type EventName } from '../events
 import type { EventCodec } from '../eventing/codec.ts';
 import { EventProducer, type EventRoute, type PendingEvent } from '../eventing/producers.ts';
 import type { OutgoingMessage, SendOptions } from '../eventing/transport.ts';
-import type { Queryable } from './pool.ts';
+import type { Statement } from './transaction.ts';
 
 /** The channel the relays listen on; an insert notifies it when its transaction commits. */
 export const OUTBOX_CHANNEL = 'eventing_outbox';
@@ -38,33 +38,34 @@ export class Outbox {
     }
   }
 
-  async add(db: Queryable, events: readonly PendingEvent[]): Promise<void> {
+  /** The insert of a unit of work's events (none: undefined), for ScopedTransaction.commit to send with COMMIT. */
+  insertOf(events: readonly PendingEvent[]): Statement | undefined {
     const rows = events.map((event): Row => {
       const producer = this.#producers.get(event.type);
       if (!producer) throw new Error(`${event.type} is not published by this service`);
       const message = producer.encode(this.#codec, event);
       return { lane: laneOf(message.key ?? event.eventId, this.#lanes), eventId: event.eventId, message, options: producer.options };
     });
-    await this.#insert(db, rows);
+    return this.#insert(rows);
   }
 
-  /** A dead letter (already a message: the original bytes and headers), in the lanes after the events' ones. */
-  async addDeadLetter(db: Queryable, eventId: string, letter: OutgoingMessage, options: SendOptions): Promise<void> {
-    await this.#insert(db, [{ lane: this.#lanes + laneOf(letter.key ?? eventId, this.#lanes), eventId, message: letter, options }]);
+  /** The insert of a dead letter (already a message: the original bytes and headers), in the lanes after the events' ones. */
+  deadLetterInsertOf(eventId: string, letter: OutgoingMessage, options: SendOptions): Statement | undefined {
+    return this.#insert([{ lane: this.#lanes + laneOf(letter.key ?? eventId, this.#lanes), eventId, message: letter, options }]);
   }
 
-  async #insert(db: Queryable, rows: readonly Row[]): Promise<void> {
-    if (rows.length === 0) return;
+  #insert(rows: readonly Row[]): Statement | undefined {
+    if (rows.length === 0) return undefined;
     const notify = Date.now() - this.#notifiedAt >= NOTIFY_EVERY_MS;
     if (notify) this.#notifiedAt = Date.now();
-    // One round trip: the insert and, when due, the NOTIFY (delivered to the relays when the transaction commits).
-    await db.query(
-      `WITH inserted AS (
+    // One statement: the insert and, when due, the NOTIFY (delivered to the relays when the transaction commits).
+    return {
+      text: `WITH inserted AS (
          INSERT INTO outbox (lane, event_id, topic, key, value, headers, send_options)
          SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::bytea[], $6::jsonb[], $7::jsonb[])
        )
        SELECT pg_notify($8, '') WHERE $9::boolean`,
-      [
+      values: [
         rows.map((row) => row.lane),
         rows.map((row) => row.eventId),
         rows.map((row) => row.message.topic),
@@ -75,7 +76,7 @@ export class Outbox {
         OUTBOX_CHANNEL,
         notify,
       ],
-    );
+    };
   }
 }
 

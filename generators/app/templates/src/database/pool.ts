@@ -27,12 +27,22 @@ export function clientConfig(settings: DatabaseSettings): pg.ClientConfig {
   };
 }
 
-/** A pool (node-postgres; the process's has `poolSize` connections); connections are opened on first use. */
+/**
+ * A pool (node-postgres; the process's has `poolSize` connections); connections are opened on first use.
+ * They pipeline (`pipeline: true`): queries sent together do not wait for each other's answers, which the
+ * scope's transaction uses to send BEGIN and COMMIT with its first and last statements.
+ */
 export function createPool(settings: DatabaseSettings, logger: Logger, connections: number = settings.poolSize): pg.Pool {
-  const pool = new pg.Pool({ ...clientConfig(settings), max: connections });
+  const pool = new pg.Pool({ ...clientConfig(settings), max: connections, pipeline: true });
   // An idle connection that breaks (database restart) must not crash the process: the pool replaces it.
   pool.on('error', (error) => logger.warn({ err: error }, 'idle database connection failed'));
   return pool;
+}
+
+/** The subscriptions' pool: one connection per message a subscription can have in hand at once. */
+export function handlerConnections(subscriptions: AppConfig['subscriptions']): number {
+  const inHand = Object.values(subscriptions).reduce((sum, { concurrency }) => sum + concurrency, 0);
+  return Math.max(1, inHand);
 }
 
 /** Called at start: an unreachable database stops the start with its host and name. */

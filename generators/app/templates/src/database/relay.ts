@@ -14,8 +14,23 @@ const RELAY_CONNECTIONS = 3;
 /** First key of the relay's advisory locks (the second is the lane): "ob" in ASCII. */
 const LANE_LOCK = 0x6f62;
 
+/**
+ * The first `$2` pending rows by id of the lanes `$1`: each lane's first `$2` ids from the index, then the
+ * smallest of those, so that every lane's part is a prefix of that lane's pending rows.
+ */
+const PENDING_ROWS = `
+  WITH picked AS (
+    SELECT pending.id FROM unnest($1::int[]) AS lanes(lane)
+    CROSS JOIN LATERAL (
+      SELECT id FROM outbox WHERE outbox.lane = lanes.lane AND sent_at IS NULL ORDER BY id LIMIT $2
+    ) AS pending
+    ORDER BY pending.id LIMIT $2
+  )
+  SELECT id, lane, topic, key, value, headers, send_options FROM outbox JOIN picked USING (id) ORDER BY id`;
+
 interface OutboxRow {
   id: string;
+  lane: number;
   topic: string;
   key: string | null;
   value: Buffer;
@@ -93,9 +108,10 @@ export class OutboxRelay {
     let failures = 0;
     while (!this.#stopped) {
       await this.#listen();
-      let sent = 0;
       try {
-        sent = await this.#pass();
+        // After a failed send (the broker away), small batches until one lands: a send that timed out but was
+        // written after all is sent again, and the smaller the batch, the fewer duplicates that makes.
+        await this.#pass(failures > 0 ? this.#probeSize() : this.#settings.outbox.batchSize);
         if (failures > 0) this.#logger.info({ failures }, 'outbox relay sends again');
         failures = 0;
         await this.#cleanUpWhenDue();
@@ -107,74 +123,90 @@ export class OutboxRelay {
         }
       }
       if (this.#stopped) break;
-      if (sent > 0 && failures === 0) continue;
+      // A pass drains what it finds; rows committed meanwhile woke the relay, so this sleep returns at once.
       await this.#sleep(failures > 0 ? this.#settings.outbox.retryDelayMs : this.#settings.outbox.pollIntervalMs, failures === 0);
     }
   }
 
-  /** One round over every lane this relay can lock; returns how many events it sent. */
-  async #pass(): Promise<number> {
+  /**
+   * One pass: locks every lane no other relay holds (one query), sends their pending rows in batches of
+   * `batchSize` in id order (per lane a prefix of its rows: per-key order holds), marks each batch sent,
+   * then unlocks. Returns how many events it sent.
+   */
+  async #pass(firstBatch: number): Promise<number> {
     const client = await this.#pool.connect();
     let broken: Error | undefined;
     try {
-      // Lanes 0..lanes-1 hold events, lanes..2*lanes-1 dead letters (see Outbox.addDeadLetter).
       const eventLanes = this.#settings.outbox.lanes;
-      const lanes = eventLanes * 2;
-      const first = Math.floor(Math.random() * lanes);
-      let sent = 0;
-      let failure: Error | undefined;
-      for (let index = 0; index < lanes && !this.#stopped; index += 1) {
-        const lane = (first + index) % lanes;
-        const locked = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS locked', [LANE_LOCK, lane]);
-        if (!locked.rows[0]?.locked) continue;
-        try {
-          const drained = await this.#drainLane(client, lane);
-          sent += drained;
-          this.sent += drained;
-        } catch (error) {
-          // Events stop the pass at once (the broker is likely away); a dead-letter topic that cannot be
-          // written holds up only its dead letters, the other lanes go on.
-          if (lane < eventLanes) throw error;
-          failure ??= error instanceof Error ? error : new Error(String(error));
-        } finally {
-          await client.query('SELECT pg_advisory_unlock($1, $2)', [LANE_LOCK, lane]);
-        }
+      // Lanes 0..lanes-1 hold events, lanes..2*lanes-1 dead letters (see Outbox.deadLetterInsertOf).
+      const locked = await client.query<{ lane: number }>(
+        'SELECT lane FROM generate_series(0, $1::int - 1) AS lane WHERE pg_try_advisory_lock($2, lane)',
+        [eventLanes * 2, LANE_LOCK],
+      );
+      const lanes = locked.rows.map((row) => row.lane);
+      if (lanes.length === 0) return 0;
+      try {
+        return await this.#drain(client, lanes, firstBatch);
+      } finally {
+        await client.query('SELECT pg_advisory_unlock($1, lane) FROM unnest($2::int[]) AS lane', [LANE_LOCK, lanes]);
       }
-      if (sent > 0) this.#logger.debug({ sent }, 'outbox relayed');
-      if (failure) throw failure;
-      return sent;
     } catch (error) {
       broken = error instanceof Error ? error : new Error(String(error));
       throw error;
     } finally {
-      // A connection whose query failed may still hold a lane lock: destroy it, which frees the lock.
+      // A connection whose query failed may still hold lane locks: destroy it, which frees them.
       client.release(broken);
     }
   }
 
-  async #drainLane(client: pg.PoolClient, lane: number): Promise<number> {
+  /** Sends the lanes' pending rows, `firstBatch` rows at first, then batches of `outbox.batchSize`. */
+  async #drain(client: pg.PoolClient, lanes: readonly number[], firstBatch: number): Promise<number> {
+    const eventLanes = this.#settings.outbox.lanes;
+    let batchSize = firstBatch;
+    let open = [...lanes];
     let sent = 0;
-    const batchSize = this.#settings.outbox.batchSize;
-    while (!this.#stopped) {
-      const { rows } = await client.query<OutboxRow>(
-        'SELECT id, topic, key, value, headers, send_options FROM outbox WHERE lane = $1 AND sent_at IS NULL ORDER BY id LIMIT $2',
-        [lane, batchSize],
-      );
+    let deadLetterFailure: Error | undefined;
+    while (!this.#stopped && open.length > 0) {
+      const { rows } = await client.query<OutboxRow>(PENDING_ROWS, [open, batchSize]);
       if (rows.length === 0) break;
-      // Consecutive rows with the same producer settings go in one send, in id order.
-      for (let start = 0; start < rows.length;) {
-        const options = JSON.stringify(rows[start]?.send_options ?? {});
-        let end = start + 1;
-        while (end < rows.length && JSON.stringify(rows[end]?.send_options ?? {}) === options) end += 1;
-        const run = rows.slice(start, end);
-        await this.#transport.send(run.map(toMessage), run[0]?.send_options ?? {});
-        start = end;
+      // Events first: a failure stops the pass (the broker is likely away). A dead-letter topic that
+      // cannot be written holds up only the dead letters: their lanes wait for the next pass.
+      const events = rows.filter((row) => row.lane < eventLanes);
+      const deadLetters = rows.filter((row) => row.lane >= eventLanes);
+      await this.#send(events);
+      const done = [...events];
+      try {
+        await this.#send(deadLetters);
+        done.push(...deadLetters);
+      } catch (error) {
+        deadLetterFailure ??= error instanceof Error ? error : new Error(String(error));
+        open = open.filter((lane) => lane < eventLanes);
       }
-      await client.query('UPDATE outbox SET sent_at = now() WHERE id = ANY($1::bigint[])', [rows.map((row) => row.id)]);
-      sent += rows.length;
+      if (done.length > 0) await client.query('UPDATE outbox SET sent_at = now() WHERE id = ANY($1::bigint[])', [done.map((row) => row.id)]);
+      sent += done.length;
+      this.sent += done.length;
       if (rows.length < batchSize) break;
+      batchSize = this.#settings.outbox.batchSize;
     }
+    if (sent > 0) this.#logger.debug({ sent }, 'outbox relayed');
+    if (deadLetterFailure) throw deadLetterFailure;
     return sent;
+  }
+
+  #probeSize(): number {
+    return Math.max(1, Math.ceil(this.#settings.outbox.batchSize / this.#settings.outbox.lanes));
+  }
+
+  /** Sends rows in id order; consecutive rows with the same producer settings go in one send. */
+  async #send(rows: readonly OutboxRow[]): Promise<void> {
+    for (let start = 0; start < rows.length;) {
+      const options = JSON.stringify(rows[start]?.send_options ?? {});
+      let end = start + 1;
+      while (end < rows.length && JSON.stringify(rows[end]?.send_options ?? {}) === options) end += 1;
+      const run = rows.slice(start, end);
+      await this.#transport.send(run.map(toMessage), run[0]?.send_options ?? {});
+      start = end;
+    }
   }
 
   async #cleanUpWhenDue(): Promise<void> {

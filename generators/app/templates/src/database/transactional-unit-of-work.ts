@@ -36,8 +36,8 @@ export class TransactionalUnitOfWork implements UnitOfWork {
     const { db, eventBus } = this.#cradle;
     const events = eventBus.take();
     try {
-      if (this.#delivery === 'outbox') await this.#cradle.outbox.add(db, events);
-      await db.commit();
+      // Outbox: the events' insert goes out with COMMIT (one round trip); both land or neither does.
+      await db.commit(this.#delivery === 'outbox' ? this.#cradle.outbox.insertOf(events) : undefined);
     } catch (error) {
       await db.rollback();
       throw error;
