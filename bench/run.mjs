@@ -250,6 +250,11 @@ const scenarioDefinitions = {
         run: async (rep) => bus('concurrent', { ...publishParams(), tracing: true, topic: await freshTopic('trace-pub', 'on', rep) }),
       },
       {
+        id: 'bus-traced-batched',
+        label: 'the same, spans handed to the exporter in batches (`BatchSpanProcessor`, as the OTLP exporter is run)',
+        run: async (rep) => bus('concurrent', { ...publishParams(), tracing: 'batched', topic: await freshTopic('trace-pub', 'on-batched', rep) }),
+      },
+      {
         id: 'bus-traced-frames',
         label: 'the same, tracing on, Node run with `--experimental-async-context-frame`',
         run: async (rep) => busWithFrames('concurrent', { ...publishParams(), tracing: true, topic: await freshTopic('trace-pub', 'on-frames', rep) }),
@@ -272,6 +277,11 @@ const scenarioDefinitions = {
         id: 'bus-traced',
         label: 'generated worker, tracing on: a `process` span per event, to an in-process exporter',
         run: (rep, { topic }) => bus('consume', { topic, events: settings.events, tracing: true, groupId: `${topic}.on` }),
+      },
+      {
+        id: 'bus-traced-batched',
+        label: 'the same, spans handed to the exporter in batches (`BatchSpanProcessor`, as the OTLP exporter is run)',
+        run: (rep, { topic }) => bus('consume', { topic, events: settings.events, tracing: 'batched', groupId: `${topic}.on-batched` }),
       },
       {
         id: 'bus-traced-frames',
@@ -443,6 +453,12 @@ function targets(done) {
     const r = median(eps(name, 'bus-traced')) / median(eps(name, 'bus'));
     const spans = median(done[name].results['bus-traced'].map((result) => result.spansExported));
     check(`${name}: tracing on >= 0.85 x tracing off (${fmtInt(spans)} spans exported per run)`, fmtRatio(r), r >= 0.85);
+    const batchedResults = done[name].results['bus-traced-batched'];
+    if (batchedResults) {
+      const batched = median(eps(name, 'bus-traced-batched')) / median(eps(name, 'bus'));
+      const batchedSpans = median(batchedResults.map((result) => result.spansExported));
+      check(`${name}: tracing on, spans batched (BatchSpanProcessor), >= 0.85 x tracing off (${fmtInt(batchedSpans)} spans exported per run)`, fmtRatio(batched), batched >= 0.85);
+    }
     const withFrames = median(eps(name, 'bus-traced-frames')) / median(eps(name, 'bus'));
     check(`${name}: tracing on, with \`--experimental-async-context-frame\`, >= 0.85 x tracing off`, fmtRatio(withFrames), withFrames >= 0.85);
   }

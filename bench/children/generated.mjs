@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { asValue } from 'awilix';
 import {
   childArgs,
@@ -33,7 +34,7 @@ globalThis.__benchHandler = (event, context) => onEvent(event, context);
 
 /**
  * With `params.tracing`, the service traces through an in-process span exporter that counts the spans it is
- * given and drops them (what tracing costs the service itself, without an exporter's own I/O).
+ * given and drops them (what tracing costs the service itself, without an exporter's own I/O); see tracingOverrides.
  */
 const countingExporter = {
   spans: 0,
@@ -62,7 +63,16 @@ async function start({ publishTopic, consumeTopic, groupId, batch = false }) {
     events: { Payload: { topic: publishTopic } },
     subscriptions: { Payload: batch ? notReading : reading, PayloadBatch: batch ? reading : notReading },
   }));
-  return startService(config, params.tracing ? { spanExporter: countingExporter } : {});
+  return startService(config, tracingOverrides());
+}
+
+/**
+ * `params.tracing`: true gives each span to the counting exporter as it ends (SimpleSpanProcessor, as the
+ * service's tests do); 'batched' hands them over in batches (BatchSpanProcessor, as the OTLP exporter is run).
+ */
+function tracingOverrides() {
+  if (params.tracing === 'batched') return { spanProcessor: new BatchSpanProcessor(countingExporter) };
+  return params.tracing ? { spanExporter: countingExporter } : {};
 }
 
 /** Extra config overrides (`params.config`, for experiments) under the bench's own. */

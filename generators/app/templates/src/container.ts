@@ -1,5 +1,5 @@
 // <%- generatedHeader %>
-import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
+import type { SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { asClass, asFunction, asValue, createContainer, InjectionMode, type AwilixContainer } from 'awilix';
 import type { AppConfig } from './config.ts';
 import { LocalCodec, RegistryCodec, SchemaValidator, type EventCodec } from './eventing/codec.ts';
@@ -58,6 +58,8 @@ export interface ContainerOverrides {
   readonly transport?: Transport;
   /** Receives every span instead of the exporter chosen by config (tests: an in-memory one). */
   readonly spanExporter?: SpanExporter;
+  /** Receives every span instead of the configured processor (e.g. a BatchSpanProcessor around your exporter). */
+  readonly spanProcessor?: SpanProcessor;
 }
 
 /** The composition root: singletons for the process, scoped entries per request or message. */

@@ -35,7 +35,7 @@ async function step<T>(what: string, run: () => Promise<T>): Promise<T> {
  * can be sent), one consumer worker per subscription, then HTTP.
  */
 export async function startService(config: AppConfig, overrides: ContainerOverrides = {}): Promise<RunningService> {
-  const tracing = startTracing(config.tracing, config.service.name, overrides.spanExporter);
+  const tracing = startTracing(config.tracing, config.service.name, overrides);
   const container = buildContainer(config, overrides);
   const { transport, eventProducers, consumerHost, logger } = container.cradle;
   const readiness: Readiness = { accepting: false };

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { SpanKind, trace } from '@opentelemetry/api';
-import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { BatchSpanProcessor, InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 <% const traced = subscriptions.filter((s) => s.batch !== true); // batch subscriptions: one span per batch, see the e2e tests -%>
 <% const tracedLoop = traced.find((s) => publishedEvents.some((e) => e.name === s.event)); -%>
 <% const awilixImports = [...(traced.length > 0 ? ['asClass'] : []), ...(publishedEvents.length > 0 ? ['asValue'] : [])]; -%>
@@ -72,6 +72,19 @@ describe('tracing (in-memory span exporter)', () => {
     assert.equal(span.spanContext().traceId, traceId);
     assert.equal(span.parentSpanContext?.spanId, 'b7ad6b7169203331');
     assert.equal(span.attributes['http.response.status_code'], 404);
+  });
+
+  it('hands the spans to an injected span processor instead (a BatchSpanProcessor: exported in batches)', async () => {
+    await service.stop();
+    const batchExporter = new InMemorySpanExporter();
+    const processor = new BatchSpanProcessor(batchExporter);
+    const config = loadConfig({ service: { port: 0 }, log: { level: 'silent' }, eventing: { transport: 'memory' } });
+    service = await startService(config, { transport, spanProcessor: processor });
+    await fetch(`http://127.0.0.1:${service.port}/no-such-route`);
+    assert.equal(batchExporter.getFinishedSpans().length, 0, 'held for the next batch');
+    await processor.forceFlush();
+    const exported = batchExporter.getFinishedSpans().map((span) => span.name);
+    assert.deepEqual(exported, ['GET']);
   });
 <% for (const event of publishedEvents) { -%>
 

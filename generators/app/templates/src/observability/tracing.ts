@@ -10,6 +10,11 @@ export interface TracingSettings {
   readonly exporter: 'off' | 'console' | 'otlp';
 }
 
+export interface InjectedTracing {
+  readonly spanExporter?: SpanExporter;
+  readonly spanProcessor?: SpanProcessor;
+}
+
 export interface Tracing {
   /** Exports what is pending and unregisters the tracer provider, context manager and propagator. */
   shutdown(): Promise<void>;
@@ -17,11 +22,12 @@ export interface Tracing {
 
 /**
  * Registers a tracer provider with the W3C trace-context propagator and an AsyncLocalStorage context
- * manager; spans name the service (`service.name`). `exporter` (tests: an in-memory one) replaces the
- * configured exporter. With neither, nothing is registered: spans are no-ops and no trace headers are written.
+ * manager; spans name the service (`service.name`). An injected `spanProcessor` (e.g. a BatchSpanProcessor
+ * around your exporter) or `spanExporter` (tests: an in-memory one, given each span as it ends) replaces the
+ * configured exporter. With none, nothing is registered: spans are no-ops and no trace headers are written.
  */
-export function startTracing(settings: TracingSettings, serviceName: string, exporter?: SpanExporter): Tracing {
-  const processor = spanProcessor(settings, exporter);
+export function startTracing(settings: TracingSettings, serviceName: string, injected: InjectedTracing = {}): Tracing {
+  const processor = injected.spanProcessor ?? spanProcessor(settings, injected.spanExporter);
   if (!processor) return { shutdown: () => Promise.resolve() };
   const provider = new NodeTracerProvider({ resource: resourceFromAttributes({ 'service.name': serviceName }), spanProcessors: [processor] });
   provider.register();
