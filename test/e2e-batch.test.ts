@@ -2,7 +2,8 @@
  * Batch subscriptions (`yo kafka-eventing:subscription --batch`) against the real broker: a batch
  * handler that reports failed events gets them again (and dead-letters the poison one) while the
  * others are handled once and each key keeps its order; kill -9 mid-batch loses nothing (a batch is
- * committed only after it succeeded).
+ * committed only after it succeeded); SIGTERM lets the batches in hand finish and commits them. Runs
+ * once per Kafka client.
  */
 import assert from 'node:assert/strict';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
@@ -11,6 +12,8 @@ import { postJobs, startJobs, writeJobRequests } from './support/jobs.js';
 import { readTopic, topicSize } from './support/kafka.js';
 import { REPO_ROOT } from './support/paths.js';
 import { eventually, generate, linkDependencies, npm, readRecords, tempDir, type ServiceProcess } from './support/service.js';
+import { CLIENT_VARIANTS } from './support/clients.js';
+import type { KafkaClient } from '../generators/lib/kafka-client.js';
 import { kafkaStack, type KafkaStack } from './support/stack.js';
 
 interface BatchRecord {
@@ -24,9 +27,9 @@ interface BatchRecord {
 }
 
 /** The jobs service with its subscription made a batch one, and the batch test handler. */
-async function generateBatchJobsService(): Promise<string> {
-  const workspace = tempDir('jobs-batch');
-  await generate(workspace, 'app', ['jobs']);
+async function generateBatchJobsService(kafkaClient: KafkaClient): Promise<string> {
+  const workspace = tempDir(`jobs-batch-${kafkaClient}`);
+  await generate(workspace, 'app', ['jobs'], { kafkaClient });
   const dir = path.join(workspace, 'jobs');
   await generate(dir, 'event', ['JobRequested'], { fields: 'jobId:uuid, lane:string, seq:int, mode:string, sleepMs?:int', key: 'lane' });
   await generate(dir, 'subscription', [], { event: 'JobRequested', batch: true });
@@ -48,7 +51,7 @@ function assertLaneOrder(records: readonly BatchRecord[], lanes: readonly string
   }
 }
 
-describe('batch subscriptions @kafka', function () {
+for (const { kafkaClient: client, suffix } of CLIENT_VARIANTS) describe(`batch subscriptions, ${client} @kafka`, function () {
   this.timeout(600_000);
   let stack: KafkaStack;
   let serviceDir: string;
@@ -56,7 +59,7 @@ describe('batch subscriptions @kafka', function () {
 
   before(async () => {
     stack = await kafkaStack();
-    serviceDir = await generateBatchJobsService();
+    serviceDir = await generateBatchJobsService(client);
   });
 
   afterEach(async () => {
@@ -71,7 +74,7 @@ describe('batch subscriptions @kafka', function () {
     Object.assign(process.env, env);
     try {
       const subscription = { concurrency: 3, retry: { attempts: 3, initialDelayMs: 200, maxDelayMs: 1000, multiplier: 2 } };
-      const service = await startJobs(stack, serviceDir, name, records, { subscription });
+      const service = await startJobs(stack, serviceDir, `${name}${suffix}`, records, { subscription });
       running.push(service);
       return service;
     } finally {
@@ -80,7 +83,7 @@ describe('batch subscriptions @kafka', function () {
   }
 
   it('retries the failed events of a batch, dead-letters the poison one, handles the others once, in key order', async () => {
-    const records = path.join(tempDir('batch-fail'), 'records.jsonl');
+    const records = path.join(tempDir(`batch-fail${suffix}`), 'records.jsonl');
     const service = await start('batch-fail', records);
     const ids = [
       ...(await postJobs(service, { lane: 'a', count: 100, firstSeq: 0 })),
@@ -96,7 +99,7 @@ describe('batch subscriptions @kafka', function () {
       const list = readRecords<BatchRecord>(records);
       return done(list).length >= ids.length - 1 ? list : undefined;
     }, 120_000, 'every event but the poison one to be handled');
-    await eventually(async () => ((await topicSize(stack, 'jobs-batch-fail.dead-letter')) >= 1 ? true : undefined), 30_000, 'the dead letter');
+    await eventually(async () => ((await topicSize(stack, `jobs-batch-fail${suffix}.dead-letter`)) >= 1 ? true : undefined), 30_000, 'the dead letter');
     const finished = done(all);
     const perEvent = new Map<string, number>();
     for (const r of finished) perEvent.set(r.jobId ?? '', (perEvent.get(r.jobId ?? '') ?? 0) + 1);
@@ -109,7 +112,7 @@ describe('batch subscriptions @kafka', function () {
     );
     assert.equal(all.filter((r) => r.jobId === flaky && r.phase === 'done')[0]?.attempt, 3, 'the flaky event succeeded on its third attempt');
     assertLaneOrder(finished, ['a', 'b']);
-    const letters = await readTopic(stack, 'jobs-batch-fail.dead-letter');
+    const letters = await readTopic(stack, `jobs-batch-fail${suffix}.dead-letter`);
     assert.equal(letters.length, 1, 'one dead letter: the poison event, once');
     const batches = all.filter((r) => r.phase === 'batch');
     process.stderr.write(
@@ -119,9 +122,9 @@ describe('batch subscriptions @kafka', function () {
   });
 
   it('kill -9 mid-batch, then restart: every event handled at least once, each key in order', async () => {
-    const records = path.join(tempDir('batch-kill'), 'records.jsonl');
+    const records = path.join(tempDir(`batch-kill${suffix}`), 'records.jsonl');
     const total = 6000;
-    await writeJobRequests(stack, path.join(serviceDir, 'schemas', 'jobs.job-requested-value.schema.json'), 'jobs-batch-kill', total, (seq) => `k${seq % 3}`);
+    await writeJobRequests(stack, path.join(serviceDir, 'schemas', 'jobs.job-requested-value.schema.json'), `jobs-batch-kill${suffix}`, total, (seq) => `k${seq % 3}`);
     let service = await start('batch-kill', records, { ITEM_DELAY_MS: '1' });
     // Slices of 500 events per partition (MAX_BATCH_MESSAGES): by 2500 done, some slices are committed, others are in hand.
     await eventually(() => (done(readRecords<BatchRecord>(records)).length >= 2500 ? true : undefined), 120_000, '2500 events handled');
@@ -151,5 +154,37 @@ describe('batch subscriptions @kafka', function () {
     assert.ok(twice < beforeKill.length, 'the batches committed before the kill were not handled again');
     assert.ok(twice <= 3 * 2 * 500, `${twice} handled again: at most the slice in hand (and one whose commit was in flight) per partition`);
     assert.ok(calls.every((c) => (c.size ?? 0) <= 500), 'no batch larger than MAX_BATCH_MESSAGES');
+  });
+
+  it('SIGTERM mid-batch: the batches in hand finish and are committed, exit 0; a restart does not redo them', async () => {
+    const records = path.join(tempDir(`batch-sigterm${suffix}`), 'records.jsonl');
+    const total = 1500;
+    await writeJobRequests(stack, path.join(serviceDir, 'schemas', 'jobs.job-requested-value.schema.json'), `jobs-batch-sigterm${suffix}`, total, (seq) => `k${seq % 3}`);
+    let service = await start('batch-sigterm', records, { ITEM_DELAY_MS: '2' });
+    await eventually(() => (readRecords<BatchRecord>(records).some((r) => r.phase === 'start') ? true : undefined), 60_000, 'a batch to start');
+    const signalled = Date.now();
+    service.signal('SIGTERM');
+    assert.equal(await service.exited, 0, service.output().slice(-3000));
+    const took = Date.now() - signalled;
+    const afterStop = readRecords<BatchRecord>(records);
+    const started = new Set(afterStop.filter((r) => r.phase === 'start').map((r) => r.jobId));
+    const finished = new Set(done(afterStop).map((r) => r.jobId));
+    assert.ok(finished.size < total, 'stopped before the end');
+    assert.deepEqual([...finished].sort(), [...started].sort(), 'every event of the batches in hand finished before exit');
+
+    service = await start('batch-sigterm', records);
+    const all = await eventually(() => {
+      const list = readRecords<BatchRecord>(records);
+      return new Set(done(list).map((r) => r.seq)).size >= total ? list : undefined;
+    }, 120_000, 'every event handled after the restart');
+    const startsOf = new Map<string, number>();
+    for (const r of all) if (r.phase === 'start') startsOf.set(r.jobId ?? '', (startsOf.get(r.jobId ?? '') ?? 0) + 1);
+    const redone = [...finished].filter((jobId) => startsOf.get(jobId ?? '') !== 1);
+    process.stderr.write(
+      `      SIGTERM with batches in hand: exit 0 after ${took} ms, ${finished.size} of ${total} events finished before exit, ` +
+        `${redone.length} of them handled again after the restart\n`,
+    );
+    assert.deepEqual(redone, [], 'what finished before SIGTERM was committed and not handled again');
+    assertLaneOrder(done(all), ['k0', 'k1', 'k2']);
   });
 });

@@ -17,6 +17,7 @@ const variants = [
   { schemaFormat: 'avro', database: undefined, kafkaClient: 'kafkajs' },
   { schemaFormat: 'json', database: 'postgres', kafkaClient: 'kafkajs' },
   { schemaFormat: 'json', database: 'postgres', kafkaClient: 'platformatic' },
+  { schemaFormat: 'json', database: undefined, kafkaClient: 'platformatic' },
 ] as const;
 
 for (const { schemaFormat, database, kafkaClient } of variants) {
@@ -65,6 +66,10 @@ for (const { schemaFormat, database, kafkaClient } of variants) {
           () =>
             generate(dir, 'subscription', [], { event: 'WarehouseRestockedAfterALongAndCarefullyNamedProcess', name: 'RestockAudit' }),
         ],
+        // A batch subscription (not with a database: the generator refuses --batch there).
+        ...(database
+          ? []
+          : [[':subscription StockReserved --name IndexStock --batch', () => generate(dir, 'subscription', [], { event: 'StockReserved', name: 'IndexStock', batch: true })] as [string, () => Promise<void>]]),
         [':event StockReserved --add-fields', () => generate(dir, 'event', ['StockReserved'], { addFields: 'giftWrap?:boolean, labels?:string[]' })],
         [':type Money, OrderLine, Address, :event OrderShipped with every new type, :subscription OrderShipped', () => addEveryTypeEvent(dir)],
         [':type Address --add-fields', () => generate(dir, 'type', ['Address'], { addFields: 'country?:string' })],

@@ -33,9 +33,10 @@ for (const { schemaFormat, kafkaClient } of variants) {
       assert.ok(outcome.ok, `the service's tests failed:\n${outcome.output}`);
       const suites = ['batch rounds', 'BatchingSender', 'CommitPacer', 'retry policy', `codec, ${schemaFormat} schema`, 'runs the PaymentReceived handler'];
       suites.push('GET /metrics, in-memory transport', 'counts retries and dead letters of a handler', 'counts events published and failed', 'in-memory span exporter', 'one trace from publish to the');
-      // The batch subscription IndexOrders exists on kafkajs only (see renderSmallService).
-      if (kafkaClient === 'kafkajs') suites.push('runs the IndexOrders handler');
-      if (kafkaClient === 'platformatic') suites.push('PartitionLanes', 'hands a message whose handling failed over again');
+      suites.push('runs the IndexOrders handler');
+      if (kafkaClient === 'platformatic') {
+        suites.push('PartitionLanes', 'hands a message whose handling failed over again', 'with a batch listener', 'bounds a batch by MAX_BATCH_MESSAGES');
+      }
       for (const suite of suites) {
         assert.match(outcome.output, new RegExp(suite), `ran ${suite}`);
       }

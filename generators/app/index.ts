@@ -18,7 +18,6 @@ import {
 import { describeModel } from '../lib/model-listing.js';
 import { declareOptions, optionValue, resolveSettings } from '../lib/settings.js';
 import { BATCH_WITH_DATABASE, chooseDatabase } from '../lib/database.js';
-import { BATCH_WITH_PLATFORMATIC } from '../lib/kafka-client.js';
 import { removeEmptyClientFolders, retireKafkaClient } from '../lib/kafka-client-switch.js';
 import { addToReport, describeRetired, type Retired } from '../lib/retire.js';
 import { appSettings, appSettingsFor, ENVIRONMENTS, type AppAnswers } from './command.js';
@@ -101,7 +100,6 @@ export default class AppGenerator extends EventingGenerator {
       const database = chooseDatabase(previous?.service.database ?? current?.database, answers.database);
       const hasBatchSubscription = previous?.subscriptions.some((subscription) => subscription.batch === true) ?? false;
       if (database && hasBatchSubscription) throw new UserInputError(BATCH_WITH_DATABASE);
-      if (answers.kafkaClient === 'platformatic' && hasBatchSubscription) throw new UserInputError(BATCH_WITH_PLATFORMATIC);
       this.model = {
         ...createModel({
           name: answers.name,

@@ -23,10 +23,6 @@ export function validateKafkaClient(value: unknown): KafkaClient {
   return text as KafkaClient;
 }
 
-export const BATCH_WITH_PLATFORMATIC =
-  'Batch subscriptions (--batch) are built on the kafkajs client only, for now: this service uses --kafka-client platformatic. ' +
-  'Leave out --batch (a per-message subscription) or switch the service to --kafka-client kafkajs.';
-
 /** The owned files shared by both clients: the client independent Kafka parts. */
 export const KAFKA_COMMON_OWNED = [
   'src/eventing/kafka/batching-sender.ts',

@@ -1,7 +1,6 @@
 /** The subscription generator's settings: each is a command-line option and, unless given, a prompt. */
 import { defaultGroupId, UserInputError, unknownEventMessage, validateEventName, type EventingModel } from '../lib/model.js';
 import { BATCH_WITH_DATABASE } from '../lib/database.js';
-import { BATCH_WITH_PLATFORMATIC } from '../lib/kafka-client.js';
 import type { Settings } from '../lib/settings.js';
 
 export interface SubscriptionAnswers {
@@ -66,7 +65,6 @@ export function subscriptionSettings(model: EventingModel | undefined): Settings
         }
         const batch = raw === true || raw === 'true';
         if (batch && model?.service.database) throw new UserInputError(BATCH_WITH_DATABASE);
-        if (batch && model?.service.kafkaClient === 'platformatic') throw new UserInputError(BATCH_WITH_PLATFORMATIC);
         return batch;
       },
     },

@@ -28,8 +28,7 @@ export async function renderSmallService(schemaFormat: SchemaFormat, name = `sho
   });
   await generate(dir, 'subscription', [], { event: 'OrderPlaced' });
   await generate(dir, 'subscription', [], { event: 'PaymentReceived' });
-  // Batch subscriptions are built on kafkajs only (the generator refuses --batch with platformatic).
-  if (kafkaClient === 'kafkajs') await generate(dir, 'subscription', [], { event: 'OrderPlaced', name: 'IndexOrders', batch: true });
+  await generate(dir, 'subscription', [], { event: 'OrderPlaced', name: 'IndexOrders', batch: true });
   await addEveryTypeEvent(dir);
   await linkDependencies(dir);
   return dir;

@@ -56,6 +56,10 @@ export interface IncomingBatch {
  */
 export type BatchListener = (batch: IncomingBatch, control: DeliveryControl) => Promise<void>;
 
+/** What a Kafka consumer loop hands fetched messages to: a listener per message, or one per batch. */
+export type Dispatch =
+  { readonly kind: 'message'; readonly listener: MessageListener } | { readonly kind: 'batch'; readonly listener: BatchListener };
+
 export interface RunningConsumer {
   /** Stops fetching, lets the message in hand finish, commits what finished, leaves the group. */
   stop(): Promise<void>;

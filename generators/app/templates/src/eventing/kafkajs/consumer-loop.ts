@@ -1,21 +1,10 @@
 // <%- generatedHeader %>
 import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from '../../logger.ts';
-import {
-  MAX_BATCH_MESSAGES,
-  type BatchListener,
-  type ConsumerSettings,
-  type DeliveryControl,
-  type IncomingMessage,
-  type MessageListener,
-} from '../transport.ts';
+import { MAX_BATCH_MESSAGES, type ConsumerSettings, type DeliveryControl, type Dispatch, type IncomingMessage } from '../transport.ts';
 import { CommitPacer } from '../kafka/commit-pacer.ts';
 import { headerMap } from './kafka-headers.ts';
 import type { KafkaSettings } from '../kafka/kafka-settings.ts';
-
-/** What the loop hands fetched messages to: a listener per message, or one per batch. */
-export type Dispatch =
-  { readonly kind: 'message'; readonly listener: MessageListener } | { readonly kind: 'batch'; readonly listener: BatchListener };
 
 /** Told of every offset commit of a consumer group (what the lag is measured from). */
 export type CommitListener = (groupId: string, topic: string, partition: number, offset: string) => void;

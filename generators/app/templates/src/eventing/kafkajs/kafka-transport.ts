@@ -6,6 +6,7 @@ import type { HeaderMap } from '../headers.ts';
 import type {
   BatchListener,
   ConsumerSettings,
+  Dispatch,
   MessageListener,
   OutgoingMessage,
   PartitionLag,
@@ -13,7 +14,7 @@ import type {
   SendOptions,
   Transport,
 } from '../transport.ts';
-import { ConsumerLoop, type Dispatch } from './consumer-loop.ts';
+import { ConsumerLoop } from './consumer-loop.ts';
 import { replayDeadLetters } from './dead-letter-replay.ts';
 import { kafkaLogCreator } from './kafka-logging.ts';
 import { CommittedOffsets, withTimeout } from '../kafka/committed-offsets.ts';

@@ -4,7 +4,7 @@ import type { Logger } from '../../logger.ts';
 import { CommitPacer } from '../kafka/commit-pacer.ts';
 import { withTimeout } from '../kafka/committed-offsets.ts';
 import type { KafkaSettings } from '../kafka/kafka-settings.ts';
-import type { ConsumerSettings, MessageListener } from '../transport.ts';
+import type { ConsumerSettings, Dispatch } from '../transport.ts';
 import { headerMap } from './kafka-headers.ts';
 import { logConsumerEvents } from './kafka-logging.ts';
 import { laneKey, PartitionLanes } from './partition-lanes.ts';
@@ -22,10 +22,11 @@ const COMMIT_TIMEOUT_MS = 5000;
 
 /**
  * One subscription's @platformatic/kafka consumer: streams its partitions' messages into partition
- * lanes (in order per partition, `concurrency` partitions at once) and commits only finished offsets,
- * paced by its CommitPacer as the kafkajs loop does. The client's autocommit is off: it would commit
- * at fetch, before the work is done. A rebalance stops the work of revoked partitions; a stream that
- * fails (a broker outage outlasting its retries) is started again.
+ * lanes (in order per partition, `concurrency` partitions at once; for a batch subscription, what a
+ * lane holds when it takes work, as one batch) and commits only finished offsets, paced by its
+ * CommitPacer as the kafkajs loop does (after every batch, for a batch subscription). The client's
+ * autocommit is off: it would commit at fetch, before the work is done. A rebalance stops the work of
+ * revoked partitions; a stream that fails (a broker outage outlasting its retries) is started again.
  */
 export class ConsumerLoop {
   readonly #consumer: Consumer;
@@ -38,7 +39,7 @@ export class ConsumerLoop {
   #stream?: MessagesStream<Buffer, Buffer, Buffer, Buffer>;
   #stopping?: Promise<void>;
 
-  private constructor(kafka: KafkaSettings, settings: ConsumerSettings, listener: MessageListener, logger: Logger, onCommit: CommitListener) {
+  private constructor(kafka: KafkaSettings, settings: ConsumerSettings, dispatch: Dispatch, logger: Logger, onCommit: CommitListener) {
     this.#settings = settings;
     this.#kafkaSettings = kafka.consumer;
     this.#logger = logger;
@@ -56,14 +57,16 @@ export class ConsumerLoop {
     this.#pacer = new CommitPacer(kafka.consumer.commitEveryMessages, kafka.consumer.commitIntervalMs, (error) =>
       logger.warn({ groupId: settings.groupId, err: error }, 'committing offsets failed; the next commit covers them again'),
     );
+    const batches = dispatch.kind === 'batch';
     this.#lanes = new PartitionLanes(
       settings.concurrency,
-      listener,
-      (_lane, drained) => this.#finished(drained),
-      (error, message) =>
+      dispatch,
+      // A finished batch is committed at once (as the kafkajs loop commits each slice of a fetch).
+      (_lane, drained) => this.#finished(drained || batches),
+      (error, first, count) =>
         logger.warn(
-          { groupId: settings.groupId, partition: message.partition, offset: message.offset, err: error },
-          'handling failed; trying the message again',
+          { groupId: settings.groupId, partition: first.partition, offset: first.offset, ...(batches ? { messages: count } : {}), err: error },
+          batches ? 'handling failed; trying the batch again' : 'handling failed; trying the message again',
         ),
     );
     this.#consumer.on('consumer:group:join', ({ assignments }) => {
@@ -75,11 +78,11 @@ export class ConsumerLoop {
   static async start(
     kafka: KafkaSettings,
     settings: ConsumerSettings,
-    listener: MessageListener,
+    dispatch: Dispatch,
     logger: Logger,
     onCommit: CommitListener,
   ): Promise<ConsumerLoop> {
-    const loop = new ConsumerLoop(kafka, settings, listener, logger, onCommit);
+    const loop = new ConsumerLoop(kafka, settings, dispatch, logger, onCommit);
     await loop.#consume();
     return loop;
   }
@@ -124,7 +127,10 @@ export class ConsumerLoop {
         offset: message.offset,
         commit: () => Promise.resolve(message.commit()),
       });
-      if (this.#lanes.buffered >= BUFFERED_MESSAGES) stream.pause();
+      if (this.#lanes.buffered >= BUFFERED_MESSAGES && !stream.isPaused()) {
+        stream.pause();
+        setImmediate(() => this.#takeFetched(stream));
+      }
     });
     stream.on('error', (error: Error) => {
       if (this.#stopping) return;
@@ -132,6 +138,15 @@ export class ConsumerLoop {
       this.#lanes.dropQueued();
       void this.#restart();
     });
+  }
+
+  /**
+   * After a pause: takes in what the stream fetched already (a paused stream fetches nothing more).
+   * A fetch response holds its partitions one after the other: left in the stream, the later ones
+   * would wait until the lanes worked through the first (fewer than `concurrency` partitions at work).
+   */
+  #takeFetched(stream: MessagesStream<Buffer, Buffer, Buffer, Buffer>): void {
+    while (stream === this.#stream && !this.#stopping && stream.isPaused() && stream.readableLength > 0 && stream.read() !== null);
   }
 
   async #restart(): Promise<void> {
@@ -145,7 +160,7 @@ export class ConsumerLoop {
     }
   }
 
-  /** After each finished message: resume a paused stream, commit when due, and at the end of what was fetched. */
+  /** After each finished message or batch: resume a paused stream, commit when due, and at the end of what was fetched. */
   async #finished(drained: boolean): Promise<void> {
     if (this.#stream?.isPaused() && this.#lanes.buffered < BUFFERED_MESSAGES / 2 && !this.#stopping) this.#stream.resume();
     if (drained) this.#pacer.request(() => this.#commitFinished());

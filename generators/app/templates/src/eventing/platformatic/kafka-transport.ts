@@ -5,7 +5,17 @@ import type { Logger } from '../../logger.ts';
 import type { HeaderMap } from '../headers.ts';
 import { CommittedOffsets, withTimeout } from '../kafka/committed-offsets.ts';
 import type { KafkaSettings } from '../kafka/kafka-settings.ts';
-import type { ConsumerSettings, MessageListener, OutgoingMessage, PartitionLag, RunningConsumer, SendOptions, Transport } from '../transport.ts';
+import type {
+  BatchListener,
+  ConsumerSettings,
+  Dispatch,
+  MessageListener,
+  OutgoingMessage,
+  PartitionLag,
+  RunningConsumer,
+  SendOptions,
+  Transport,
+} from '../transport.ts';
 import { ConsumerLoop } from './consumer-loop.ts';
 import { endOffsets, replayDeadLetters } from './dead-letter-replay.ts';
 import { logClientEvents } from './kafka-logging.ts';
@@ -71,8 +81,16 @@ export class KafkaTransport implements Transport {
     return this.#producers.send(messages, options);
   }
 
-  async consume(settings: ConsumerSettings, listener: MessageListener): Promise<RunningConsumer> {
-    const loop = await ConsumerLoop.start(this.#settings, settings, listener, this.#logger, this.#committed.record);
+  consume(settings: ConsumerSettings, listener: MessageListener): Promise<RunningConsumer> {
+    return this.#run(settings, { kind: 'message', listener });
+  }
+
+  consumeBatches(settings: ConsumerSettings, listener: BatchListener): Promise<RunningConsumer> {
+    return this.#run(settings, { kind: 'batch', listener });
+  }
+
+  async #run(settings: ConsumerSettings, dispatch: Dispatch): Promise<RunningConsumer> {
+    const loop = await ConsumerLoop.start(this.#settings, settings, dispatch, this.#logger, this.#committed.record);
     this.#consumers.add(loop);
     return {
       stop: async () => {
@@ -80,11 +98,6 @@ export class KafkaTransport implements Transport {
         this.#consumers.delete(loop);
       },
     };
-  }
-
-  /** Batch subscriptions are not built on this client yet (the generator refuses --batch with it). */
-  consumeBatches(settings: ConsumerSettings): Promise<RunningConsumer> {
-    return Promise.reject(new Error(`subscription ${settings.name}: batch subscriptions need --kafka-client kafkajs for now`));
   }
 
   async isReady(): Promise<boolean> {

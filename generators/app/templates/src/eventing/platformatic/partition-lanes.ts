@@ -1,5 +1,5 @@
 // <%- generatedHeader %>
-import type { IncomingMessage, MessageListener } from '../transport.ts';
+import { MAX_BATCH_MESSAGES, type DeliveryControl, type Dispatch, type IncomingMessage } from '../transport.ts';
 
 /** A fetched message in the service's form, with the commit of everything up to it. */
 export interface LaneMessage {
@@ -29,15 +29,23 @@ const LAST_RETRY_MS = 5000;
  * the listener in order, one at a time, and at most `concurrency` lanes work at once (as kafkajs'
  * partitionsConsumedConcurrently). A message whose handling rejects is handed over again after a
  * growing pause, so nothing after it in its partition finishes first.
+ *
+ * With a batch listener a lane hands over, each time it takes work, every message queued in it (at
+ * most MAX_BATCH_MESSAGES, in offset order) as one batch; a lane that was idle starts once the
+ * stream emitted what it fetched (the next turn of the event loop), so that a batch is a fetch of
+ * its partition, as kafkajs' eachBatch. A batch whose listener rejects is handed over again, as a
+ * message is; the lane's last finished message is then the batch's last.
  */
 export class PartitionLanes {
   readonly #lanes = new Map<string, Lane>();
   readonly #ready: Lane[] = [];
   readonly #concurrency: number;
-  readonly #listener: MessageListener;
+  readonly #dispatch: Dispatch;
   readonly #onFinished: (lane: string, drained: boolean) => Promise<void>;
-  readonly #onRetry: (error: unknown, message: IncomingMessage) => void;
+  readonly #onRetry: (error: unknown, first: IncomingMessage, count: number) => void;
   readonly #idleWaiters: (() => void)[] = [];
+  /** Batch mode: idle lanes that took messages in this turn, started on the next one. */
+  readonly #starting = new Set<Lane>();
   #working = 0;
   #stopping = false;
   /** Messages taken in and not handed over yet. */
@@ -45,12 +53,12 @@ export class PartitionLanes {
 
   constructor(
     concurrency: number,
-    listener: MessageListener,
+    dispatch: Dispatch,
     onFinished: (lane: string, drained: boolean) => Promise<void>,
-    onRetry: (error: unknown, message: IncomingMessage) => void,
+    onRetry: (error: unknown, first: IncomingMessage, count: number) => void,
   ) {
     this.#concurrency = Math.max(1, concurrency);
-    this.#listener = listener;
+    this.#dispatch = dispatch;
     this.#onFinished = onFinished;
     this.#onRetry = onRetry;
   }
@@ -68,7 +76,8 @@ export class PartitionLanes {
     lane.lastTaken = item.offset;
     lane.queue.push(item);
     this.buffered += 1;
-    this.#wake(lane);
+    if (this.#dispatch.kind === 'message') this.#wake(lane);
+    else this.#startNextTurn(lane);
   }
 
   /** After a rebalance: the lanes of partitions no longer assigned stop and are forgotten. */
@@ -124,6 +133,19 @@ export class PartitionLanes {
     this.#lanes.delete(lane.key);
   }
 
+  /** Batch mode: the rest of the fetch is emitted in this turn; the lane takes its batch in the next one. */
+  #startNextTurn(lane: Lane): void {
+    if (lane.busy) return;
+    if (this.#starting.size === 0) {
+      setImmediate(() => {
+        const lanes = [...this.#starting];
+        this.#starting.clear();
+        for (const waiting of lanes) this.#wake(waiting);
+      });
+    }
+    this.#starting.add(lane);
+  }
+
   #wake(lane: Lane): void {
     if (lane.busy || lane.queue.length === 0) return;
     if (this.#working >= this.#concurrency) {
@@ -143,29 +165,41 @@ export class PartitionLanes {
   }
 
   async #work(lane: Lane): Promise<void> {
-    const control = { heartbeat: () => Promise.resolve(), shouldStop: () => lane.revoked || this.#stopping };
+    const control: DeliveryControl = { heartbeat: () => Promise.resolve(), shouldStop: () => lane.revoked || this.#stopping };
     let delay = FIRST_RETRY_MS;
     while (lane.queue.length > 0 && !control.shouldStop()) {
-      const item = lane.queue[0]!;
+      const taken = this.#dispatch.kind === 'batch' ? lane.queue.slice(0, MAX_BATCH_MESSAGES) : [lane.queue[0]!];
       try {
-        await this.#listener(item.message, control);
+        await this.#deliver(taken, control);
       } catch (error) {
         if (control.shouldStop()) return;
-        this.#onRetry(error, item.message);
+        this.#onRetry(error, taken[0]!.message, taken.length);
         await new Promise((resolve) => setTimeout(resolve, delay));
         delay = Math.min(delay * 2, LAST_RETRY_MS);
         continue;
       }
       delay = FIRST_RETRY_MS;
-      if (lane.queue[0] === item) {
-        lane.queue.shift();
-        this.buffered -= 1;
-      }
+      this.#dequeue(lane, taken);
       if (lane.revoked) return;
-      lane.finished = item;
+      lane.finished = taken.at(-1);
       // Awaited: while a commit is in flight it lets the event loop turn, so that its answer is taken in.
       await this.#onFinished(lane.key, lane.queue.length === 0);
     }
+  }
+
+  /** Takes what was handed over off the front of the queue, unless the queue was dropped meanwhile (a stream restart). */
+  #dequeue(lane: Lane, taken: readonly LaneMessage[]): void {
+    let handed = 0;
+    while (handed < taken.length && lane.queue[handed] === taken[handed]) handed += 1;
+    if (handed === 1) lane.queue.shift();
+    else if (handed > 1) lane.queue.splice(0, handed);
+    this.buffered -= handed;
+  }
+
+  #deliver(taken: readonly LaneMessage[], control: DeliveryControl): Promise<void> {
+    if (this.#dispatch.kind === 'message') return this.#dispatch.listener(taken[0]!.message, control);
+    const first = taken[0]!.message;
+    return this.#dispatch.listener({ topic: first.topic, partition: first.partition, messages: taken.map(({ message }) => message) }, control);
   }
 }
 
