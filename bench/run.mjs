@@ -214,6 +214,11 @@ const scenarioDefinitions = {
         label: 'generated batch handler (`--batch`: decode + validate each event, one DI scope per fetched batch, commit after the batch)',
         run: (rep, { topic }) => bus('consume', { topic, events: settings.events, groupId: `${topic}.batch`, batch: true }),
       },
+      {
+        id: 'batch-platformatic',
+        label: 'generated batch handler on @platformatic/kafka (one DI scope per batch of a partition, commit after the batch)',
+        run: (rep, { topic }) => busPlatformatic('consume', { topic, events: settings.events, groupId: `${topic}.batch-platformatic`, batch: true }),
+      },
       { id: 'nest', label: 'NestJS `@EventPattern` handler', run: (rep, { topic }) => nest('consume', { topic, events: settings.events, groupId: `${topic}.nest` }) },
       {
         id: 'bus-c5000',
@@ -441,6 +446,10 @@ function targets(done) {
   platformatic('bulk', 'raw', 'platformatic: bulk publish through the bus', 2.0);
   platformatic('concurrent', 'raw-batched', 'platformatic: 500 concurrent units of work (vs raw kafkajs batched)', 1.2);
   platformatic('consume', 'raw', 'platformatic: consume through the per-message worker', 1.0);
+  if (done.consume?.results['batch-platformatic']) {
+    const r = median(eps('consume', 'batch-platformatic')) / median(eps('consume', 'raw'));
+    check('platformatic: batch handler >= 1.5 x raw kafkajs', fmtRatio(r), r >= 1.5);
+  }
   if (done.latency?.results.bus && done.latency.results.raw) {
     const busP99 = median(done.latency.results.bus.map((r) => r.p99));
     const rawP99 = median(done.latency.results.raw.map((r) => r.p99));
@@ -498,17 +507,16 @@ function machine() {
 
 /**
  * The bench's service, generated as a user would, with `kafkaClient`. Its second subscription, PayloadBatch,
- * is a batch one on kafkajs; on platformatic (no batch subscriptions yet) a per-message one that reads an idle topic.
+ * is a batch one (`--batch`).
  */
 async function prepareService(kafkaClient = 'kafkajs') {
   const workspace = tempDir(`service-${kafkaClient}`);
   await generate(workspace, 'app', ['bench'], { kafkaClient });
   const dir = path.join(workspace, 'bench');
-  const batch = kafkaClient === 'kafkajs';
   await generate(dir, 'event', ['Payload'], { fields: 'id:uuid, seq:int, sentAt:number, body:string' });
   await generate(dir, 'subscription', [], { event: 'Payload' });
-  await generate(dir, 'subscription', [], { event: 'Payload', name: 'PayloadBatch', batch });
-  for (const file of batch ? ['payload.handler.ts', 'payload-batch.handler.ts'] : ['payload.handler.ts']) {
+  await generate(dir, 'subscription', [], { event: 'Payload', name: 'PayloadBatch', batch: true });
+  for (const file of ['payload.handler.ts', 'payload-batch.handler.ts']) {
     copyFileSync(path.join(BENCH_DIR, 'service-files', file), path.join(dir, 'src', 'subscriptions', file));
   }
   mkdirSync(path.join(dir, 'bench'));
