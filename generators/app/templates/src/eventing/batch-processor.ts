@@ -46,7 +46,7 @@ interface Decoded {
  */
 export class BatchProcessor {
   readonly #subscription: SubscriptionSettings;
-  readonly #definition: EventDefinition<never>;
+  readonly #definition: EventDefinition<unknown>;
   readonly #handlerName: string;
   readonly #container: AwilixContainer<Cradle>;
   readonly #codec: EventCodec;
@@ -57,7 +57,7 @@ export class BatchProcessor {
 
   constructor(
     subscription: SubscriptionSettings,
-    definition: EventDefinition<never>,
+    definition: EventDefinition<unknown>,
     handlerName: string,
     container: AwilixContainer<Cradle>,
     health: SubscriptionHealth,

@@ -6,7 +6,7 @@ import { EventValidationError, jsonCheck, SchemaValidator } from './schema-valid
 
 export { EventValidationError, SchemaValidator };
 
-type AnyDefinition = EventDefinition<never>;
+type AnyDefinition = EventDefinition<unknown>;
 
 /** Turns event payloads into message bytes and back. */
 export interface EventCodec {

@@ -20,6 +20,9 @@ export interface EventDefinition<Payload> {
    * payload as TypeScript sees it, checked before the payload becomes an Avro value (as JSON events are checked).
    */
   readonly payloadSchema?: Readonly<Record<string, unknown>>;
-  /** Message key (ordering per key), or null for no key. */
-  readonly keyOf: (payload: Payload) => string | null;
+  /**
+   * Message key (ordering per key), or null for no key; given only a payload its schema accepted. A method
+   * (its parameter is bivariant), so that the definition of any event is an `EventDefinition<unknown>`.
+   */
+  keyOf(payload: Payload): string | null;
 }

@@ -44,7 +44,7 @@ export { DeliveryInterrupted, type SubscriptionHealth, type SubscriptionSettings
  */
 export class MessageProcessor {
   readonly #subscription: SubscriptionSettings;
-  readonly #definition: EventDefinition<never>;
+  readonly #definition: EventDefinition<unknown>;
   readonly #handlerName: string;
   readonly #container: AwilixContainer<Cradle>;
   readonly #codec: EventCodec;
@@ -54,7 +54,7 @@ export class MessageProcessor {
 
   constructor(
     subscription: SubscriptionSettings,
-    definition: EventDefinition<never>,
+    definition: EventDefinition<unknown>,
     handlerName: string,
     container: AwilixContainer<Cradle>,
     health: SubscriptionHealth,

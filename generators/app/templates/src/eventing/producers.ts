@@ -25,13 +25,13 @@ export interface EventRoute {
 
 /** One typed producer per published event type: its definition, topic and producer settings. */
 export class EventProducer {
-  readonly definition: EventDefinition<never>;
+  readonly definition: EventDefinition<unknown>;
   readonly topic: string;
   readonly options: SendOptions;
   /** Events whose producer settings agree share one underlying producer. */
   readonly sharingKey: string;
 
-  constructor(definition: EventDefinition<never>, route: EventRoute) {
+  constructor(definition: EventDefinition<unknown>, route: EventRoute) {
     this.definition = definition;
     this.topic = route.topic;
     this.options = route.producer;
@@ -47,12 +47,9 @@ export class EventProducer {
       [EventHeaders.correlationId]: event.correlationId,
     };
     if (event.causationId) headers[EventHeaders.causationId] = event.causationId;
-    return {
-      topic: this.topic,
-      key: this.definition.keyOf(event.payload as never),
-      value: codec.encode(this.definition, this.topic, event.payload),
-      headers,
-    };
+    // Encoding validates first: the key is read from a payload the schema accepted.
+    const value = codec.encode(this.definition, this.topic, event.payload);
+    return { topic: this.topic, key: this.definition.keyOf(event.payload), value, headers };
   }
 }
 

@@ -5,7 +5,7 @@ import avro from 'avsc';
 import { fromAvro, toAvro } from './avro-values.ts';
 import type { EventDefinition } from './event-definition.ts';
 
-type AnyDefinition = EventDefinition<never>;
+type AnyDefinition = EventDefinition<unknown>;
 
 /** A payload that does not match its event's schema; the message names the offending fields. */
 export class EventValidationError extends Error {
