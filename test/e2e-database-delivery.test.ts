@@ -18,15 +18,11 @@ describe('database: dead letters recorded in the inbox @kafka', function () {
     // Offsets are committed only at the end of a batch: the slow job after the poison keeps the batch open.
     const settings = { subscription: { retry: { attempts: 3, initialDelayMs: 200, maxDelayMs: 200, multiplier: 1 } }, config: { kafka: { consumer: { commitEveryMessages: 100, commitIntervalMs: 600_000 } } } };
     let service = await ledger.start('deadletter', db, settings);
-    // Both events are written while the broker is down, so that the relay sends them together, in one batch.
-    await ledger.stack.stopBroker();
-    let poison: string | undefined;
-    try {
-      poison = (await ledger.post(service, { lane: 'd', seq: 0, mode: 'throw-after-write' })).jobId;
-      assert.equal((await ledger.post(service, { lane: 'd', seq: 1, mode: 'sleep-20000' })).status, 201);
-    } finally {
-      await ledger.stack.startBroker();
-    }
+    // Both events in one unit of work: committed together, the relay sends them in one request, the worker
+    // takes them in one batch (two requests could be fetched apart, and the poison's offset committed alone).
+    const posted = await ledger.post(service, { lane: 'd', seq: 0, mode: 'throw-after-write', then: { seq: 1, mode: 'sleep-20000' } });
+    assert.equal(posted.status, 201);
+    const poison = posted.jobId;
     const deadLettered = await eventually(
       async () => (await db.query<{ event_id: string }>("SELECT event_id FROM inbox WHERE outcome = 'dead-lettered'"))[0],
       120_000,
