@@ -6,7 +6,7 @@
  * handler's retries and its dead-lettering are span events of its process span.
  */
 import assert from 'node:assert/strict';
-import { copyFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { readTopic } from './support/kafka.js';
 import { REPO_ROOT } from './support/paths.js';
@@ -16,6 +16,8 @@ import { kafkaStack, type KafkaStack } from './support/stack.js';
 const FIXTURES = path.join(REPO_ROOT, 'test/fixtures/tracing');
 const TOPIC = 'billing-traces.payment-received';
 const GROUP = 'shop-traces.payment-received';
+/** Node 22: a traced service restarts itself with --experimental-async-context-frame (Node 24 has AsyncContextFrame already). */
+const BEFORE_NODE_24 = Number(process.versions.node.split('.')[0]) < 24;
 
 const ROUTE = `import { randomUUID } from 'node:crypto';
 import type { Router } from 'express';
@@ -81,17 +83,44 @@ describe('tracing across two generated services, an in-memory span exporter in e
     }
   });
 
-  const start = async (dir: string, config: Record<string, unknown> = {}): Promise<ServiceProcess> => {
-    const env = {
-      KAFKA_BROKERS: stack.brokers,
-      SCHEMA_REGISTRY_URL: stack.registryUrl,
-      SPAN_FILE: spanFile,
-      NODE_CONFIG: JSON.stringify({ tracing: { exporter: 'off' }, ...config }),
-    };
-    const service = await startServiceProcess(dir, env, { entry: 'src/trace-main.ts' });
+  const start = async (
+    dir: string,
+    config: Record<string, unknown> = {},
+    { entry = 'src/trace-main.ts', env = {} }: { entry?: string; env?: Record<string, string> } = {},
+  ): Promise<ServiceProcess> => {
+    const service = await startServiceProcess(
+      dir,
+      {
+        KAFKA_BROKERS: stack.brokers,
+        SCHEMA_REGISTRY_URL: stack.registryUrl,
+        SPAN_FILE: spanFile,
+        NODE_CONFIG: JSON.stringify({ tracing: { exporter: 'off' }, ...config }),
+        ...env,
+      },
+      { entry },
+    );
     running.push(service);
     return service;
   };
+
+  const stop = async (service: ServiceProcess): Promise<number | string> => {
+    running.splice(running.indexOf(service), 1);
+    service.signal('SIGTERM');
+    return service.exited;
+  };
+
+  /** The service's 'service started' log line. */
+  const startedLine = (service: ServiceProcess): { asyncContext?: string } => {
+    const line = service
+      .output()
+      .split('\n')
+      .find((text) => text.includes('"service started"'));
+    assert.ok(line, `a 'service started' line in:\n${service.output()}`);
+    return JSON.parse(line) as { asyncContext?: string };
+  };
+
+  /** The command line the process of this pid runs now (Linux): after a restart by process.execve, the new one. */
+  const commandLineOf = (service: ServiceProcess): string[] => readFileSync(`/proc/${service.child.pid}/cmdline`, 'utf8').split('\0');
 
   const pay = async (publisher: ServiceProcess, amount: number): Promise<string> => {
     const response = await fetch(`http://127.0.0.1:${publisher.port}/payments`, {
@@ -110,7 +139,12 @@ describe('tracing across two generated services, an in-memory span exporter in e
 
   it('one trace from POST /payments through send to process in the other service, with the messaging attributes', async () => {
     publisher = await start(publisherDir);
-    await start(subscriberDir, { subscriptions: { PaymentReceived: { retry: { attempts: 3, initialDelayMs: 50, maxDelayMs: 50, multiplier: 1 } } } });
+    const subscriber = await start(subscriberDir, { subscriptions: { PaymentReceived: { retry: { attempts: 3, initialDelayMs: 50, maxDelayMs: 50, multiplier: 1 } } } });
+    for (const service of [publisher, subscriber]) {
+      // Tracing on: Node 22 restarted itself (same pid) with --experimental-async-context-frame; Node 24 is there already.
+      assert.equal(startedLine(service).asyncContext, 'AsyncContextFrame');
+      if (BEFORE_NODE_24) assert.ok(commandLineOf(service).includes('--experimental-async-context-frame'), 'the spawned pid runs with the flag');
+    }
     const posted = Date.now();
     const eventId = await pay(publisher, 12.5);
     const processSpan = await eventually(() => spansOf(eventId, CONSUMER), 60_000, 'the process span in the subscriber');
@@ -183,5 +217,31 @@ describe('tracing across two generated services, an in-memory span exporter in e
       return messages.find((message) => message.headers['event-id'] === eventId);
     }, 60_000, 'the dead letter');
     assert.equal(dead.headers.traceparent, `00-${sendSpan.traceId}-${sendSpan.spanId}-01`);
+  });
+  it('with --no-experimental-async-context-frame (Node 22) the trace context is carried by async hooks: still one trace', async function () {
+    if (!BEFORE_NODE_24) this.skip(); // Node 24 has no such flag (its own is --no-async-context-frame)
+    const hooked = await start(publisherDir, {}, { env: { NODE_OPTIONS: '--no-experimental-async-context-frame' } });
+    assert.equal(startedLine(hooked).asyncContext, 'async_hooks');
+    const eventId = await pay(hooked, 3);
+    const processSpan = await eventually(() => spansOf(eventId, CONSUMER), 60_000, 'the process span in the subscriber');
+    const sendSpan = spansOf(eventId, PRODUCER);
+    assert.ok(sendSpan);
+    const serverSpan = readRecords<RecordedSpan>(spanFile).find((span) => span.spanId === sendSpan.parentSpanId);
+    assert.equal(serverSpan?.name, 'POST /payments');
+    assert.equal(processSpan.parentSpanId, sendSpan.spanId);
+    assert.equal(processSpan.traceId, serverSpan.traceId);
+    assert.equal(await stop(hooked), 0);
+  });
+
+  it('npm start\'s entry (src/main.ts) restarts on AsyncContextFrame only when tracing is configured on, and drains on SIGTERM', async () => {
+    const traced = await start(publisherDir, { tracing: { exporter: 'console' } }, { entry: 'src/main.ts' });
+    assert.equal(startedLine(traced).asyncContext, 'AsyncContextFrame');
+    if (BEFORE_NODE_24) assert.ok(commandLineOf(traced).includes('--experimental-async-context-frame'), 'the spawned pid runs with the flag');
+    assert.equal(await stop(traced), 0);
+    assert.match(traced.output(), /"service stopped"/);
+    const untraced = await start(publisherDir, {}, { entry: 'src/main.ts' });
+    assert.equal(startedLine(untraced).asyncContext, undefined, 'tracing off: no trace context to carry');
+    assert.ok(!commandLineOf(untraced).includes('--experimental-async-context-frame'), 'tracing off: not restarted');
+    assert.equal(await stop(untraced), 0);
   });
 });

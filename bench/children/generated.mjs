@@ -25,6 +25,9 @@ import {
 
 const { mode, params } = childArgs();
 const serviceModule = (file) => import(pathToFileURL(path.join(process.cwd(), 'src', file)).href);
+// Tracing on: as the service's src/main.ts starts then (Node 22 restarts itself on AsyncContextFrame, unless
+// a flag says otherwise: the `hooks` contenders run with --no-experimental-async-context-frame).
+if (params.tracing) (await serviceModule('observability/async-context.ts')).restartOnAsyncContextFrame();
 const { loadConfig } = await serviceModule('config.ts');
 const { startService } = await serviceModule('service.ts');
 

@@ -1,15 +1,19 @@
 // <%- generatedHeader %>
 import { loadConfig, type AppConfig } from './config.ts';
+import { errorMessage } from './errors.ts';
+import { restartOnAsyncContextFrame } from './observability/async-context.ts';
 import { startService, type RunningService } from './service.ts';
 
 let config: AppConfig;
 let service: RunningService;
 try {
   config = loadConfig();
+  // Tracing on Node 22: this process is replaced by one on AsyncContextFrame first (observability/async-context.ts).
+  if (config.tracing.exporter !== 'off') restartOnAsyncContextFrame();
   service = await startService(config);
 } catch (error) {
   // Before the logger exists (bad configuration) or while connecting: one line, then a failed exit.
-  process.stderr.write(`<%- service.name %> did not start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(`<%- service.name %> did not start: ${errorMessage(error)}\n`);
   process.exit(1);
 }
 

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { AwilixContainer } from 'awilix';
 import type { AppConfig } from './config.ts';
 import { buildContainer, type Cradle, type ContainerOverrides } from './container.ts';
+import { errorMessage } from './errors.ts';
 import { createApp } from './http/app.ts';
 import type { Readiness } from './http/health.ts';
 <% if (service.database) { -%>
@@ -26,7 +27,7 @@ async function step<T>(what: string, run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (error) {
-    throw new Error(`${what} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new Error(`${what} failed: ${errorMessage(error)}`, { cause: error });
   }
 }
 
@@ -79,7 +80,7 @@ export async function startService(config: AppConfig, overrides: ContainerOverri
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
   readiness.accepting = true;
   const port = (server.address() as AddressInfo).port;
-  logger.info({ port, transport: transport.kind }, 'service started');
+  logger.info({ port, transport: transport.kind, asyncContext: tracing.asyncContext }, 'service started');
 
   let stopping: Promise<void> | undefined;
   const stop = () => {

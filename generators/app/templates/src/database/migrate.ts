@@ -1,6 +1,7 @@
 // <%- generatedHeader %>
 import { fileURLToPath } from 'node:url';
 import { runner } from 'node-pg-migrate';
+import { errorMessage } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { clientConfig, databaseLabel, type DatabaseSettings } from './pool.ts';
 
@@ -33,7 +34,7 @@ export async function migrate(settings: DatabaseSettings, logger: Logger, dir: s
     if (ran.length > 0) logger.info({ migrations: ran.map((migration) => migration.name) }, 'database migrated');
     return ran.map((migration) => migration.name);
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = errorMessage(error);
     throw new Error(
       current === undefined
         ? `migrations of ${databaseLabel(settings)} failed: ${reason}`

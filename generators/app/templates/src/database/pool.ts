@@ -1,6 +1,7 @@
 // <%- generatedHeader %>
 import pg from 'pg';
 import type { AppConfig } from '../config.ts';
+import { errorMessage } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 
 export type DatabaseSettings = AppConfig['database'];
@@ -50,7 +51,7 @@ export async function checkConnection(pool: pg.Pool, settings: DatabaseSettings)
   try {
     await pool.query('SELECT 1');
   } catch (error) {
-    throw new Error(`cannot reach ${databaseLabel(settings)} as user "${settings.user}": ${error instanceof Error ? error.message : String(error)}`, {
+    throw new Error(`cannot reach ${databaseLabel(settings)} as user "${settings.user}": ${errorMessage(error)}`, {
       cause: error,
     });
   }

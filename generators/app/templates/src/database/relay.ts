@@ -1,6 +1,7 @@
 // <%- generatedHeader %>
 import type pg from 'pg';
 import type { AppConfig } from '../config.ts';
+import { asError } from '../errors.ts';
 import type { HeaderMap } from '../eventing/headers.ts';
 import type { OutgoingMessage, SendOptions, Transport } from '../eventing/transport.ts';
 import type { Logger } from '../logger.ts';
@@ -151,7 +152,7 @@ export class OutboxRelay {
         await client.query('SELECT pg_advisory_unlock($1, lane) FROM unnest($2::int[]) AS lane', [LANE_LOCK, lanes]);
       }
     } catch (error) {
-      broken = error instanceof Error ? error : new Error(String(error));
+      broken = asError(error);
       throw error;
     } finally {
       // A connection whose query failed may still hold lane locks: destroy it, which frees them.
@@ -179,7 +180,7 @@ export class OutboxRelay {
         await this.#send(deadLetters);
         done.push(...deadLetters);
       } catch (error) {
-        deadLetterFailure ??= error instanceof Error ? error : new Error(String(error));
+        deadLetterFailure ??= asError(error);
         open = open.filter((lane) => lane < eventLanes);
       }
       if (done.length > 0) await client.query('UPDATE outbox SET sent_at = now() WHERE id = ANY($1::bigint[])', [done.map((row) => row.id)]);

@@ -1,5 +1,6 @@
 // <%- generatedHeader %>
 import pg from 'pg';
+import { asError } from '../errors.ts';
 import type { Queryable } from './pool.ts';
 
 /** A statement sent together with COMMIT (see ScopedTransaction.commit). */
@@ -124,8 +125,4 @@ export function pipelined<Result>(client: pg.PoolClient, send: () => Result): Re
   } finally {
     socket?.uncork();
   }
-}
-
-function asError(reason: unknown): Error {
-  return reason instanceof Error ? reason : new Error(String(reason));
 }

@@ -2,6 +2,7 @@
 import type { Span } from '@opentelemetry/api';
 import { asValue, type AwilixContainer } from 'awilix';
 import type { Cradle } from '../container.ts';
+import { errorMessage } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { inBatchSpan } from '../observability/batch-spans.ts';
 import type { EventingMetrics } from '../observability/metrics.ts';
@@ -12,7 +13,6 @@ import {
   DeadLetterWriter,
   topicDeadLetterSink,
   deadLetterEvent,
-  errorMessage,
   eventContext,
   waitOrInterrupt,
   type SubscriptionHealth,

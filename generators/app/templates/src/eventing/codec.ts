@@ -1,6 +1,7 @@
 // <%- generatedHeader %>
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import avro from 'avsc';
+import { errorMessage } from '../errors.ts';
 import type { EventDefinition } from './event-definition.ts';
 import { EventValidationError, jsonCheck, SchemaValidator } from './schema-validator.ts';
 
@@ -92,7 +93,7 @@ export class RegistryCodec implements EventCodec {
   async #prepareFailure(definition: AnyDefinition, subject: string, error: unknown): Promise<string> {
     const format = definition.schemaFormat === 'avro' ? 'AVRO' : 'JSON';
     const action = this.#settings.register ? 'Registering' : 'Looking up';
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = errorMessage(error);
     let message = `${action} the ${format} schema of ${definition.name} under subject ${subject} at the schema registry ${this.#settings.url} failed: ${reason}`;
     const latest = await fetch(`${this.#settings.url}/subjects/${encodeURIComponent(subject)}/versions/latest`, {
       headers: this.#authHeaders(),

@@ -1,6 +1,7 @@
 // <%- generatedHeader %>
 import { asValue, type AwilixContainer } from 'awilix';
 import type { Cradle } from '../container.ts';
+import { errorMessage } from '../errors.ts';
 import { eventDefinitions } from '../events/index.ts';
 import { handlerRegistrationName, subscriptionDefinitions } from '../subscriptions/index.ts';
 import { BatchProcessor } from './batch-processor.ts';
@@ -69,7 +70,7 @@ export class ConsumerHost {
           this.#running.push(await transport.consume(settings, processor.listener));
         }
       } catch (error) {
-        const reason = error instanceof Error ? error.message : String(error);
+        const reason = errorMessage(error);
         throw new Error(
           `starting the worker of subscription ${settings.name} (topic ${settings.topic}, group ${settings.groupId}) failed: ${reason}`,
           { cause: error },
@@ -109,7 +110,7 @@ export class ConsumerHost {
 }
 
 function unbuildableHandler(subscription: string, handlerClass: string, error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   const missing = /^Could not resolve '([^']+)'/.exec(message)?.[1];
   if (missing !== undefined) {
     return (

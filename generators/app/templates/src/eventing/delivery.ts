@@ -1,6 +1,7 @@
 // <%- generatedHeader %>
 // What the per-message and the batch worker share: settings, event context, waits, dead letters.
 import { SpanStatusCode, type Span } from '@opentelemetry/api';
+import { errorMessage } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { deadLetterMessage } from './dead-letter.ts';
 import type { EventContext } from './handler.ts';
@@ -104,10 +105,6 @@ export function deadLetterEvent(span: Span, deadLetterTopic: string, error: unkn
     'exception.message': errorMessage(error),
   });
   span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(error) });
-}
-
-export function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /** What a handler is told about a message, from its headers (defaults where a header is missing). */

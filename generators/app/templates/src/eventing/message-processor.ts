@@ -2,6 +2,7 @@
 import type { Span } from '@opentelemetry/api';
 import { asValue, type AwilixContainer } from 'awilix';
 import type { Cradle } from '../container.ts';
+import { errorMessage } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { inProcessSpan } from '../observability/messaging-spans.ts';
 import type { EventingMetrics } from '../observability/metrics.ts';
@@ -14,7 +15,6 @@ import {
   topicDeadLetterSink,
 <% } -%>
   deadLetterEvent,
-  errorMessage,
   eventContext,
   waitOrInterrupt,
 <% if (service.database) { -%>

@@ -1,5 +1,6 @@
 // <%- generatedHeader %>
 import type { Span } from '@opentelemetry/api';
+import { asError } from '../errors.ts';
 import { eventDefinitions, publishedEventNames, type EventName } from '../events/index.ts';
 import { endSpans, startSendSpan } from '../observability/messaging-spans.ts';
 import type { EventingMetrics } from '../observability/metrics.ts';
@@ -98,7 +99,7 @@ export class EventProducers {
     try {
       sending = this.#send(events, spans);
     } catch (error) {
-      sending = Promise.reject(error instanceof Error ? error : new Error(String(error)));
+      sending = Promise.reject(asError(error));
     }
     return sending.then(
       () => {

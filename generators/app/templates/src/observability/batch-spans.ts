@@ -1,6 +1,7 @@
 // <%- generatedHeader %>
 // The span of one batch handler call: `process <topic>`, linked to the trace of each message it handles.
 import { propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Link, type Span } from '@opentelemetry/api';
+import { asError } from '../errors.ts';
 import type { IncomingMessage } from '../eventing/transport.ts';
 
 /** At most this many messages of a batch are linked from its span. */
@@ -32,7 +33,7 @@ export function inBatchSpan<T>(messages: readonly IncomingMessage[], groupId: st
     try {
       return await work(span);
     } catch (error) {
-      const exception = error instanceof Error ? error : new Error(String(error));
+      const exception = asError(error);
       span.recordException(exception);
       span.setStatus({ code: SpanStatusCode.ERROR, message: exception.message });
       throw error;

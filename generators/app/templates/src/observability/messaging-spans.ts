@@ -1,6 +1,7 @@
 // <%- generatedHeader %>
 // Spans of the OpenTelemetry messaging conventions for Kafka: `send <topic>` and `process <topic>`.
 import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
+import { asError } from '../errors.ts';
 import type { HeaderMap } from '../eventing/headers.ts';
 import type { IncomingMessage } from '../eventing/transport.ts';
 
@@ -60,7 +61,7 @@ export function inProcessSpan<T>(message: IncomingMessage, eventId: string, grou
 }
 
 function failed(span: Span, error: unknown): void {
-  const exception = error instanceof Error ? error : new Error(String(error));
+  const exception = asError(error);
   span.recordException(exception);
   span.setStatus({ code: SpanStatusCode.ERROR, message: exception.message });
 }

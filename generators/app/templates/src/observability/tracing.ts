@@ -5,6 +5,7 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, ConsoleSpanExporter, SimpleSpanProcessor, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import { asyncContextKind, type AsyncContextKind } from './async-context.ts';
 
 export interface TracingSettings {
   readonly exporter: 'off' | 'console' | 'otlp';
@@ -16,6 +17,8 @@ export interface InjectedTracing {
 }
 
 export interface Tracing {
+  /** Tracing on: how Node carries the trace context (see async-context.ts); undefined when off. */
+  readonly asyncContext: AsyncContextKind | undefined;
   /** Exports what is pending and unregisters the tracer provider, context manager and propagator. */
   shutdown(): Promise<void>;
 }
@@ -28,10 +31,11 @@ export interface Tracing {
  */
 export function startTracing(settings: TracingSettings, serviceName: string, injected: InjectedTracing = {}): Tracing {
   const processor = injected.spanProcessor ?? spanProcessor(settings, injected.spanExporter);
-  if (!processor) return { shutdown: () => Promise.resolve() };
+  if (!processor) return { asyncContext: undefined, shutdown: () => Promise.resolve() };
   const provider = new NodeTracerProvider({ resource: resourceFromAttributes({ 'service.name': serviceName }), spanProcessors: [processor] });
   provider.register();
   return {
+    asyncContext: asyncContextKind(),
     shutdown: async () => {
       await provider.shutdown();
       trace.disable();

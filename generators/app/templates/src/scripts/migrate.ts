@@ -3,6 +3,7 @@
 // (the service also does this at start unless database.migrateOnStart is false).
 import { loadConfig } from '../config.ts';
 import { migrate } from '../database/migrate.ts';
+import { errorMessage } from '../errors.ts';
 import { createLogger } from '../logger.ts';
 
 const config = loadConfig();
@@ -11,6 +12,6 @@ try {
   const ran = await migrate(config.database, logger);
   process.stdout.write(ran.length === 0 ? 'no migrations to run\n' : `ran ${ran.join(', ')}\n`);
 } catch (error) {
-  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(`${errorMessage(error)}\n`);
   process.exitCode = 1;
 }

@@ -1,4 +1,5 @@
 // <%- generatedHeader %>
+import { asError } from '../../errors.ts';
 import type { OutgoingMessage } from '../transport.ts';
 
 /** One caller's `send`: its messages, how many went out and how many were acknowledged. */
@@ -131,7 +132,7 @@ export class BatchingSender {
           }
         },
         (error: unknown) => {
-          const failure = error instanceof Error ? error : new Error(String(error));
+          const failure = asError(error);
           for (const { waiting } of request.parts) this.#settle(waiting, failure);
         },
       )
