@@ -59,6 +59,8 @@ export class RegistryCodec implements EventCodec {
   /** Per topic: magic byte + schema id, the prefix of every message encoded for it. */
   readonly #prefixes = new Map<string, Buffer>();
   readonly #writerSchemas = new Map<number, Promise<WriterSchema>>();
+  /** The writer schemas fetched already: a message of a known schema id is read without waiting. */
+  readonly #knownWriterSchemas = new Map<number, WriterSchema>();
   readonly #localTexts = new Map<string, string>();
 
   constructor(settings: RegistrySettings, validator: SchemaValidator) {
@@ -134,7 +136,8 @@ export class RegistryCodec implements EventCodec {
           : `message is not in the schema registry wire format: its first byte is ${value[0]}, not the magic byte 0`,
       );
     }
-    const writer = await this.#writerSchema(value.readInt32BE(1));
+    const id = value.readInt32BE(1);
+    const writer = this.#knownWriterSchemas.get(id) ?? (await this.#writerSchema(id));
     if (definition.schemaFormat === 'json' && writer.kind === 'json') {
       let payload: unknown = JSON.parse(value.toString('utf8', FRAME_SIZE));
       // Written with a schema other than ours (another version): it must match that one too.
@@ -184,7 +187,10 @@ export class RegistryCodec implements EventCodec {
     if (!entry) {
       entry = this.#fetchWriterSchema(id);
       this.#writerSchemas.set(id, entry);
-      entry.catch(() => this.#writerSchemas.delete(id));
+      entry.then(
+        (schema) => this.#knownWriterSchemas.set(id, schema),
+        () => this.#writerSchemas.delete(id),
+      );
     }
     return entry;
   }

@@ -1,6 +1,7 @@
 // <%- generatedHeader %>
 // What the per-message and the batch worker share: settings, event context, waits, dead letters.
 import { SpanStatusCode, type Span } from '@opentelemetry/api';
+import type { AwilixContainer } from 'awilix';
 import { errorMessage } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { deadLetterMessage } from './dead-letter.ts';
@@ -107,8 +108,8 @@ export function deadLetterEvent(span: Span, deadLetterTopic: string, error: unkn
   span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(error) });
 }
 
-/** What a handler is told about a message, from its headers (defaults where a header is missing). */
-export function eventContext(message: IncomingMessage, eventType: string): Omit<EventContext, 'attempt'> {
+/** What a handler is told about a message on its first attempt, from its headers (defaults where a header is missing). */
+export function eventContext(message: IncomingMessage, eventType: string): EventContext {
   const headers = message.headers;
   const eventId = headers[EventHeaders.eventId] ?? `${message.topic}-${message.partition}-${message.offset}`;
   return {
@@ -121,6 +122,20 @@ export function eventContext(message: IncomingMessage, eventType: string): Omit<
     partition: message.partition,
     offset: message.offset,
     key: message.key === null ? null : message.key.toString('utf8'),
+    attempt: 1,
     headers,
   };
+}
+
+/**
+ * Ends a message's DI scope: what awilix' dispose() does (forget what the scope resolved, run the disposers
+ * of what has one), without its promises when nothing resolved has a disposer (the usual handler scope).
+ * Returns the disposal to wait for, if there is one.
+ */
+export function releaseScope(scope: AwilixContainer): Promise<void> | undefined {
+  for (const { resolver } of scope.cache.values()) {
+    if ('dispose' in resolver && resolver.dispose !== undefined) return scope.dispose();
+  }
+  scope.cache.clear();
+  return undefined;
 }

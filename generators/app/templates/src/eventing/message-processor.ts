@@ -5,7 +5,7 @@ import type { Cradle } from '../container.ts';
 import { errorMessage } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { inProcessSpan } from '../observability/messaging-spans.ts';
-import type { EventingMetrics } from '../observability/metrics.ts';
+import type { SubscriptionMetrics } from '../observability/metrics.ts';
 import type { EventCodec } from './codec.ts';
 import {
   DeadLetterWriter,
@@ -16,6 +16,7 @@ import {
 <% } -%>
   deadLetterEvent,
   eventContext,
+  releaseScope,
   waitOrInterrupt,
 <% if (service.database) { -%>
   type DeadLetterSink,
@@ -50,7 +51,7 @@ export class MessageProcessor {
   readonly #codec: EventCodec;
   readonly #logger: Logger;
   readonly #deadLetters: DeadLetterWriter;
-  readonly #metrics: EventingMetrics;
+  readonly #metrics: SubscriptionMetrics;
 
   constructor(
     subscription: SubscriptionSettings,
@@ -64,7 +65,7 @@ export class MessageProcessor {
     this.#handlerName = handlerName;
     this.#container = container;
     this.#codec = container.cradle.eventCodec;
-    this.#metrics = container.cradle.eventingMetrics;
+    this.#metrics = container.cradle.eventingMetrics.forSubscription(subscription.name);
     this.#logger = container.cradle.logger.child({ subscription: subscription.name });
 <% if (service.database) { -%>
     this.#deadLetters = new DeadLetterWriter(subscription, inboxDeadLetterSink(container.cradle, subscription.name), this.#logger, health);
@@ -79,7 +80,7 @@ export class MessageProcessor {
     return inProcessSpan(message, context.eventId, this.#subscription.groupId, (span) => this.#process(message, context, control, span));
   };
 
-  async #process(message: IncomingMessage, context: Omit<EventContext, 'attempt'>, control: DeliveryControl, span: Span): Promise<void> {
+  async #process(message: IncomingMessage, context: EventContext, control: DeliveryControl, span: Span): Promise<void> {
     let payload: unknown;
     try {
       if (message.value === null) throw new Error('message has no value');
@@ -87,26 +88,25 @@ export class MessageProcessor {
     } catch (error) {
       deadLetterEvent(span, this.#subscription.deadLetterTopic, error, 0);
       await this.#deadLetters.write(message, context.eventId, error, 0, control);
-      this.#metrics.deadLettered.inc({ subscription: this.#subscription.name, reason: 'undecodable' });
+      this.#metrics.deadLetteredUndecodable.inc();
       return;
     }
-    const labels = { subscription: this.#subscription.name };
     for (let attempt = 1; ; attempt += 1) {
-      const stopTimer = this.#metrics.handlerDuration.startTimer(labels);
+      const started = performance.now();
       try {
-        await this.#handleOnce(payload, { ...context, attempt });
-        stopTimer({ outcome: 'success' });
-        this.#metrics.handled.inc(labels);
+        await this.#handleOnce(payload, attempt === 1 ? context : { ...context, attempt });
+        this.#metrics.succeeded.observe((performance.now() - started) / 1000);
+        this.#metrics.handled.inc();
         return;
       } catch (error) {
-        stopTimer({ outcome: 'failure' });
+        this.#metrics.failed.observe((performance.now() - started) / 1000);
         if (attempt >= this.#subscription.retry.attempts) {
           deadLetterEvent(span, this.#subscription.deadLetterTopic, error, attempt);
           await this.#deadLetters.write(message, context.eventId, error, attempt, control);
-          this.#metrics.deadLettered.inc({ ...labels, reason: 'handler' });
+          this.#metrics.deadLetteredByHandler.inc();
           return;
         }
-        this.#metrics.retried.inc(labels);
+        this.#metrics.retried.inc();
         const delay = backoffDelay(this.#subscription.retry, attempt);
         span.addEvent('retry', { 'messaging.retry.attempt': attempt, 'messaging.retry.delay_ms': delay, 'exception.message': errorMessage(error) });
         this.#logger.warn({ err: error, attempt, delayMs: delay, offset: message.offset }, 'handler failed; retrying');
@@ -118,7 +118,7 @@ export class MessageProcessor {
   async #handleOnce(payload: unknown, context: EventContext): Promise<void> {
     const scope = this.#container.createScope<Cradle>();
     const messageContext: MessageContext = { correlationId: context.correlationId, causationId: context.eventId };
-    scope.register({ messageContext: asValue(messageContext) });
+    scope.register('messageContext', asValue(messageContext));
 <% if (service.database) { -%>
     const { db, unitOfWork } = scope.cradle;
     try {
@@ -134,7 +134,8 @@ export class MessageProcessor {
       await unitOfWork.abort();
       throw error;
     } finally {
-      await scope.dispose();
+      const disposing = releaseScope(scope);
+      if (disposing) await disposing;
     }
 <% } else { -%>
     try {
@@ -144,7 +145,8 @@ export class MessageProcessor {
       const bus = scope.cache.get('eventBus')?.value as EventBus | undefined;
       if (bus) await bus.flushAll();
     } finally {
-      await scope.dispose();
+      const disposing = releaseScope(scope);
+      if (disposing) await disposing;
     }
 <% } -%>
   }

@@ -1,11 +1,36 @@
 // <%- generatedHeader %>
 // Spans of the OpenTelemetry messaging conventions for Kafka: `send <topic>` and `process <topic>`.
-import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
+import {
+  context,
+  INVALID_SPAN_CONTEXT,
+  propagation,
+  ProxyTracerProvider,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Attributes,
+  type Span,
+} from '@opentelemetry/api';
 import { asError } from '../errors.ts';
 import type { HeaderMap } from '../eventing/headers.ts';
 import type { IncomingMessage } from '../eventing/transport.ts';
 
-const tracer = () => trace.getTracer('kafka-eventing');
+const TRACER_NAME = 'kafka-eventing';
+const tracer = () => trace.getTracer(TRACER_NAME);
+
+/** What a span is while nothing traces: records nothing, carries no trace context. */
+const NO_SPAN: Span = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
+
+/**
+ * True while neither a tracer provider nor a propagator is registered (tracing off): a span would then
+ * be a no-op without a trace context, so a message's work can skip building it and its context.
+ */
+function tracingOff(): boolean {
+  if (propagation.fields().length > 0) return false;
+  const provider = trace.getTracerProvider();
+  return provider instanceof ProxyTracerProvider && provider.getDelegateTracer(TRACER_NAME) === undefined;
+}
 
 /** Starts the PRODUCER span of one message; returns it with the headers (traceparent, tracestate) that continue it. */
 export function startSendSpan(topic: string, key: string | null, eventId: string): { span: Span; traceHeaders: HeaderMap } {
@@ -36,6 +61,7 @@ export function endSpans(spans: readonly Span[], error?: unknown): void {
  * headers (a new trace when it has none); log lines and events published inside belong to it.
  */
 export function inProcessSpan<T>(message: IncomingMessage, eventId: string, groupId: string, work: (span: Span) => Promise<T>): Promise<T> {
+  if (tracingOff()) return work(NO_SPAN);
   const parent = propagation.extract(ROOT_CONTEXT, message.headers);
   const attributes: Attributes = {
     'messaging.system': 'kafka',

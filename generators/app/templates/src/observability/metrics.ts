@@ -11,6 +11,17 @@ export interface MetricsSettings {
 /** Seconds; handlers and flushes from a millisecond to half a minute. */
 const DURATION_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
+/** One subscription's handler metrics with their labels bound once (a message merges no label objects). */
+export interface SubscriptionMetrics {
+  readonly handled: Counter.Internal;
+  readonly retried: Counter.Internal;
+  readonly deadLetteredUndecodable: Counter.Internal;
+  readonly deadLetteredByHandler: Counter.Internal;
+  /** handlerDuration of the attempts that succeeded, and of those that failed. */
+  readonly succeeded: Histogram.Internal<'subscription' | 'outcome'>;
+  readonly failed: Histogram.Internal<'subscription' | 'outcome'>;
+}
+
 /** The eventing counters and histograms, and the process metrics, in one registry of their own. */
 export class EventingMetrics {
   readonly registry = new Registry();
@@ -78,6 +89,17 @@ export class EventingMetrics {
       registers,
     });
     if (settings.enabled) collectDefaultMetrics({ register: this.registry });
+  }
+
+  forSubscription(subscription: string): SubscriptionMetrics {
+    return {
+      handled: this.handled.labels({ subscription }),
+      retried: this.retried.labels({ subscription }),
+      deadLetteredUndecodable: this.deadLettered.labels({ subscription, reason: 'undecodable' }),
+      deadLetteredByHandler: this.deadLettered.labels({ subscription, reason: 'handler' }),
+      succeeded: this.handlerDuration.labels({ subscription, outcome: 'success' }),
+      failed: this.handlerDuration.labels({ subscription, outcome: 'failure' }),
+    };
   }
 
   /** Times `run`, observing its duration in seconds with the outcome it ended with. */

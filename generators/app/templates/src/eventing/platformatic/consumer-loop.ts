@@ -160,11 +160,15 @@ export class ConsumerLoop {
     }
   }
 
-  /** After each finished message or batch: resume a paused stream, commit when due, and at the end of what was fetched. */
-  async #finished(drained: boolean): Promise<void> {
+  /**
+   * After each finished message or batch: resume a paused stream, commit when due, and at the end of what was
+   * fetched. Returns the check-in to wait for when a commit was due (most messages have none).
+   */
+  #finished(drained: boolean): Promise<void> | undefined {
     if (this.#stream?.isPaused() && this.#lanes.buffered < BUFFERED_MESSAGES / 2 && !this.#stopping) this.#stream.resume();
     if (drained) this.#pacer.request(() => this.#commitFinished());
-    else if (this.#pacer.due()) await this.#pacer.checkIn(() => this.#commitFinished());
+    else if (this.#pacer.due()) return this.#pacer.checkIn(() => this.#commitFinished());
+    return undefined;
   }
 
   /** Commits, per partition, the last finished offset not committed yet. */

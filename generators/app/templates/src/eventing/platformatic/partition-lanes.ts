@@ -41,7 +41,7 @@ export class PartitionLanes {
   readonly #ready: Lane[] = [];
   readonly #concurrency: number;
   readonly #dispatch: Dispatch;
-  readonly #onFinished: (lane: string, drained: boolean) => Promise<void>;
+  readonly #onFinished: (lane: string, drained: boolean) => Promise<void> | undefined;
   readonly #onRetry: (error: unknown, first: IncomingMessage, count: number) => void;
   readonly #idleWaiters: (() => void)[] = [];
   /** Batch mode: idle lanes that took messages in this turn, started on the next one. */
@@ -54,7 +54,7 @@ export class PartitionLanes {
   constructor(
     concurrency: number,
     dispatch: Dispatch,
-    onFinished: (lane: string, drained: boolean) => Promise<void>,
+    onFinished: (lane: string, drained: boolean) => Promise<void> | undefined,
     onRetry: (error: unknown, first: IncomingMessage, count: number) => void,
   ) {
     this.#concurrency = Math.max(1, concurrency);
@@ -168,22 +168,33 @@ export class PartitionLanes {
     const control: DeliveryControl = { heartbeat: () => Promise.resolve(), shouldStop: () => lane.revoked || this.#stopping };
     let delay = FIRST_RETRY_MS;
     while (lane.queue.length > 0 && !control.shouldStop()) {
-      const taken = this.#dispatch.kind === 'batch' ? lane.queue.slice(0, MAX_BATCH_MESSAGES) : [lane.queue[0]!];
+      // One message, or (batch listener) what the lane holds, up to MAX_BATCH_MESSAGES.
+      const first = lane.queue[0]!;
+      let taken: readonly LaneMessage[] | undefined;
       try {
-        await this.#deliver(taken, control);
+        if (this.#dispatch.kind === 'message') await this.#dispatch.listener(first.message, control);
+        else {
+          taken = lane.queue.slice(0, MAX_BATCH_MESSAGES);
+          await this.#dispatch.listener(
+            { topic: first.message.topic, partition: first.message.partition, messages: taken.map(({ message }) => message) },
+            control,
+          );
+        }
       } catch (error) {
         if (control.shouldStop()) return;
-        this.#onRetry(error, taken[0]!.message, taken.length);
+        this.#onRetry(error, first.message, taken?.length ?? 1);
         await new Promise((resolve) => setTimeout(resolve, delay));
         delay = Math.min(delay * 2, LAST_RETRY_MS);
         continue;
       }
       delay = FIRST_RETRY_MS;
-      this.#dequeue(lane, taken);
+      if (taken) this.#dequeue(lane, taken);
+      else this.#dequeueOne(lane, first);
       if (lane.revoked) return;
-      lane.finished = taken.at(-1);
-      // Awaited: while a commit is in flight it lets the event loop turn, so that its answer is taken in.
-      await this.#onFinished(lane.key, lane.queue.length === 0);
+      lane.finished = taken ? taken.at(-1) : first;
+      // Awaited when it checks in: while a commit is in flight it lets the event loop turn, so that its answer is taken in.
+      const checkingIn = this.#onFinished(lane.key, lane.queue.length === 0);
+      if (checkingIn) await checkingIn;
     }
   }
 
@@ -196,10 +207,11 @@ export class PartitionLanes {
     this.buffered -= handed;
   }
 
-  #deliver(taken: readonly LaneMessage[], control: DeliveryControl): Promise<void> {
-    if (this.#dispatch.kind === 'message') return this.#dispatch.listener(taken[0]!.message, control);
-    const first = taken[0]!.message;
-    return this.#dispatch.listener({ topic: first.topic, partition: first.partition, messages: taken.map(({ message }) => message) }, control);
+  /** #dequeue of one message. */
+  #dequeueOne(lane: Lane, taken: LaneMessage): void {
+    if (lane.queue[0] !== taken) return;
+    lane.queue.shift();
+    this.buffered -= 1;
   }
 }
 
