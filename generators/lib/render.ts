@@ -53,6 +53,7 @@ const OWNED_STATIC = [
   'src/observability/lag-monitor.ts',
   'src/observability/tracing.ts',
   'src/observability/async-context.ts',
+  'src/observability/active-tracer.ts',
   'src/observability/messaging-spans.ts',
   'src/observability/batch-spans.ts',
   'src/observability/http-tracing.ts',

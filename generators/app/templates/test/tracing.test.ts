@@ -115,6 +115,28 @@ describe('tracing (in-memory span exporter)', () => {
       const [message] = transport.messages('<%- event.topic %>');
       assert.equal(message?.headers.traceparent, `00-${parent.context.traceId}-${send.spanContext().spanId}-01`);
     });
+
+    it('sends it without trace headers and without a span once tracing is off (a service restarted without an exporter)', async () => {
+      await service.stop();
+      const config = loadConfig({ service: { port: 0 }, log: { level: 'silent' }, eventing: { transport: 'memory' }, tracing: { exporter: 'off' } });
+      service = await startService(config, { transport });
+      const scope = service.container.createScope();
+      scope.register({ messageContext: asValue({ correlationId: 'c-off', causationId: null }) });
+      await trace.getTracer('test').startActiveSpan('request', async (span) => {
+        scope.cradle.eventBus.publish('<%- event.name %>', valid);
+        await scope.cradle.eventBus.flushAll();
+        span.end();
+      });
+      await transport.idle();
+      await scope.dispose();
+      const [message] = transport.messages('<%- event.topic %>');
+      assert.ok(message, 'the event was sent');
+      assert.equal(message.headers.traceparent, undefined);
+      assert.deepEqual(
+        exporter.getFinishedSpans().map((span) => span.name),
+        [],
+      );
+    });
   });
 <% } -%>
 <% for (const subscription of traced) { -%>

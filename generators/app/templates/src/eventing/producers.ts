@@ -129,10 +129,9 @@ export class EventProducers {
     for (const event of events) {
       const producer = this.#producers.get(event.type);
       if (!producer) throw new Error(`${event.type} is not published by this service`);
-      const encoded = producer.encode(this.#codec, event);
-      const { span, traceHeaders } = startSendSpan(encoded.topic, encoded.key, event.eventId);
-      spans.push(span);
-      const message = { ...encoded, headers: { ...encoded.headers, ...traceHeaders } };
+      const message = producer.encode(this.#codec, event);
+      const span = startSendSpan(message, event.eventId);
+      if (span) spans.push(span);
       if (!first) first = { options: producer.options, sharingKey: producer.sharingKey, messages: [message] };
       else if (first.sharingKey === producer.sharingKey) first.messages.push(message);
       else {

@@ -2,6 +2,7 @@
 // The span of one batch handler call: `process <topic>`, linked to the trace of each message it handles.
 import { propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Link, type Span } from '@opentelemetry/api';
 import { asError } from '../errors.ts';
+import { activeTracer, NO_SPAN } from './active-tracer.ts';
 import type { IncomingMessage } from '../eventing/transport.ts';
 
 /** At most this many messages of a batch are linked from its span. */
@@ -12,6 +13,8 @@ const MAX_LINKS = 128;
  * parent) with a link to the trace context of each message's headers, as the messaging conventions ask.
  */
 export function inBatchSpan<T>(messages: readonly IncomingMessage[], groupId: string, work: (span: Span) => Promise<T>): Promise<T> {
+  const tracer = activeTracer();
+  if (!tracer) return work(NO_SPAN);
   const first = messages[0];
   const topic = first?.topic ?? '';
   const attributes: Attributes = {
@@ -28,7 +31,6 @@ export function inBatchSpan<T>(messages: readonly IncomingMessage[], groupId: st
     const context = trace.getSpanContext(propagation.extract(ROOT_CONTEXT, message.headers));
     if (context) links.push({ context, attributes: { 'messaging.kafka.offset': Number(message.offset) } });
   }
-  const tracer = trace.getTracer('kafka-eventing');
   return tracer.startActiveSpan(`process ${topic}`, { kind: SpanKind.CONSUMER, attributes, links, root: true }, async (span) => {
     try {
       return await work(span);

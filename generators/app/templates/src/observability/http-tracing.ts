@@ -1,14 +1,19 @@
 // <%- generatedHeader %>
 import { context, propagation, SpanKind, trace } from '@opentelemetry/api';
 import type { RequestHandler } from 'express';
+import { activeTracer } from './active-tracer.ts';
 
 /**
  * One SERVER span per HTTP request (continuing a `traceparent` the caller sent), active while the
- * route runs: events it publishes are sent in its trace.
+ * route runs: events it publishes are sent in its trace. While tracing is off, it only passes the request on.
  */
 export function httpTracing(): RequestHandler {
-  const tracer = trace.getTracer('kafka-eventing');
   return (request, response, next) => {
+    const tracer = activeTracer();
+    if (!tracer) {
+      next();
+      return;
+    }
     const parent = propagation.extract(context.active(), request.headers);
     const span = tracer.startSpan(
       request.method,

@@ -1,51 +1,37 @@
 // <%- generatedHeader %>
 // Spans of the OpenTelemetry messaging conventions for Kafka: `send <topic>` and `process <topic>`.
-import {
-  context,
-  INVALID_SPAN_CONTEXT,
-  propagation,
-  ProxyTracerProvider,
-  ROOT_CONTEXT,
-  SpanKind,
-  SpanStatusCode,
-  trace,
-  type Attributes,
-  type Span,
-} from '@opentelemetry/api';
+import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
 import { asError } from '../errors.ts';
 import type { HeaderMap } from '../eventing/headers.ts';
 import type { IncomingMessage } from '../eventing/transport.ts';
+import { activeTracer, NO_SPAN } from './active-tracer.ts';
 
-const TRACER_NAME = 'kafka-eventing';
-const tracer = () => trace.getTracer(TRACER_NAME);
-
-/** What a span is while nothing traces: records nothing, carries no trace context. */
-const NO_SPAN: Span = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
-
-/**
- * True while neither a tracer provider nor a propagator is registered (tracing off): a span would then
- * be a no-op without a trace context, so a message's work can skip building it and its context.
- */
-function tracingOff(): boolean {
-  if (propagation.fields().length > 0) return false;
-  const provider = trace.getTracerProvider();
-  return provider instanceof ProxyTracerProvider && provider.getDelegateTracer(TRACER_NAME) === undefined;
+/** What a send span needs of an encoded message; its headers receive the trace context (traceparent, tracestate). */
+export interface TracedMessage {
+  readonly topic: string;
+  readonly key: string | null;
+  readonly headers: HeaderMap;
 }
 
-/** Starts the PRODUCER span of one message; returns it with the headers (traceparent, tracestate) that continue it. */
-export function startSendSpan(topic: string, key: string | null, eventId: string): { span: Span; traceHeaders: HeaderMap } {
+/**
+ * Starts the PRODUCER span of one message, a child of the active context, and writes the headers that
+ * continue it into the message's headers. While tracing is off: nothing, and undefined.
+ */
+export function startSendSpan(message: TracedMessage, eventId: string): Span | undefined {
+  const tracer = activeTracer();
+  if (!tracer) return undefined;
   const attributes: Attributes = {
     'messaging.system': 'kafka',
     'messaging.operation.name': 'send',
     'messaging.operation.type': 'send',
-    'messaging.destination.name': topic,
+    'messaging.destination.name': message.topic,
     'messaging.message.id': eventId,
   };
-  if (key !== null) attributes['messaging.kafka.message.key'] = key;
-  const span = tracer().startSpan(`send ${topic}`, { kind: SpanKind.PRODUCER, attributes });
-  const traceHeaders: HeaderMap = {};
-  propagation.inject(trace.setSpan(context.active(), span), traceHeaders);
-  return { span, traceHeaders };
+  if (message.key !== null) attributes['messaging.kafka.message.key'] = message.key;
+  const parent = context.active();
+  const span = tracer.startSpan(`send ${message.topic}`, { kind: SpanKind.PRODUCER, attributes }, parent);
+  propagation.inject(trace.setSpan(parent, span), message.headers);
+  return span;
 }
 
 /** Ends send spans, as failed when the flush failed. */
@@ -61,7 +47,8 @@ export function endSpans(spans: readonly Span[], error?: unknown): void {
  * headers (a new trace when it has none); log lines and events published inside belong to it.
  */
 export function inProcessSpan<T>(message: IncomingMessage, eventId: string, groupId: string, work: (span: Span) => Promise<T>): Promise<T> {
-  if (tracingOff()) return work(NO_SPAN);
+  const tracer = activeTracer();
+  if (!tracer) return work(NO_SPAN);
   const parent = propagation.extract(ROOT_CONTEXT, message.headers);
   const attributes: Attributes = {
     'messaging.system': 'kafka',
@@ -74,7 +61,7 @@ export function inProcessSpan<T>(message: IncomingMessage, eventId: string, grou
     'messaging.message.id': eventId,
   };
   if (message.key !== null) attributes['messaging.kafka.message.key'] = message.key.toString('utf8');
-  return tracer().startActiveSpan(`process ${message.topic}`, { kind: SpanKind.CONSUMER, attributes }, parent, async (span) => {
+  return tracer.startActiveSpan(`process ${message.topic}`, { kind: SpanKind.CONSUMER, attributes }, parent, async (span) => {
     try {
       return await work(span);
     } catch (error) {

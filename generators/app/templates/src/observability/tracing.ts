@@ -5,6 +5,7 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, ConsoleSpanExporter, SimpleSpanProcessor, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import { TRACER_NAME, useTracer } from './active-tracer.ts';
 import { asyncContextKind, type AsyncContextKind } from './async-context.ts';
 
 export interface TracingSettings {
@@ -34,9 +35,11 @@ export function startTracing(settings: TracingSettings, serviceName: string, inj
   if (!processor) return { asyncContext: undefined, shutdown: () => Promise.resolve() };
   const provider = new NodeTracerProvider({ resource: resourceFromAttributes({ 'service.name': serviceName }), spanProcessors: [processor] });
   provider.register();
+  useTracer(provider.getTracer(TRACER_NAME));
   return {
     asyncContext: asyncContextKind(),
     shutdown: async () => {
+      useTracer(undefined);
       await provider.shutdown();
       trace.disable();
       context.disable();
