@@ -42,6 +42,8 @@ const OWNED_STATIC = [
   'src/eventing/handler.ts',
   'src/eventing/headers.ts',
   'src/eventing/message-processor.ts',
+  'src/eventing/message-scope.ts',
+  'src/message-scopes.ts',
   'src/eventing/retry.ts',
   'src/eventing/schema-validator.ts',
   'src/eventing/producers.ts',

@@ -4,6 +4,9 @@ import { asClass, asFunction, asValue, createContainer, InjectionMode, type Awil
 import type { AppConfig } from './config.ts';
 import { LocalCodec, RegistryCodec, SchemaValidator, type EventCodec } from './eventing/codec.ts';
 import { ConsumerHost } from './eventing/consumer-host.ts';
+<% if (!service.database) { -%>
+import { topicDeadLetterSink } from './eventing/delivery.ts';
+<% } -%>
 import { EventBus } from './eventing/event-bus.ts';
 import type { MessageContext } from './eventing/handler.ts';
 import { KafkaTransport } from './eventing/<%- kafkaClient %>/kafka-transport.ts';
@@ -11,8 +14,10 @@ import { MemoryTransport } from './eventing/memory/memory-transport.ts';
 import { EventProducers, type EventRoute } from './eventing/producers.ts';
 import type { Transport } from './eventing/transport.ts';
 import { createLogger, type Logger } from './logger.ts';
+import { containerMessageScopes } from './message-scopes.ts';
 <% if (service.database) { -%>
 import type pg from 'pg';
+import { inboxDeadLetterSink } from './database/inbox.ts';
 import { Outbox } from './database/outbox.ts';
 import { createPool, handlerConnections } from './database/pool.ts';
 import { OutboxRelay } from './database/relay.ts';
@@ -78,9 +83,9 @@ export function buildContainer(config: AppConfig, overrides: ContainerOverrides 
     eventingMetrics: asValue(new EventingMetrics(config.metrics)),
     eventProducers: asClass(EventProducers).singleton(),
 <% if (service.database) { -%>
-    consumerHost: asFunction(() => new ConsumerHost(withHandlerPool(container))).singleton(),
+    consumerHost: asFunction(() => consumerHost(withHandlerPool(container))).singleton(),
 <% } else { -%>
-    consumerHost: asFunction(() => new ConsumerHost(container)).singleton(),
+    consumerHost: asFunction(() => consumerHost(container)).singleton(),
 <% } -%>
     eventBus: asClass(EventBus).scoped(),
 <% if (service.database) { -%>
@@ -110,6 +115,26 @@ function withHandlerPool(container: AwilixContainer<Cradle>): AwilixContainer<Cr
 }
 
 <% } -%>
+/** The workers' host: each message (or batch) of a subscription handled in a fresh child scope of `scopes`. */
+function consumerHost(scopes: AwilixContainer<Cradle>): ConsumerHost {
+  const { config, transport, eventCodec, eventingMetrics, logger } = scopes.cradle;
+  return new ConsumerHost({
+    subscriptions: subscriptionDefinitions,
+    settings: config.subscriptions,
+    transport,
+    codec: eventCodec,
+    metrics: eventingMetrics,
+    logger,
+<% if (service.database) { -%>
+    scopesOf: <Handler>(subscription: string) => containerMessageScopes<Handler>(scopes, handlerRegistrationName(subscription), subscription),
+    deadLetterSinkOf: (subscription) => inboxDeadLetterSink(scopes.cradle, subscription),
+<% } else { -%>
+    scopesOf: <Handler>(subscription: string) => containerMessageScopes<Handler>(scopes, handlerRegistrationName(subscription)),
+    deadLetterSinkOf: () => topicDeadLetterSink(transport),
+<% } -%>
+  });
+}
+
 function createTransport(config: AppConfig, logger: Logger): Transport {
   return config.eventing.transport === 'memory' ? new MemoryTransport() : new KafkaTransport(config.kafka, logger);
 }

@@ -1,5 +1,6 @@
 // <%- generatedHeader %>
 import type pg from 'pg';
+import { DEAD_LETTER_SEND, type DeadLetterSink } from '../eventing/delivery.ts';
 import type { OutgoingMessage, SendOptions } from '../eventing/transport.ts';
 import type { Outbox } from './outbox.ts';
 import type { OutboxRelay } from './relay.ts';
@@ -42,4 +43,21 @@ export async function recordDeadLetter(
     await transaction.rollback();
     throw error;
   }
+}
+
+/**
+ * A per-message subscription's dead letters with a database: the message's inbox row (outcome dead-lettered)
+ * and the dead letter in the outbox, in one transaction (the relay sends it): a redelivery neither runs the
+ * handler again nor writes a second dead letter.
+ */
+export function inboxDeadLetterSink(
+  dependencies: { databasePool: pg.Pool; outbox: Outbox; outboxRelay: OutboxRelay },
+  subscription: string,
+): DeadLetterSink {
+  return {
+    write: async (letter, eventId) => {
+      await recordDeadLetter(dependencies, subscription, eventId, letter, DEAD_LETTER_SEND);
+    },
+    cannotWrite: (deadLetterTopic) => `cannot record the dead letter for ${deadLetterTopic} in the database`,
+  };
 }

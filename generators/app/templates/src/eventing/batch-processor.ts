@@ -1,7 +1,5 @@
 // <%- generatedHeader %>
 import type { Span } from '@opentelemetry/api';
-import { asValue, type AwilixContainer } from 'awilix';
-import type { Cradle } from '../container.ts';
 import { errorMessage } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { inBatchSpan } from '../observability/batch-spans.ts';
@@ -11,18 +9,16 @@ import { allFailed, settleRound, type PendingEvent } from './batch-rounds.ts';
 import type { EventCodec } from './codec.ts';
 import {
   DeadLetterWriter,
-  topicDeadLetterSink,
   deadLetterEvent,
   eventContext,
   waitOrInterrupt,
   type SubscriptionHealth,
   type SubscriptionSettings,
+  type WorkerDependencies,
 } from './delivery.ts';
-<% if (!service.database) { -%>
-import type { EventBus } from './event-bus.ts';
-<% } -%>
 import type { EventDefinition } from './event-definition.ts';
 import type { EventContext, MessageContext } from './handler.ts';
+import type { MessageScopes } from './message-scope.ts';
 import { backoffDelay } from './retry.ts';
 import type { BatchListener, DeliveryControl, IncomingBatch, IncomingMessage } from './transport.ts';
 
@@ -47,8 +43,7 @@ interface Decoded {
 export class BatchProcessor {
   readonly #subscription: SubscriptionSettings;
   readonly #definition: EventDefinition<unknown>;
-  readonly #handlerName: string;
-  readonly #container: AwilixContainer<Cradle>;
+  readonly #scopes: MessageScopes<BatchEventHandler<unknown>>;
   readonly #codec: EventCodec;
   readonly #logger: Logger;
   readonly #deadLetters: DeadLetterWriter;
@@ -58,18 +53,16 @@ export class BatchProcessor {
   constructor(
     subscription: SubscriptionSettings,
     definition: EventDefinition<unknown>,
-    handlerName: string,
-    container: AwilixContainer<Cradle>,
+    dependencies: WorkerDependencies<BatchEventHandler<unknown>>,
     health: SubscriptionHealth,
   ) {
     this.#subscription = subscription;
     this.#definition = definition;
-    this.#handlerName = handlerName;
-    this.#container = container;
-    this.#codec = container.cradle.eventCodec;
-    this.#metrics = container.cradle.eventingMetrics;
-    this.#logger = container.cradle.logger.child({ subscription: subscription.name });
-    this.#deadLetters = new DeadLetterWriter(subscription, topicDeadLetterSink(container.cradle.transport), this.#logger, health);
+    this.#scopes = dependencies.scopes;
+    this.#codec = dependencies.codec;
+    this.#metrics = dependencies.metrics;
+    this.#logger = dependencies.logger;
+    this.#deadLetters = new DeadLetterWriter(subscription, dependencies.deadLetterSink, this.#logger, health);
     this.#labels = { subscription: subscription.name };
   }
 
@@ -126,23 +119,15 @@ export class BatchProcessor {
     const items = new Map<BatchItem<unknown>, Decoded>();
     for (const { item, failures } of pending) items.set({ event: item.event, context: { ...item.context, attempt: failures + 1 } }, item);
     const first = pending[0]?.item.context;
-    const scope = this.#container.createScope<Cradle>();
     // Events the batch publishes carry the first event's correlation id, and its id as causation id.
     const messageContext: MessageContext = { correlationId: first?.correlationId ?? '', causationId: first?.eventId ?? null };
-    scope.register({ messageContext: asValue(messageContext) });
+    const scope = this.#scopes(messageContext);
     const stopTimer = this.#metrics.handlerDuration.startTimer(this.#labels);
     // A large batch may take a while: the group membership is kept alive meanwhile (the client sends a heartbeat when one is due).
     const keepAlive = setInterval(() => void control.heartbeat().catch(() => undefined), KEEP_ALIVE_MS);
     try {
-      const handler = scope.resolve<BatchEventHandler<unknown>>(this.#handlerName);
-      const result = await handler.handleBatch([...items.keys()]);
-<% if (service.database) { -%>
-      await scope.cradle.unitOfWork.complete();
-<% } else { -%>
-      // Only a bus that something in this scope resolved can hold events: do not build one to flush nothing.
-      const bus = scope.cache.get('eventBus')?.value as EventBus | undefined;
-      if (bus) await bus.flushAll();
-<% } -%>
+      const result = await scope.handler().handleBatch([...items.keys()]);
+      await scope.complete();
       const failed = new Map<Decoded, unknown>();
       for (const { item, error } of result.failed) {
         const decoded = items.get(item);
@@ -152,15 +137,14 @@ export class BatchProcessor {
       stopTimer({ outcome: failed.size === 0 ? 'success' : 'failure' });
       return failed;
     } catch (error) {
-<% if (service.database) { -%>
-      await scope.cradle.unitOfWork.abort();
-<% } -%>
+      await scope.abort();
       stopTimer({ outcome: 'failure' });
       this.#logger.warn({ err: error, events: pending.length }, `batch handler failed the whole batch: ${errorMessage(error)}`);
       return allFailed(pending, error);
     } finally {
       clearInterval(keepAlive);
-      await scope.dispose();
+      const releasing = scope.release();
+      if (releasing) await releasing;
     }
   }
 }

@@ -1,16 +1,44 @@
 // <%- generatedHeader %>
-import { asValue, type AwilixContainer } from 'awilix';
-import type { Cradle } from '../container.ts';
 import { errorMessage } from '../errors.ts';
-import { eventDefinitions } from '../events/index.ts';
-import { handlerRegistrationName, subscriptionDefinitions } from '../subscriptions/index.ts';
+import { eventDefinitions, type EventName } from '../events/index.ts';
+import type { Logger } from '../logger.ts';
+import type { EventingMetrics } from '../observability/metrics.ts';
+import type { BatchEventHandler } from './batch-handler.ts';
 import { BatchProcessor } from './batch-processor.ts';
+import type { EventCodec } from './codec.ts';
+import { topicDeadLetterSink, type DeadLetterSink, type WorkerDependencies } from './delivery.ts';
+import type { EventHandler } from './handler.ts';
 import { MessageProcessor, type SubscriptionHealth, type SubscriptionSettings } from './message-processor.ts';
-import type { RunningConsumer } from './transport.ts';
+import type { MessageScopes } from './message-scope.ts';
+import type { RunningConsumer, Transport } from './transport.ts';
+
+/** A subscription as the host runs it: its name, event and kind, and its handler class (named in errors). */
+export interface HostedSubscription {
+  readonly name: string;
+  readonly event: EventName;
+  readonly batch?: boolean;
+  readonly handler: { readonly name: string };
+}
+
+/** What the host is given by the composition root (src/container.ts); it never sees the container itself. */
+export interface ConsumerHostDependencies {
+  /** The service's subscriptions (src/subscriptions/index.ts). */
+  readonly subscriptions: readonly HostedSubscription[];
+  /** Each subscription's settings (config: subscriptions.<name>). */
+  readonly settings: Readonly<Record<string, Omit<SubscriptionSettings, 'name'> | undefined>>;
+  readonly transport: Transport;
+  readonly codec: EventCodec;
+  readonly metrics: EventingMetrics;
+  readonly logger: Logger;
+  /** The message scopes of a subscription: each builds the subscription's handler. */
+  scopesOf<Handler>(subscription: string): MessageScopes<Handler>;
+  /** Where a per-message subscription's dead letters go (batch subscriptions write to their topic). */
+  deadLetterSinkOf(subscription: string): DeadLetterSink;
+}
 
 /** Runs one consumer worker per subscription; started and stopped with the service. */
 export class ConsumerHost {
-  readonly #container: AwilixContainer<Cradle>;
+  readonly #dependencies: ConsumerHostDependencies;
   #running: RunningConsumer[] = [];
   readonly #failing = new Map<string, string>();
   readonly #health: SubscriptionHealth = {
@@ -18,8 +46,8 @@ export class ConsumerHost {
     recovered: (subscription) => void this.#failing.delete(subscription),
   };
 
-  constructor(container: AwilixContainer<Cradle>) {
-    this.#container = container;
+  constructor(dependencies: ConsumerHostDependencies) {
+    this.#dependencies = dependencies;
   }
 
   /** Topics read, and dead-letter topics written, by the subscriptions. */
@@ -33,15 +61,14 @@ export class ConsumerHost {
    * (instead of every message failing and going to the dead-letter topic).
    */
   async checkHandlers(): Promise<void> {
-    for (const subscription of subscriptionDefinitions) {
-      const scope = this.#container.createScope<Cradle>();
-      scope.register({ messageContext: asValue({ correlationId: 'start-check', causationId: null }) });
+    for (const subscription of this.#dependencies.subscriptions) {
+      const scope = this.#dependencies.scopesOf<unknown>(subscription.name)({ correlationId: 'start-check', causationId: null });
       try {
-        scope.resolve(handlerRegistrationName(subscription.name));
+        scope.handler();
       } catch (error) {
         throw new Error(unbuildableHandler(subscription.name, subscription.handler.name, error), { cause: error });
       } finally {
-        await scope.dispose();
+        await scope.release();
       }
     }
   }
@@ -57,16 +84,17 @@ export class ConsumerHost {
   }
 
   async start(): Promise<void> {
-    const { transport } = this.#container.cradle;
+    const { transport } = this.#dependencies;
     for (const { subscription, settings } of this.#settings()) {
       const definition = eventDefinitions[subscription.event];
-      const handlerName = handlerRegistrationName(subscription.name);
       try {
         if (subscription.batch === true) {
-          const processor = new BatchProcessor(settings, definition, handlerName, this.#container, this.#health);
+          const dependencies = this.#workerDependencies<BatchEventHandler<unknown>>(settings.name, topicDeadLetterSink(transport));
+          const processor = new BatchProcessor(settings, definition, dependencies, this.#health);
           this.#running.push(await transport.consumeBatches(settings, processor.listener));
         } else {
-          const processor = new MessageProcessor(settings, definition, handlerName, this.#container, this.#health);
+          const dependencies = this.#workerDependencies<EventHandler<unknown>>(settings.name, this.#dependencies.deadLetterSinkOf(settings.name));
+          const processor = new MessageProcessor(settings, definition, dependencies, this.#health);
           this.#running.push(await transport.consume(settings, processor.listener));
         }
       } catch (error) {
@@ -99,9 +127,14 @@ export class ConsumerHost {
     }
   }
 
-  #settings(): { subscription: (typeof subscriptionDefinitions)[number]; settings: SubscriptionSettings }[] {
-    const configured = this.#container.cradle.config.subscriptions;
-    return subscriptionDefinitions.map((subscription) => {
+  #workerDependencies<Handler>(subscription: string, deadLetterSink: DeadLetterSink): WorkerDependencies<Handler> {
+    const { codec, metrics, logger } = this.#dependencies;
+    return { scopes: this.#dependencies.scopesOf<Handler>(subscription), codec, metrics, logger: logger.child({ subscription }), deadLetterSink };
+  }
+
+  #settings(): { subscription: HostedSubscription; settings: SubscriptionSettings }[] {
+    const configured = this.#dependencies.settings;
+    return this.#dependencies.subscriptions.map((subscription) => {
       const entry = configured[subscription.name];
       if (!entry) throw new Error(`config has no "subscriptions.${subscription.name}" entry`);
       return { subscription, settings: { name: subscription.name, ...entry } };

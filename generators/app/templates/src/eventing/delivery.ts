@@ -1,12 +1,14 @@
 // <%- generatedHeader %>
 // What the per-message and the batch worker share: settings, event context, waits, dead letters.
 import { SpanStatusCode, type Span } from '@opentelemetry/api';
-import type { AwilixContainer } from 'awilix';
 import { errorMessage } from '../errors.ts';
 import type { Logger } from '../logger.ts';
+import type { EventingMetrics } from '../observability/metrics.ts';
+import type { EventCodec } from './codec.ts';
 import { deadLetterMessage } from './dead-letter.ts';
 import type { EventContext } from './handler.ts';
 import { EventHeaders } from './headers.ts';
+import type { MessageScopes } from './message-scope.ts';
 import { backoffDelay, waitWhileAlive, type RetryPolicy } from './retry.ts';
 import type { DeliveryControl, IncomingMessage, OutgoingMessage, SendOptions, Transport } from './transport.ts';
 
@@ -23,6 +25,18 @@ export interface SubscriptionSettings {
   readonly concurrency: number;
   readonly retry: RetryPolicy;
   readonly deadLetterTopic: string;
+}
+
+/** What a subscription's worker is given by the composition root (it never sees the container). */
+export interface WorkerDependencies<Handler> {
+  /** A fresh scope per message (per batch handler call), in which the handler is built. */
+  readonly scopes: MessageScopes<Handler>;
+  readonly codec: EventCodec;
+  readonly metrics: EventingMetrics;
+  /** The subscription's logger. */
+  readonly logger: Logger;
+  /** Where its dead letters go. */
+  readonly deadLetterSink: DeadLetterSink;
 }
 
 /** Dead letters are sent on a producer of their own (one object: the transport keys its producers by it). */
@@ -125,17 +139,4 @@ export function eventContext(message: IncomingMessage, eventType: string): Event
     attempt: 1,
     headers,
   };
-}
-
-/**
- * Ends a message's DI scope: what awilix' dispose() does (forget what the scope resolved, run the disposers
- * of what has one), without its promises when nothing resolved has a disposer (the usual handler scope).
- * Returns the disposal to wait for, if there is one.
- */
-export function releaseScope(scope: AwilixContainer): Promise<void> | undefined {
-  for (const { resolver } of scope.cache.values()) {
-    if ('dispose' in resolver && resolver.dispose !== undefined) return scope.dispose();
-  }
-  scope.cache.clear();
-  return undefined;
 }

@@ -1,7 +1,5 @@
 // <%- generatedHeader %>
 import type { Span } from '@opentelemetry/api';
-import { asValue, type AwilixContainer } from 'awilix';
-import type { Cradle } from '../container.ts';
 import { errorMessage } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { inProcessSpan } from '../observability/messaging-spans.ts';
@@ -9,29 +7,16 @@ import type { SubscriptionMetrics } from '../observability/metrics.ts';
 import type { EventCodec } from './codec.ts';
 import {
   DeadLetterWriter,
-<% if (service.database) { -%>
-  DEAD_LETTER_SEND,
-<% } else { -%>
-  topicDeadLetterSink,
-<% } -%>
   deadLetterEvent,
   eventContext,
-  releaseScope,
   waitOrInterrupt,
-<% if (service.database) { -%>
-  type DeadLetterSink,
-<% } -%>
   type SubscriptionHealth,
   type SubscriptionSettings,
+  type WorkerDependencies,
 } from './delivery.ts';
-<% if (!service.database) { -%>
-import type { EventBus } from './event-bus.ts';
-<% } -%>
 import type { EventDefinition } from './event-definition.ts';
 import type { EventContext, EventHandler, MessageContext } from './handler.ts';
-<% if (service.database) { -%>
-import { recordDeadLetter, recordInInbox } from '../database/inbox.ts';
-<% } -%>
+import type { MessageScopes } from './message-scope.ts';
 import { backoffDelay } from './retry.ts';
 import type { DeliveryControl, IncomingMessage, MessageListener } from './transport.ts';
 
@@ -39,15 +24,14 @@ export { DeliveryInterrupted, type SubscriptionHealth, type SubscriptionSettings
 
 /**
  * Handles one consumed message for one subscription: decode (undecodable → dead-letter topic at
- * once), then call the handler in a fresh DI scope and flush what it published; on failure retry
+ * once), then call the handler in a fresh message scope and complete its unit of work; on failure retry
  * with backoff, and after the last attempt send the original message to the dead-letter topic.
  * Resolving means the message is finished and its offset may be committed.
  */
 export class MessageProcessor {
   readonly #subscription: SubscriptionSettings;
   readonly #definition: EventDefinition<unknown>;
-  readonly #handlerName: string;
-  readonly #container: AwilixContainer<Cradle>;
+  readonly #scopes: MessageScopes<EventHandler<unknown>>;
   readonly #codec: EventCodec;
   readonly #logger: Logger;
   readonly #deadLetters: DeadLetterWriter;
@@ -56,22 +40,16 @@ export class MessageProcessor {
   constructor(
     subscription: SubscriptionSettings,
     definition: EventDefinition<unknown>,
-    handlerName: string,
-    container: AwilixContainer<Cradle>,
+    dependencies: WorkerDependencies<EventHandler<unknown>>,
     health: SubscriptionHealth,
   ) {
     this.#subscription = subscription;
     this.#definition = definition;
-    this.#handlerName = handlerName;
-    this.#container = container;
-    this.#codec = container.cradle.eventCodec;
-    this.#metrics = container.cradle.eventingMetrics.forSubscription(subscription.name);
-    this.#logger = container.cradle.logger.child({ subscription: subscription.name });
-<% if (service.database) { -%>
-    this.#deadLetters = new DeadLetterWriter(subscription, inboxDeadLetterSink(container.cradle, subscription.name), this.#logger, health);
-<% } else { -%>
-    this.#deadLetters = new DeadLetterWriter(subscription, topicDeadLetterSink(container.cradle.transport), this.#logger, health);
-<% } -%>
+    this.#scopes = dependencies.scopes;
+    this.#codec = dependencies.codec;
+    this.#metrics = dependencies.metrics.forSubscription(subscription.name);
+    this.#logger = dependencies.logger;
+    this.#deadLetters = new DeadLetterWriter(subscription, dependencies.deadLetterSink, this.#logger, health);
   }
 
   /** Each message is handled in a `process <topic>` span continuing the trace of its headers. */
@@ -116,54 +94,27 @@ export class MessageProcessor {
   }
 
   async #handleOnce(payload: unknown, context: EventContext): Promise<void> {
-    const scope = this.#container.createScope<Cradle>();
     const messageContext: MessageContext = { correlationId: context.correlationId, causationId: context.eventId };
-    scope.register('messageContext', asValue(messageContext));
-<% if (service.database) { -%>
-    const { db, unitOfWork } = scope.cradle;
+    const scope = this.#scopes(messageContext);
     try {
+<% if (service.database) { -%>
       // The inbox row is written in the handler's transaction: a redelivery finds it and is only acknowledged.
-      if (await recordInInbox(db, this.#subscription.name, context.eventId)) {
-        const handler = scope.resolve<EventHandler<unknown>>(this.#handlerName);
-        await handler.handle(payload, context);
+      if (await scope.claim(context.eventId)) {
+        await scope.handler().handle(payload, context);
       } else {
         this.#logger.info({ eventId: context.eventId, offset: context.offset }, 'already handled (inbox): acknowledged without running the handler');
       }
-      await unitOfWork.complete();
+<% } else { -%>
+      await scope.handler().handle(payload, context);
+<% } -%>
+      await scope.complete();
     } catch (error) {
-      await unitOfWork.abort();
+      await scope.abort();
       throw error;
     } finally {
-      const disposing = releaseScope(scope);
-      if (disposing) await disposing;
+      // Awaited only when the scope has disposers to wait for (the usual handler scope has none).
+      const releasing = scope.release();
+      if (releasing) await releasing;
     }
-<% } else { -%>
-    try {
-      const handler = scope.resolve<EventHandler<unknown>>(this.#handlerName);
-      await handler.handle(payload, context);
-      // Only a bus that something in this scope resolved can hold events: do not build one to flush nothing.
-      const bus = scope.cache.get('eventBus')?.value as EventBus | undefined;
-      if (bus) await bus.flushAll();
-    } finally {
-      const disposing = releaseScope(scope);
-      if (disposing) await disposing;
-    }
-<% } -%>
   }
 }
-<% if (service.database) { -%>
-
-/**
- * With a database, a dead letter is the message's inbox row (outcome dead-lettered) and the dead letter in
- * the outbox, in one transaction (the relay sends it): a redelivery neither runs the handler again nor
- * writes a second dead letter.
- */
-function inboxDeadLetterSink(cradle: Cradle, subscription: string): DeadLetterSink {
-  return {
-    write: async (letter, eventId) => {
-      await recordDeadLetter(cradle, subscription, eventId, letter, DEAD_LETTER_SEND);
-    },
-    cannotWrite: (deadLetterTopic) => `cannot record the dead letter for ${deadLetterTopic} in the database`,
-  };
-}
-<% } -%>
