@@ -58,6 +58,11 @@ export interface EventSamples {
   /** One that does not (for a statement indented by 6), and the field it gets wrong. */
   invalid: string;
   invalidField: string;
+  /**
+   * Whether `invalid` breaks the event's TypeScript type too (a required field holds a value of another type):
+   * the test then says so with @ts-expect-error. An unexpected extra field, held in a variable, does not.
+   */
+  invalidBreaksType: boolean;
   /** A payload whose number field holds NaN (invalid in both formats), when the event has a number field. */
   notANumber?: { payload: string; field: string };
   /** A payload whose uuid or date-time field is malformed (invalid in both formats), when it has one. */
@@ -194,7 +199,7 @@ export function samplesFor(event: EventModel, records: RecordLookup = recordLook
     const bad = badSample(field, records);
     return bad ? [{ payload: literal({ ...valid, [field.name]: bad.value }, 6), field: field.name, what: bad.what }] : [];
   });
-  const samples: EventSamples = { valid: literal(valid, 4), invalid: literal(invalid, 6), invalidField, typeCases };
+  const samples: EventSamples = { valid: literal(valid, 4), invalid: literal(invalid, 6), invalidField, invalidBreaksType: target !== undefined, typeCases };
   const numeric = event.fields.find((field) => (field.type === 'number' || field.type === 'int') && !field.array);
   if (numeric) samples.notANumber = { payload: literal(valid, 6, { [numeric.name]: 'Number.NaN' }), field: numeric.name };
   const formatted = event.fields.find((field) => (field.type === 'uuid' || field.type === 'datetime') && !field.array);
