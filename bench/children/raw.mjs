@@ -6,7 +6,13 @@
 //
 //   node bench/children/raw.mjs <mode> '<json params>'
 //   modes: bulk | concurrent | consume | latency | latency-subscribe | latency-publish
+//   bulk with `tracing: true`: the same sends with an OpenTelemetry span per message, as the service writes it
+//   (a PRODUCER span with the messaging attributes, its traceparent in the headers, ended at the ack), to an
+//   in-process exporter that counts and drops: what the SDK costs a client that does nothing else.
 import { randomUUID } from 'node:crypto';
+import { context, propagation, SpanKind, trace } from '@opentelemetry/api';
+import { SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { Kafka, logLevel } from 'kafkajs';
 import {
   childArgs,
@@ -60,6 +66,40 @@ async function consumeEachMessage(topic, handle) {
 
 const message = (payload, correlationId) => ({ key: null, value: frame(params.schemaId, payload), headers: eventHeaders(correlationId) });
 
+/** With `params.tracing`: a tracer provider registered as the service registers its own, exporting to a counter. */
+const spansExported = { count: 0 };
+const tracer = params.tracing ? startTracing() : undefined;
+function startTracing() {
+  const exporter = {
+    export(spans, done) {
+      spansExported.count += spans.length;
+      done({ code: 0 });
+    },
+    shutdown: () => Promise.resolve(),
+    forceFlush: () => Promise.resolve(),
+  };
+  const provider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+  provider.register();
+  return provider.getTracer('bench-raw');
+}
+
+/** A message in its PRODUCER span (pushed to `spans`), its traceparent in its headers. */
+function tracedMessage(topic, payload, correlationId, spans) {
+  const built = message(payload, correlationId);
+  const attributes = {
+    'messaging.system': 'kafka',
+    'messaging.operation.name': 'send',
+    'messaging.operation.type': 'send',
+    'messaging.destination.name': topic,
+    'messaging.message.id': built.headers['event-id'],
+  };
+  const parent = context.active();
+  const span = tracer.startSpan(`send ${topic}`, { kind: SpanKind.PRODUCER, attributes }, parent);
+  propagation.inject(trace.setSpan(parent, span), built.headers);
+  spans.push(span);
+  return built;
+}
+
 /** One `send` of one event; resolves when it is acknowledged. */
 const sendOne = (producer, topic, payload) => producer.send({ topic, messages: [message(payload, randomUUID())], acks: -1 });
 
@@ -73,15 +113,23 @@ async function publishRun() {
       // `send` in batches of `batchSize`, one after the other.
       for (let offset = 0; offset < events; offset += batchSize) {
         const correlationId = randomUUID();
-        const messages = payloads.slice(offset, offset + batchSize).map((payload) => message(payload, correlationId));
-        await producer.send({ topic, messages, acks: -1 });
+        const batch = payloads.slice(offset, offset + batchSize);
+        if (tracer) {
+          const spans = [];
+          const messages = batch.map((payload) => tracedMessage(topic, payload, correlationId, spans));
+          await producer.send({ topic, messages, acks: -1 });
+          for (const span of spans) span.end();
+        } else {
+          await producer.send({ topic, messages: batch.map((payload) => message(payload, correlationId)), acks: -1 });
+        }
       }
     } else {
       // One `send` per event, `concurrency` of them in flight.
       await runConcurrently(events, concurrency, (index) => sendOne(producer, topic, payloads[index]));
     }
   };
-  report(await measurePublish(events, work, () => producer.disconnect()));
+  const result = await measurePublish(events, work, () => producer.disconnect());
+  report(tracer ? { ...result, spansExported: spansExported.count } : result);
 }
 
 async function consumeRun() {
