@@ -49,10 +49,10 @@ const log = (line) => process.stderr.write(`[bench] ${line}\n`);
  * Starts a child: `node <script> <mode> '<json params>'`. Its stdout lines starting with `BENCH_READY`
  * resolve `ready`; its `BENCH_RESULT` line is the result. `tell(line)` writes a line to its stdin.
  */
-function startChild({ script, cwd, mode, params, timeoutMs = 300_000, nodeFlags = [] }) {
+function startChild({ script, cwd, mode, params, timeoutMs = 300_000, nodeFlags = [], env = {} }) {
   const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', ...nodeFlags, script, mode, JSON.stringify(params)], {
     cwd,
-    env: { ...process.env, NODE_ENV: 'test', KAFKAJS_NO_PARTITIONER_WARNING: '1' },
+    env: { ...process.env, NODE_ENV: 'test', KAFKAJS_NO_PARTITIONER_WARNING: '1', ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -107,6 +107,9 @@ const busPlatformatic = (mode, params) => runChild(child.busPlatformatic(mode, p
  */
 const ASYNC_HOOKS = ['--no-experimental-async-context-frame'];
 const busOnAsyncHooks = (mode, params) => runChild({ ...child.bus(mode, params), nodeFlags: ASYNC_HOOKS });
+/** The SDK's standard sampler settings (read by the service's tracer provider): 10 % of new traces recorded. */
+const SAMPLED_10_PERCENT = { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.1' };
+const busSampled = (mode, params) => runChild({ ...child.bus(mode, params), env: SAMPLED_10_PERCENT });
 /** How a traced service runs on Node 22 (src/main.ts restarts itself so): given to the raw client's traced contender too. */
 const ASYNC_CONTEXT_FRAME = process.versions.node.startsWith('22.') || process.versions.node.startsWith('23.') ? ['--experimental-async-context-frame'] : [];
 const common = (params) => ({ brokers: stack.brokers, registryUrl: stack.registryUrl, schemaId, ...params });
@@ -270,6 +273,11 @@ const scenarioDefinitions = {
         label: 'the same as the first on, Node 22 kept on async_hooks (`--no-experimental-async-context-frame`; information)',
         run: async (rep) => busOnAsyncHooks('concurrent', { ...publishParams(), tracing: true, topic: await freshTopic('trace-pub', 'on-hooks', rep) }),
       },
+      {
+        id: 'bus-traced-sampled',
+        label: 'the same as the first on, 10 % of traces sampled (`OTEL_TRACES_SAMPLER=parentbased_traceidratio`, `OTEL_TRACES_SAMPLER_ARG=0.1`; information)',
+        run: async (rep) => busSampled('concurrent', { ...publishParams(), tracing: true, topic: await freshTopic('trace-pub', 'on-sampled', rep) }),
+      },
       { id: 'raw-batched', label: `raw kafkajs \`send\`, batches of ${settings.batchSize} (information)`, run: async (rep) => raw('bulk', { ...publishParams(), topic: await freshTopic('trace-pub', 'raw', rep) }) },
       {
         id: 'raw-batched-traced',
@@ -303,6 +311,11 @@ const scenarioDefinitions = {
         id: 'bus-traced-hooks',
         label: 'the same as the first on, Node 22 kept on async_hooks (`--no-experimental-async-context-frame`; information)',
         run: (rep, { topic }) => busOnAsyncHooks('consume', { topic, events: settings.events, tracing: true, groupId: `${topic}.on-hooks` }),
+      },
+      {
+        id: 'bus-traced-sampled',
+        label: 'the same as the first on, 10 % of traces sampled (`OTEL_TRACES_SAMPLER=parentbased_traceidratio`, `OTEL_TRACES_SAMPLER_ARG=0.1`; information)',
+        run: (rep, { topic }) => busSampled('consume', { topic, events: settings.events, tracing: true, groupId: `${topic}.on-sampled` }),
       },
       { id: 'raw', label: 'raw kafkajs `eachBatch` (information)', run: (rep, { topic }) => raw('consume', { topic, events: settings.events, groupId: `${topic}.raw` }) },
     ],
@@ -476,6 +489,13 @@ function targets(done) {
     const cpu = (id) => median(done[name].results[id].map((result) => result.cpuUsPerEvent));
     const cpuRatio = cpu('bus-traced') / cpu('bus');
     check(`${name}: tracing on, CPU per event <= 1.15 x tracing off`, `${fmtMs(cpu('bus-traced'))} vs ${fmtMs(cpu('bus'))} µs: ${fmtRatio(cpuRatio)}`, cpuRatio <= 1.15);
+    if (done[name].results['bus-traced-sampled']) {
+      const sampled = median(eps(name, 'bus-traced-sampled')) / median(eps(name, 'bus'));
+      lines.push(
+        `| ${name}: tracing on, 10 % of traces sampled (OTEL_TRACES_SAMPLER; not a target) | ${fmtRatio(sampled)} throughput; ` +
+          `CPU ${fmtMs(cpu('bus-traced-sampled'))} vs ${fmtMs(cpu('bus'))} µs: ${fmtRatio(cpu('bus-traced-sampled') / cpu('bus'))} | information |`,
+      );
+    }
     const rawTraced = done[name].results['raw-batched-traced'];
     if (rawTraced) {
       const rawCpu = cpu('raw-batched-traced') / cpu('raw-batched');

@@ -22,6 +22,13 @@ import { startService, type RunningService } from '../src/service.ts';
 import { handlerRegistrationName } from '../src/subscriptions/index.ts';
 <% } -%>
 
+<% if (publishedEvents.length > 0) { -%>
+function restoreEnvironment(name: string, value: string | undefined): void {
+  if (value === undefined) delete process.env[name];
+  else process.env[name] = value;
+}
+
+<% } -%>
 describe('tracing (in-memory span exporter)', () => {
   let service: RunningService;
   let transport: MemoryTransport;
@@ -132,6 +139,32 @@ describe('tracing (in-memory span exporter)', () => {
       const [message] = transport.messages('<%- event.topic %>');
       assert.ok(message, 'the event was sent');
       assert.equal(message.headers.traceparent, undefined);
+      assert.deepEqual(
+        exporter.getFinishedSpans().map((span) => span.name),
+        [],
+      );
+    });
+
+    it('samples as OTEL_TRACES_SAMPLER says: a trace sampled out exports no span, and its traceparent tells the consumers so', async () => {
+      await service.stop();
+      const saved = { sampler: process.env.OTEL_TRACES_SAMPLER, ratio: process.env.OTEL_TRACES_SAMPLER_ARG };
+      process.env.OTEL_TRACES_SAMPLER = 'parentbased_traceidratio';
+      process.env.OTEL_TRACES_SAMPLER_ARG = '0';
+      try {
+        const config = loadConfig({ service: { port: 0 }, log: { level: 'silent' }, eventing: { transport: 'memory' } });
+        service = await startService(config, { transport, spanExporter: exporter });
+      } finally {
+        restoreEnvironment('OTEL_TRACES_SAMPLER', saved.sampler);
+        restoreEnvironment('OTEL_TRACES_SAMPLER_ARG', saved.ratio);
+      }
+      const scope = service.container.createScope();
+      scope.register({ messageContext: asValue({ correlationId: 'c-sampled-out', causationId: null }) });
+      scope.cradle.eventBus.publish('<%- event.name %>', valid);
+      await scope.cradle.eventBus.flushAll();
+      await transport.idle();
+      await scope.dispose();
+      const [message] = transport.messages('<%- event.topic %>');
+      assert.match(message?.headers.traceparent ?? '', /^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/, 'a traceparent whose flags say: not sampled');
       assert.deepEqual(
         exporter.getFinishedSpans().map((span) => span.name),
         [],
