@@ -103,7 +103,8 @@ export class BatchProcessor {
       const context = eventContext(message, this.#definition.name);
       try {
         if (message.value === null) throw new Error('message has no value');
-        const event: unknown = await this.#codec.decode(this.#definition, message.value);
+        const decoded = this.#codec.decodeNow(this.#definition, message.value);
+        const event: unknown = decoded === undefined ? await this.#codec.decode(this.#definition, message.value) : decoded.payload;
         pending.push({ item: { message, event, context }, key: context.key, failures: 0 });
       } catch (error) {
         deadLetterEvent(span, this.#subscription.deadLetterTopic, error, 0);

@@ -16,8 +16,18 @@ export interface EventCodec {
   /** Validates the payload (throws EventValidationError) and encodes it; synchronous: no I/O once prepared. */
   encode(definition: AnyDefinition, topic: string, payload: unknown): Buffer;
   decode(definition: AnyDefinition, value: Buffer): Promise<unknown>;
+  /**
+   * What decode does, without a promise, when nothing has to be fetched first (the usual message): throws
+   * where decode rejects; undefined when decode must be used (a writer schema not fetched yet).
+   */
+  decodeNow(definition: AnyDefinition, value: Buffer): Decoded | undefined;
   /** Whatever the codec depends on (the schema registry) answers. */
   isReady(): Promise<boolean>;
+}
+
+/** A payload decoded without waiting. */
+export interface Decoded {
+  readonly payload: unknown;
 }
 
 export interface RegistrySettings {
@@ -33,6 +43,18 @@ const FRAME_SIZE = 5;
 /** A message that cannot be read at all: not registry-framed, or framed with a schema id the registry does not know. */
 export class WireFormatError extends Error {
   override name = 'WireFormatError';
+}
+
+/** The schema id of a registry-framed message (magic byte 0, schema id, body); throws WireFormatError when it is not framed. */
+function frameSchemaId(value: Buffer): number {
+  if (value.length <= FRAME_SIZE || value[0] !== 0) {
+    throw new WireFormatError(
+      value.length <= FRAME_SIZE
+        ? `message is not in the schema registry wire format: ${value.length} bytes, not more than the 5-byte prefix (magic byte 0, schema id)`
+        : `message is not in the schema registry wire format: its first byte is ${value[0]}, not the magic byte 0`,
+    );
+  }
+  return value.readInt32BE(1);
 }
 
 type AvroResolver = ReturnType<avro.Type['createResolver']>;
@@ -129,15 +151,25 @@ export class RegistryCodec implements EventCodec {
    * deployed before the publisher of an event's new optional fields. What remains must match our schema.
    */
   async decode(definition: AnyDefinition, value: Buffer): Promise<unknown> {
-    if (value.length <= FRAME_SIZE || value[0] !== 0) {
-      throw new WireFormatError(
-        value.length <= FRAME_SIZE
-          ? `message is not in the schema registry wire format: ${value.length} bytes, not more than the 5-byte prefix (magic byte 0, schema id)`
-          : `message is not in the schema registry wire format: its first byte is ${value[0]}, not the magic byte 0`,
-      );
-    }
-    const id = value.readInt32BE(1);
+    const id = frameSchemaId(value);
     const writer = this.#knownWriterSchemas.get(id) ?? (await this.#writerSchema(id));
+    const read = this.#readLocally(definition, value, writer);
+    if (read !== undefined) return read.payload;
+    const payload = this.#validator.fromWire(definition, await this.#registry.decode(value));
+    this.#validator.validate(definition, payload);
+    return payload;
+  }
+
+  decodeNow(definition: AnyDefinition, value: Buffer): Decoded | undefined {
+    const writer = this.#knownWriterSchemas.get(frameSchemaId(value));
+    return writer === undefined ? undefined : this.#readLocally(definition, value, writer);
+  }
+
+  /**
+   * Reads a JSON or Avro body with its writer's schema as ours (what decode promises); undefined when the
+   * writer's schema is another format, read through the registry client.
+   */
+  #readLocally(definition: AnyDefinition, value: Buffer, writer: WriterSchema): Decoded | undefined {
     if (definition.schemaFormat === 'json' && writer.kind === 'json') {
       let payload: unknown = JSON.parse(value.toString('utf8', FRAME_SIZE));
       // Written with a schema other than ours (another version): it must match that one too.
@@ -151,7 +183,7 @@ export class RegistryCodec implements EventCodec {
         payload = this.#validator.knownFieldsOnly(definition, payload);
       }
       this.#validator.validate(definition, payload);
-      return payload;
+      return { payload };
     }
     if (definition.schemaFormat === 'avro' && writer.kind === 'avro') {
       let reading = writer.resolvers.get(definition.name);
@@ -163,11 +195,9 @@ export class RegistryCodec implements EventCodec {
       const wire: unknown = reading.reader.fromBuffer(value.subarray(FRAME_SIZE), reading.resolver);
       const payload = this.#validator.fromWire(definition, wire);
       this.#validator.validate(definition, payload);
-      return payload;
+      return { payload };
     }
-    const payload = this.#validator.fromWire(definition, await this.#registry.decode(value));
-    this.#validator.validate(definition, payload);
-    return payload;
+    return undefined;
   }
 
   /**
@@ -272,8 +302,12 @@ export class LocalCodec implements EventCodec {
   }
 
   async decode(definition: AnyDefinition, value: Buffer): Promise<unknown> {
+    return this.decodeNow(definition, value).payload;
+  }
+
+  decodeNow(definition: AnyDefinition, value: Buffer): Decoded {
     const payload: unknown = JSON.parse(value.toString('utf8'));
     this.#validator.validate(definition, payload);
-    return payload;
+    return { payload };
   }
 }

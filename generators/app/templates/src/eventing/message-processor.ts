@@ -62,7 +62,9 @@ export class MessageProcessor {
     let payload: unknown;
     try {
       if (message.value === null) throw new Error('message has no value');
-      payload = await this.#codec.decode(this.#definition, message.value);
+      // Without a promise when the writer's schema is known (every message after the first of a schema id).
+      const decoded = this.#codec.decodeNow(this.#definition, message.value);
+      payload = decoded === undefined ? await this.#codec.decode(this.#definition, message.value) : decoded.payload;
     } catch (error) {
       deadLetterEvent(span, this.#subscription.deadLetterTopic, error, 0);
       await this.#deadLetters.write(message, context.eventId, error, 0, control);

@@ -8,7 +8,7 @@ import { MAX_BATCH_MESSAGES, type DeliveryControl, type IncomingBatch, type Inco
 
 function item(partition: number, offset: number): LaneMessage {
   const message: IncomingMessage = { topic: 't', partition, offset: String(offset), key: null, value: null, headers: {} };
-  return { message, offset: BigInt(offset), commit: () => Promise.resolve() };
+  return { message, offset: BigInt(offset), fetched: { commit: () => Promise.resolve() } };
 }
 
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));

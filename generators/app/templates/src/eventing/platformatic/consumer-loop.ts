@@ -125,7 +125,7 @@ export class ConsumerLoop {
           headers: headerMap(message.headers),
         },
         offset: message.offset,
-        commit: () => Promise.resolve(message.commit()),
+        fetched: message,
       });
       if (this.#lanes.buffered >= BUFFERED_MESSAGES && !stream.isPaused()) {
         stream.pause();
@@ -175,7 +175,7 @@ export class ConsumerLoop {
   async #commitFinished(): Promise<void> {
     const commits = this.#lanes.takeCommits();
     // A commit the client queues while the group is not active is sent with the next one: bounded, so the pacer goes on.
-    const results = await Promise.allSettled(commits.map(({ message }) => withTimeout(message.commit(), COMMIT_TIMEOUT_MS)));
+    const results = await Promise.allSettled(commits.map(({ message }) => withTimeout(Promise.resolve(message.fetched.commit()), COMMIT_TIMEOUT_MS)));
     let failure: unknown;
     results.forEach((result, index) => {
       const { lane, message } = commits[index]!;

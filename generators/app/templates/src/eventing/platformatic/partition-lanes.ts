@@ -1,16 +1,23 @@
 // <%- generatedHeader %>
 import { MAX_BATCH_MESSAGES, type DeliveryControl, type Dispatch, type IncomingMessage } from '../transport.ts';
 
-/** A fetched message in the service's form, with the commit of everything up to it. */
+/** A fetched message in the service's form, with the client's message (no closure per message). */
 export interface LaneMessage {
   readonly message: IncomingMessage;
   readonly offset: bigint;
-  readonly commit: () => Promise<void>;
+  readonly fetched: Committable;
+}
+
+/** What the client's message offers here: commit() commits its partition up to it. */
+export interface Committable {
+  commit(): void | Promise<void>;
 }
 
 interface Lane {
   readonly key: string;
+  /** Messages taken in: those from `head` on are still to be handed over (no shift() per message). */
   queue: LaneMessage[];
+  head: number;
   busy: boolean;
   /** Set once the partition was revoked (or the worker stops): its work stops, its queue is gone. */
   revoked: boolean;
@@ -21,6 +28,8 @@ interface Lane {
   commitAsked: bigint;
 }
 
+/** Handed-over messages a lane's queue keeps in front of `head` at most, before it is copied without them. */
+const COMPACT_AT = 1024;
 const FIRST_RETRY_MS = 200;
 const LAST_RETRY_MS = 5000;
 
@@ -69,7 +78,7 @@ export class PartitionLanes {
     const key = laneKey(item.message.topic, item.message.partition);
     let lane = this.#lanes.get(key);
     if (!lane) {
-      lane = { key, queue: [], busy: false, revoked: false, lastTaken: -1n, commitAsked: -1n };
+      lane = { key, queue: [], head: 0, busy: false, revoked: false, lastTaken: -1n, commitAsked: -1n };
       this.#lanes.set(key, lane);
     }
     if (item.offset <= lane.lastTaken) return;
@@ -90,8 +99,9 @@ export class PartitionLanes {
   /** Forgets what is queued (the stream will fetch it again from the committed offsets). */
   dropQueued(): void {
     for (const lane of this.#lanes.values()) {
-      this.buffered -= lane.queue.length;
+      this.buffered -= queued(lane);
       lane.queue = [];
+      lane.head = 0;
       lane.lastTaken = lane.finished?.offset ?? -1n;
     }
   }
@@ -128,8 +138,9 @@ export class PartitionLanes {
 
   #revoke(lane: Lane): void {
     lane.revoked = true;
-    this.buffered -= lane.queue.length;
+    this.buffered -= queued(lane);
     lane.queue = [];
+    lane.head = 0;
     this.#lanes.delete(lane.key);
   }
 
@@ -147,7 +158,7 @@ export class PartitionLanes {
   }
 
   #wake(lane: Lane): void {
-    if (lane.busy || lane.queue.length === 0) return;
+    if (lane.busy || queued(lane) === 0) return;
     if (this.#working >= this.#concurrency) {
       if (!this.#ready.includes(lane)) this.#ready.push(lane);
       return;
@@ -159,7 +170,7 @@ export class PartitionLanes {
       this.#working -= 1;
       const next = this.#ready.shift();
       if (next) this.#wake(next);
-      else if (lane.queue.length > 0) this.#wake(lane);
+      else if (queued(lane) > 0) this.#wake(lane);
       if (this.#working === 0) for (const resolve of this.#idleWaiters.splice(0)) resolve();
     });
   }
@@ -167,14 +178,14 @@ export class PartitionLanes {
   async #work(lane: Lane): Promise<void> {
     const control: DeliveryControl = { heartbeat: () => Promise.resolve(), shouldStop: () => lane.revoked || this.#stopping };
     let delay = FIRST_RETRY_MS;
-    while (lane.queue.length > 0 && !control.shouldStop()) {
+    while (queued(lane) > 0 && !control.shouldStop()) {
       // One message, or (batch listener) what the lane holds, up to MAX_BATCH_MESSAGES.
-      const first = lane.queue[0]!;
+      const first = lane.queue[lane.head]!;
       let taken: readonly LaneMessage[] | undefined;
       try {
         if (this.#dispatch.kind === 'message') await this.#dispatch.listener(first.message, control);
         else {
-          taken = lane.queue.slice(0, MAX_BATCH_MESSAGES);
+          taken = lane.queue.slice(lane.head, lane.head + MAX_BATCH_MESSAGES);
           await this.#dispatch.listener(
             { topic: first.message.topic, partition: first.message.partition, messages: taken.map(({ message }) => message) },
             control,
@@ -193,7 +204,7 @@ export class PartitionLanes {
       if (lane.revoked) return;
       lane.finished = taken ? taken.at(-1) : first;
       // Awaited when it checks in: while a commit is in flight it lets the event loop turn, so that its answer is taken in.
-      const checkingIn = this.#onFinished(lane.key, lane.queue.length === 0);
+      const checkingIn = this.#onFinished(lane.key, queued(lane) === 0);
       if (checkingIn) await checkingIn;
     }
   }
@@ -201,18 +212,31 @@ export class PartitionLanes {
   /** Takes what was handed over off the front of the queue, unless the queue was dropped meanwhile (a stream restart). */
   #dequeue(lane: Lane, taken: readonly LaneMessage[]): void {
     let handed = 0;
-    while (handed < taken.length && lane.queue[handed] === taken[handed]) handed += 1;
-    if (handed === 1) lane.queue.shift();
-    else if (handed > 1) lane.queue.splice(0, handed);
-    this.buffered -= handed;
+    while (handed < taken.length && lane.queue[lane.head + handed] === taken[handed]) handed += 1;
+    this.#advance(lane, handed);
   }
 
   /** #dequeue of one message. */
   #dequeueOne(lane: Lane, taken: LaneMessage): void {
-    if (lane.queue[0] !== taken) return;
-    lane.queue.shift();
-    this.buffered -= 1;
+    if (lane.queue[lane.head] === taken) this.#advance(lane, 1);
   }
+
+  #advance(lane: Lane, handed: number): void {
+    lane.head += handed;
+    this.buffered -= handed;
+    if (lane.head === lane.queue.length) {
+      lane.queue.length = 0;
+      lane.head = 0;
+    } else if (lane.head >= COMPACT_AT) {
+      lane.queue = lane.queue.slice(lane.head);
+      lane.head = 0;
+    }
+  }
+}
+
+/** Messages of a lane not handed over yet. */
+function queued(lane: Lane): number {
+  return lane.queue.length - lane.head;
 }
 
 export function laneKey(topic: string, partition: number): string {
