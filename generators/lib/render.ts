@@ -43,6 +43,7 @@ const OWNED_STATIC = [
   'src/eventing/headers.ts',
   'src/eventing/message-processor.ts',
   'src/eventing/message-scope.ts',
+  'src/eventing/local-codec.ts',
   'src/message-scopes.ts',
   'src/eventing/retry.ts',
   'src/eventing/schema-validator.ts',

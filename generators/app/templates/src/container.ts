@@ -2,13 +2,14 @@
 import type { SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { asClass, asFunction, asValue, createContainer, InjectionMode, type AwilixContainer } from 'awilix';
 import type { AppConfig } from './config.ts';
-import { LocalCodec, RegistryCodec, SchemaValidator, type EventCodec } from './eventing/codec.ts';
+import { RegistryCodec, SchemaValidator, type EventCodec } from './eventing/codec.ts';
 import { ConsumerHost } from './eventing/consumer-host.ts';
 <% if (!service.database) { -%>
 import { topicDeadLetterSink } from './eventing/delivery.ts';
 <% } -%>
 import { EventBus } from './eventing/event-bus.ts';
 import type { MessageContext } from './eventing/handler.ts';
+import { LocalCodec } from './eventing/local-codec.ts';
 import { KafkaTransport } from './eventing/<%- kafkaClient %>/kafka-transport.ts';
 import { MemoryTransport } from './eventing/memory/memory-transport.ts';
 import { EventProducers, type EventRoute } from './eventing/producers.ts';

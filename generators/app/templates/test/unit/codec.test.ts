@@ -1,7 +1,8 @@
 // <%- generatedHeader %>
 // Local validation and encoding (no registry): the same checks the registry codec runs before it frames a message.
 import assert from 'node:assert/strict';
-import { EventValidationError, LocalCodec, SchemaValidator } from '../../src/eventing/codec.ts';
+import { EventValidationError, SchemaValidator } from '../../src/eventing/codec.ts';
+import { LocalCodec } from '../../src/eventing/local-codec.ts';
 import type { EventDefinition } from '../../src/eventing/event-definition.ts';
 
 interface Shipped {
