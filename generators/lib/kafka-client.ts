@@ -35,7 +35,7 @@ export const KAFKA_COMMON_OWNED = [
 /** Each client's folder: the same roles, file for file (transport, producer pool, consumer loop, replay, logging, headers). */
 const CLIENT_FILES = ['kafka-transport.ts', 'producer-pool.ts', 'consumer-loop.ts', 'dead-letter-replay.ts', 'kafka-logging.ts', 'kafka-headers.ts'];
 
-const EXTRA_FILES: Record<KafkaClient, string[]> = { kafkajs: [], platformatic: ['partition-lanes.ts'] };
+const EXTRA_FILES: Record<KafkaClient, string[]> = { kafkajs: ['partitioning.ts'], platformatic: ['partition-lanes.ts'] };
 
 /** Unit tests of a client's own parts. */
 const CLIENT_TESTS: Record<KafkaClient, string[]> = { kafkajs: [], platformatic: ['test/unit/partition-lanes.test.ts'] };

@@ -130,4 +130,51 @@ describe('BatchingSender', () => {
     await turn();
     assert.equal(producer.requests.length, 1, 'the expired send was dropped, not sent late');
   });
+
+  describe('with lanes (one per partition)', () => {
+    const byKey = { ...options, laneOf: (m: OutgoingMessage) => m.key ?? '' };
+    const keyed = (value: string, key: string): OutgoingMessage => ({ topic: 'orders', key, value: Buffer.from(value), headers: {} });
+
+    it('runs lanes side by side: a lane whose request hangs holds back only the sends with messages in it', async () => {
+      const producer = new RecordingProducer();
+      const sender = new BatchingSender(producer, byKey);
+      const stuck = watch(sender.send([keyed('a1', 'a')]));
+      const other = watch(sender.send([keyed('b1', 'b')]));
+      await turn();
+      assert.equal(producer.requests.length, 2, 'one request per lane, both in flight');
+      const later = watch(sender.send([keyed('b2', 'b')]));
+      const behind = watch(sender.send([keyed('a2', 'a')]));
+      producer.requests[1]!.answer();
+      assert.equal(await state(other), 'resolved');
+      assert.deepEqual(producer.values(2), ['b2'], "lane b's next request goes out while lane a's first still hangs");
+      producer.requests[2]!.answer();
+      assert.equal(await state(later), 'resolved');
+      assert.equal(await state(stuck), 'pending');
+      assert.equal(await state(behind), 'pending', 'lane a keeps one request in flight: order within the partition');
+      assert.equal(producer.requests.length, 3);
+      producer.requests[0]!.answer();
+      assert.equal(await state(stuck), 'resolved');
+      assert.deepEqual(producer.values(3), ['a2']);
+    });
+
+    it('resolves a send spanning lanes once every lane acknowledged its part, and rejects it when one part fails', async () => {
+      const producer = new RecordingProducer();
+      const sender = new BatchingSender(producer, byKey);
+      const both = watch(sender.send([keyed('a1', 'a'), keyed('b1', 'b'), keyed('a2', 'a')]));
+      await turn();
+      assert.deepEqual(producer.values(0), ['a1', 'a2'], "each request carries one lane's messages, in order");
+      assert.deepEqual(producer.values(1), ['b1']);
+      producer.requests[0]!.answer();
+      assert.equal(await state(both), 'pending', 'lane b has not answered');
+      producer.requests[1]!.answer();
+      assert.equal(await state(both), 'resolved');
+
+      const failing = watch(sender.send([keyed('a3', 'a'), keyed('b2', 'b')]));
+      await turn();
+      producer.requests[3]!.answer(new Error('NOT_LEADER_OR_FOLLOWER'));
+      assert.equal(await state(failing), 'NOT_LEADER_OR_FOLLOWER', 'a failed part fails the whole send, whatever the other lane says');
+      producer.requests[2]!.answer();
+      assert.equal(await state(failing), 'NOT_LEADER_OR_FOLLOWER');
+    });
+  });
 });

@@ -1,10 +1,14 @@
 // <%- generatedHeader %>
 import type { OutgoingMessage, SendOptions } from '../transport.ts';
-import type { BatchingSender } from './batching-sender.ts';
+
+/** Sends messages and settles once the broker acknowledged every one of them (a BatchingSender, or one in front of it). */
+export interface MessageSender {
+  send(messages: readonly OutgoingMessage[]): Promise<void>;
+}
 
 /** A client's producer behind its batching sender. */
 export interface PooledSender {
-  readonly sender: BatchingSender;
+  readonly sender: MessageSender;
   readonly disconnect: () => Promise<void>;
 }
 
@@ -16,7 +20,7 @@ export class SenderPool {
   readonly #create: (options: SendOptions) => Promise<PooledSender>;
   readonly #senders = new Map<string, Promise<PooledSender>>();
   /** The senders whose producer is connected, for the common case of a send that need not wait. */
-  readonly #readySenders = new Map<string, BatchingSender>();
+  readonly #readySenders = new Map<string, MessageSender>();
   /** Sharing keys of the SendOptions objects seen (the same config objects come back on every send). */
   readonly #sharingKeys = new WeakMap<SendOptions, string>();
 

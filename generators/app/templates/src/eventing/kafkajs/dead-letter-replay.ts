@@ -1,7 +1,7 @@
 // <%- generatedHeader %>
 import type { Admin, Kafka } from 'kafkajs';
 import type { HeaderMap } from '../headers.ts';
-import type { BatchingSender } from '../kafka/batching-sender.ts';
+import type { MessageSender } from '../kafka/sender-pool.ts';
 import { headerMap } from './kafka-headers.ts';
 
 /**
@@ -12,7 +12,7 @@ import { headerMap } from './kafka-headers.ts';
 export async function replayDeadLetters(
   kafka: Kafka,
   admin: Admin,
-  sender: BatchingSender,
+  sender: MessageSender,
   deadLetterTopic: string,
   groupId: string,
   strip: (headers: HeaderMap) => HeaderMap,

@@ -48,7 +48,10 @@ export class KafkaTransport implements Transport {
       logLevel: logLevel.WARN,
       logCreator: kafkaLogCreator(this.#logger),
     });
-    this.#producers = new ProducerPool(this.#kafka, settings.producer);
+    this.#producers = new ProducerPool(this.#kafka, settings.producer, async (topic) => {
+      const { topics } = await (await this.#adminClient()).fetchTopicMetadata({ topics: [topic] });
+      return topics[0]?.partitions ?? [];
+    });
   }
 
   async connect(): Promise<void> {

@@ -1,7 +1,7 @@
 // <%- generatedHeader %>
 import { Consumer, type Admin } from '@platformatic/kafka';
 import type { HeaderMap } from '../headers.ts';
-import type { BatchingSender } from '../kafka/batching-sender.ts';
+import type { MessageSender } from '../kafka/sender-pool.ts';
 import type { KafkaSettings } from '../kafka/kafka-settings.ts';
 import { headerMap } from './kafka-headers.ts';
 import { connectionOptions } from './producer-pool.ts';
@@ -30,7 +30,7 @@ export async function endOffsets(admin: Admin, topic: string): Promise<{ low: Ma
 export async function replayDeadLetters(
   settings: KafkaSettings,
   admin: Admin,
-  sender: BatchingSender,
+  sender: MessageSender,
   deadLetterTopic: string,
   groupId: string,
   strip: (headers: HeaderMap) => HeaderMap,
