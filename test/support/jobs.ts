@@ -45,7 +45,7 @@ export async function generateJobsService(kafkaClient: KafkaClient = 'kafkajs'):
 
 /** Starts the service on topic and group `jobs-<name>`, with config overrides. */
 export async function startJobs(
-  stack: KafkaStack,
+  stack: Pick<KafkaStack, 'brokers' | 'registryUrl'>,
   serviceDir: string,
   name: string,
   recordFile: string,
