@@ -28,6 +28,7 @@ export const KAFKA_COMMON_OWNED = [
   'src/eventing/kafka/batching-sender.ts',
   'src/eventing/kafka/commit-pacer.ts',
   'src/eventing/kafka/committed-offsets.ts',
+  'src/eventing/kafka/handled-offsets.ts',
   'src/eventing/kafka/kafka-settings.ts',
   'src/eventing/kafka/sender-pool.ts',
 ];

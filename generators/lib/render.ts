@@ -72,6 +72,7 @@ const OWNED_STATIC = [
   'test/unit/batching-sender.test.ts',
   'test/unit/codec.test.ts',
   'test/unit/commit-pacer.test.ts',
+  'test/unit/handled-offsets.test.ts',
   'test/unit/retry.test.ts',
 ];
 

@@ -3,6 +3,7 @@ import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from '../../logger.ts';
 import { MAX_BATCH_MESSAGES, type ConsumerSettings, type DeliveryControl, type Dispatch, type IncomingMessage } from '../transport.ts';
 import { CommitPacer } from '../kafka/commit-pacer.ts';
+import { HandledOffsets } from '../kafka/handled-offsets.ts';
 import { headerMap } from './kafka-headers.ts';
 import type { KafkaSettings } from '../kafka/kafka-settings.ts';
 
@@ -41,6 +42,7 @@ export class ConsumerLoop {
     logEvents(consumer, logger, onCommit);
     await consumer.connect();
     await consumer.subscribe({ topics: [settings.topic], fromBeginning: kafkaSettings.fromBeginning });
+    const handled = new HandledOffsets();
     const pacer = new CommitPacer(kafkaSettings.commitEveryMessages, kafkaSettings.commitIntervalMs, (error) =>
       logger.warn({ groupId: settings.groupId, err: error }, 'committing offsets failed; the next commit covers them again'),
     );
@@ -68,25 +70,37 @@ export class ConsumerLoop {
         });
         let finished: string | undefined;
         let completed = false;
+        let messages = batch.messages;
+        const skipped = handled.alreadyFinished(batch.partition, messages);
+        if (skipped > 0) {
+          finished = messages[skipped - 1]?.offset;
+          messages = messages.slice(skipped);
+          logger.info(
+            { groupId: settings.groupId, topic: batch.topic, partition: batch.partition, skipped, upTo: finished },
+            'skipped messages this process had finished before its group coordinator moved; committing past them',
+          );
+        }
         try {
           if (dispatch.kind === 'batch') {
-            for (let start = 0; start < batch.messages.length; start += MAX_BATCH_MESSAGES) {
+            for (let start = 0; start < messages.length; start += MAX_BATCH_MESSAGES) {
               if (control.shouldStop()) return;
-              const slice = batch.messages.slice(start, start + MAX_BATCH_MESSAGES);
+              const slice = messages.slice(start, start + MAX_BATCH_MESSAGES);
               await dispatch.listener({ topic: batch.topic, partition: batch.partition, messages: slice.map(incoming) }, control);
               finished = slice.at(-1)?.offset ?? finished;
-              if (finished !== undefined && start + MAX_BATCH_MESSAGES < batch.messages.length) {
+              if (finished !== undefined && start + MAX_BATCH_MESSAGES < messages.length) {
+                handled.finished(batch.partition, finished);
                 resolveOffset(finished);
                 pacer.request(commitAll);
                 await heartbeat();
               }
             }
           } else {
-            for (const message of batch.messages) {
+            for (const message of messages) {
               if (control.shouldStop()) return;
               await dispatch.listener(incoming(message), control);
               finished = message.offset;
               if (pacer.due()) {
+                handled.finished(batch.partition, finished);
                 resolveOffset(finished);
                 await pacer.checkIn(commitIfDue);
                 await heartbeat();
@@ -95,7 +109,10 @@ export class ConsumerLoop {
           }
           completed = true;
         } finally {
-          if (finished !== undefined) resolveOffset(finished);
+          if (finished !== undefined) {
+            handled.finished(batch.partition, finished);
+            resolveOffset(finished);
+          }
           // What the batch finished is committed now, or right after the commit in flight. When the batch
           // ends early (stop, rebalance, failure) or the worker is stopping, that commit lands before
           // kafkajs leaves or rejoins the group.
