@@ -141,6 +141,7 @@ describe('acknowledged events on a three-broker cluster @kafka @cluster', functi
         failed: failedWhileDown.failed + recovered.failed,
         failures: new Map([...failedWhileDown.failures, ...recovered.failures]),
         longestGapMs: Math.max(failedWhileDown.longestGapMs, recovered.longestGapMs),
+        slowestMs: Math.max(failedWhileDown.slowestMs, recovered.slowestMs),
       };
       await check('two of three brokers down and back', topic, records, both);
     });

@@ -12,13 +12,16 @@ import type { JobRecord } from './jobs.js';
 const run = promisify(execFile);
 
 /**
- * One POST on a connection of its own (no keep-alive): a connection the server closed while idle
- * during a broker outage is never reused, so every failure counted is the service's answer.
+ * Connections kept alive (a connection per request would run out of ephemeral ports at this rate);
+ * Node's agent closes an idle one before the server's keep-alive timeout (its Keep-Alive hint), so a
+ * connection the server closed while idle is not reused.
  */
+const agent = new http.Agent({ keepAlive: true, maxSockets: 4000 });
+
 function post(port: number, urlPath: string, body: string, timeoutMs: number): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const request = http.request(
-      { host: '127.0.0.1', port, path: urlPath, method: 'POST', agent: false, timeout: timeoutMs, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+      { host: '127.0.0.1', port, path: urlPath, method: 'POST', agent, timeout: timeoutMs, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
       (response) => {
         let text = '';
         response.setEncoding('utf8');
@@ -44,6 +47,8 @@ export interface LoadOutcome {
   readonly longestGapMs: number;
   readonly gapStartedAt: number;
   readonly startedAt: number;
+  /** The longest time a request took (any answer). */
+  readonly slowestMs: number;
 }
 
 export interface RunningLoad {
@@ -63,8 +68,10 @@ export function startLoad(service: ServiceProcess, { perSecond, concurrency = 40
   let requests = 0;
   let failed = 0;
   let stopping = false;
+  let slowestMs = 0;
   const startedAt = Date.now();
   const one = async (seq: number): Promise<void> => {
+    const sentAt = Date.now();
     try {
       const { status, text } = await post(service.port, '/jobs', JSON.stringify({ count: 1, lane: `l${seq % 60}`, firstSeq: seq }), timeoutMs);
       if (status === 201) {
@@ -78,6 +85,8 @@ export function startLoad(service: ServiceProcess, { perSecond, concurrency = 40
       failed += 1;
       const reason = `request error: ${(error as Error).message}`;
       failures.set(reason, (failures.get(reason) ?? 0) + 1);
+    } finally {
+      slowestMs = Math.max(slowestMs, Date.now() - sentAt);
     }
   };
   const inFlight = new Set<Promise<void>>();
@@ -107,7 +116,7 @@ export function startLoad(service: ServiceProcess, { perSecond, concurrency = 40
           gapStartedAt = times[i - 1]!;
         }
       }
-      return { acked, requests, failed, failures, longestGapMs, gapStartedAt, startedAt };
+      return { acked, requests, failed, failures, longestGapMs, gapStartedAt, startedAt, slowestMs };
     },
   };
 }
@@ -156,7 +165,7 @@ export function describeOutcome(name: string, outcome: LoadOutcome, counts: Tall
   return (
     `      ${name}: ${outcome.requests} requests, ${outcome.acked.size} answered 201, ${outcome.failed} failed ` +
     `(${((100 * outcome.failed) / Math.max(1, outcome.requests)).toFixed(2)} %), longest time without an acknowledgement ${(outcome.longestGapMs / 1000).toFixed(1)} s ` +
-    `(from +${((outcome.gapStartedAt - outcome.startedAt) / 1000).toFixed(1)} s), ` +
+    `(from +${((outcome.gapStartedAt - outcome.startedAt) / 1000).toFixed(1)} s), slowest request ${(outcome.slowestMs / 1000).toFixed(1)} s, ` +
     `lost ${counts.lost.length}, duplicates on the topic ${counts.duplicatesOnTopic}${extra}${failures ? `\n        failures: ${failures}` : ''}\n`
   );
 }
