@@ -1,4 +1,4 @@
-// Types for stack.mjs (a real Kafka broker + Apicurio schema registry on 127.0.0.1 for tests).
+// Types for stack.mjs (a real Kafka broker, or a three-node cluster, + Apicurio schema registry on 127.0.0.1 for tests).
 
 /** Versions of what the stack runs (read from pom.xml). */
 export declare const versions: Readonly<{ kafka: string; apicurio: string }>;
@@ -90,3 +90,83 @@ export interface StackHandle {
  * until both are ready; or returns a handle to KAFKA_BROKERS / SCHEMA_REGISTRY_URL when both are set.
  */
 export declare function startStack(options?: StackOptions): Promise<StackHandle>;
+
+export interface ClusterOptions extends FetchOptions {
+  /** How long to wait for each node and the registry to become ready, in ms (default 90000, or $KAFKA_EVENTING_STACK_TIMEOUT_MS). */
+  readyTimeoutMs?: number;
+  /** How long a node's stop() (and the cluster's) waits after SIGTERM before SIGKILL, in ms (default 20000). */
+  stopTimeoutMs?: number;
+  /** As StackOptions.handleSignals (default true). */
+  handleSignals?: boolean;
+  /** The java executable (default: $KAFKA_EVENTING_STACK_JAVA, $JAVA_HOME/bin/java, or java on PATH); Java 17+. */
+  java?: string;
+  /** Extra JVM options for the nodes and the registry, placed after the defaults. */
+  jvmArgs?: string[];
+  /** Heap (-Xmx) of each node, default '256m'. */
+  brokerHeap?: string;
+  /** Registry heap (-Xmx), default '384m'. */
+  registryHeap?: string;
+  /**
+   * Extra server.properties settings for every node, written last (they override the cluster's own), e.g.
+   * `{ 'broker.session.timeout.ms': 3000 }` for faster failure detection. Default: none (Kafka's defaults).
+   */
+  brokerProperties?: Record<string, string | number | boolean>;
+}
+
+/** One broker+controller node of a cluster. Its operations run one after the other (never two at once). */
+export interface ClusterNode {
+  /** node.id: 1, 2 or 3. */
+  readonly id: number;
+  /** Its broker (PLAINTEXT) port. */
+  readonly port: number;
+  readonly host: '127.0.0.1';
+  /** '127.0.0.1:port'. */
+  readonly address: string;
+  /** Its output (warnings and the start line), kafka-<id>.log in the cluster's temporary folder. */
+  readonly logFile: string;
+  /** Whether its JVM is running. */
+  readonly running: boolean;
+  /** SIGKILL (a crash: no controlled shutdown), resolves once it has exited. No-op when not running. */
+  kill(): Promise<void>;
+  /** SIGTERM (a controlled shutdown), SIGKILL after stopTimeoutMs; resolves once it has exited. */
+  stop(): Promise<void>;
+  /**
+   * Starts it again with the same ports and data; resolves when it logged 'Kafka Server started' (since this start)
+   * and answers ApiVersions. No-op when running. It needs a controller quorum (2 of the 3 nodes, itself included)
+   * to get there: after stopping two or three nodes, start them concurrently.
+   */
+  start(): Promise<void>;
+}
+
+export interface ClusterHandle {
+  /** Always false: a cluster is always started here. */
+  external: false;
+  /** The three bootstrap servers, '127.0.0.1:p1,127.0.0.1:p2,127.0.0.1:p3'. */
+  brokers: string;
+  /** As StackHandle.registryUrl (with /apis/ccompat/v7). */
+  registryUrl: string;
+  /** As StackHandle.registryBaseUrl. */
+  registryBaseUrl: string;
+  /** { KAFKA_BROKERS: brokers, SCHEMA_REGISTRY_URL: registryUrl }, to pass on to child processes. */
+  env: { KAFKA_BROKERS: string; SCHEMA_REGISTRY_URL: string };
+  /** Temporary folder holding server-<id>.properties, kafka-data-<id>/, the logs. */
+  tempDir: string;
+  /** The processes' output: kafka-1.log ... (in node order), registry.log. */
+  logFiles: { kafka: string[]; registry: string };
+  /** The nodes, ids 1, 2, 3 in that order. */
+  nodes: ClusterNode[];
+  /** The node with that node.id; throws for an unknown id. */
+  nodeById(id: number): ClusterNode;
+  /**
+   * Kills the nodes (SIGKILL: their data is deleted anyway, and a controlled shutdown of the last one would wait
+   * for a quorum that has gone), stops the registry, removes the temporary folder. Idempotent.
+   */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts three combined broker+controller KRaft nodes (replication factor 3, min.insync.replicas 2, Kafka's own
+ * failure-detection defaults) and an Apicurio schema registry on free ports of 127.0.0.1, and waits until all
+ * four are ready. Never uses KAFKA_BROKERS / SCHEMA_REGISTRY_URL from the environment.
+ */
+export declare function startCluster(options?: ClusterOptions): Promise<ClusterHandle>;

@@ -1,13 +1,15 @@
 #!/usr/bin/env node
-// A real single-node Apache Kafka broker (KRaft) and an Apicurio schema registry on 127.0.0.1, without Docker.
+// A real single-node Apache Kafka broker (KRaft), or a three-node cluster, and an Apicurio schema registry on
+// 127.0.0.1, without Docker.
 //
 // Library (plain ESM, node built-ins only; types in stack.d.mts):
 //   import { startStack, fetchJars } from './scripts/stack/stack.mjs';
 //   const stack = await startStack();   // { brokers, registryUrl, stopBroker(), startBroker(), stop(), ... }
+//   const cluster = await startCluster(); // three KRaft nodes: { brokers, registryUrl, nodes: [{ kill(), start() }], stop() }
 // CLI:
-//   node scripts/stack/stack.mjs fetch                     download jars into the cache only
-//   node scripts/stack/stack.mjs up [--exports-file FILE]  start, print `export ...` lines, run until Ctrl-C / SIGTERM
-//   node scripts/stack/stack.mjs run -- CMD [ARGS...]      start, run CMD with KAFKA_BROKERS / SCHEMA_REGISTRY_URL, stop
+//   node scripts/stack/stack.mjs fetch                               download jars into the cache only
+//   node scripts/stack/stack.mjs up [--cluster] [--exports-file F]   start, print `export ...` lines, run until Ctrl-C / SIGTERM
+//   node scripts/stack/stack.mjs run [--cluster] -- CMD [ARGS...]    start, run CMD with KAFKA_BROKERS / SCHEMA_REGISTRY_URL, stop
 //
 // What is run and why is described in scripts/stack/README.md; versions live in scripts/stack/pom.xml.
 
@@ -388,6 +390,12 @@ class JavaProcess {
     await this.exitPromise;
   }
 
+  /** SIGKILL, wait for exit. */
+  async kill() {
+    if (this.running) this.child.kill('SIGKILL');
+    await this.exitPromise;
+  }
+
   killSync() {
     if (this.running) this.child.kill('SIGKILL');
     if (this.watchdog && this.watchdog.exitCode === null) this.watchdog.kill('SIGKILL');
@@ -438,7 +446,308 @@ function forget(stack) {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// The stack
+// Start-up plumbing shared by the single-node stack and the cluster
+// ---------------------------------------------------------------------------------------------------------------
+
+/** An error about a process that did not start, with the last lines of its log; portClash when a port was taken. */
+function processFailure(proc, message) {
+  const err = new Error(`stack: the ${proc.name} ${message}. Last lines of its log (${path.basename(proc.logFile)}):\n${proc.tail()}`);
+  err.portClash = /BindException|Address already in use|seems to be in use by another process/.test(proc.logSinceStart());
+  return err;
+}
+
+/** Waits for processes to become ready within a time limit; abandon() ends every wait (a failed start-up, stop()). */
+class Readiness {
+  constructor(timeoutMs) {
+    this.timeoutMs = timeoutMs;
+    this.abandonedBecause = null;
+  }
+
+  abandon(reason) {
+    this.abandonedBecause ??= reason;
+  }
+
+  throwIfAbandoned() {
+    if (this.abandonedBecause) throw Object.assign(new Error(this.abandonedBecause), { abandoned: true });
+  }
+
+  /** Polls check() every 200 ms until it resolves true; rejects when proc exits, on abandon() or on time-out. */
+  async waitFor(proc, what, check) {
+    const start = Date.now();
+    for (;;) {
+      if (!proc.running) throw processFailure(proc, `${proc.exitDescription()} before ${what}`);
+      this.throwIfAbandoned();
+      if (await check()) return;
+      if (Date.now() - start > this.timeoutMs) throw processFailure(proc, `did not become ready (${what}) within ${this.timeoutMs / 1000} s`);
+      await sleep(200);
+    }
+  }
+
+  /**
+   * Waits for start-up steps that run in parallel. The first failure abandons the others' waits; the result
+   * rejects with the real failure(s) (portClash if any of them is one).
+   */
+  async all(steps) {
+    const abandonOthers = (err) => {
+      this.abandon('stack: start-up abandoned');
+      throw err;
+    };
+    const results = await Promise.allSettled(steps.map((step) => step.catch(abandonOthers)));
+    const failed = results.filter((r) => r.status === 'rejected').map((r) => r.reason);
+    if (failed.length === 0) return;
+    const real = failed.filter((e) => !e.abandoned);
+    if (real.length === 0) throw failed[0];
+    const err = real.length === 1 ? real[0] : new Error(real.map((e) => e.message).join('\n\n'));
+    err.portClash = real.some((e) => e.portClash);
+    throw err;
+  }
+}
+
+/** Settings of one start (options with their defaults), shared by the stack's and the cluster's processes. */
+function startSettings(options, jars, java, log) {
+  // C1 only: the JVMs start ~30 % faster on 2 cores (measured 7-9 s instead of 10-15 s for broker + registry);
+  // peak throughput does not matter for tests. options.jvmArgs come last, so they can override it.
+  const extraJvm = ['-XX:TieredStopAtLevel=1', ...(options.jvmArgs ?? [])];
+  const classPath = path.join(jars.kafkaLibDir, '*'); // expanded by the java launcher
+  return {
+    log,
+    java,
+    jars,
+    extraJvm,
+    kafkaJvm: [...extraJvm, '-Djava.awt.headless=true', `-Dlog4j2.configurationFile=${LOG4J_CONFIG}`, '-cp', classPath],
+    readiness: new Readiness(options.readyTimeoutMs ?? envNumber('KAFKA_EVENTING_STACK_TIMEOUT_MS', 90_000)),
+    stopTimeoutMs: options.stopTimeoutMs ?? 20_000,
+    handleSignals: options.handleSignals !== false,
+  };
+}
+
+/**
+ * Downloads (if needed) and checks Java, then runs attempt() with them, again with new ports (up to 3 attempts)
+ * when a free port was taken by someone else between our probe and java's bind.
+ */
+async function startWithRetries(what, options, log, attempt) {
+  const t0 = Date.now();
+  const jars = await fetchJars({ cacheDir: options.cacheDir, log });
+  const java = resolveJava(options.java);
+  for (let n = 1; ; n++) {
+    try {
+      const handle = await attempt(startSettings(options, jars, java, log));
+      log(`${what} up in ${seconds(t0)} (temporary folder ${handle.tempDir})`);
+      return handle;
+    } catch (err) {
+      if (err && err.portClash && n < 3) {
+        log(`a port was taken meanwhile (${err.message.split('\n')[0]}); retrying with other ports`);
+        continue;
+      }
+      throw err;
+    }
+  }
+}
+
+/**
+ * Puts a stack's processes under the exit / signal clean-up, starts it with steps() and waits for all of them;
+ * on failure stops everything and rethrows. Resolves to stopAll(): stops the processes, removes the folder.
+ */
+async function superviseAndStart(processes, tempDir, settings, steps) {
+  const entry = {
+    killSync() {
+      for (const proc of processes) proc.killSync();
+      try {
+        fs.rmSync(tempDir, { recursive: true, force: true });
+      } catch {
+        /* the watchdogs remove it as well */
+      }
+    },
+  };
+  liveStacks.add(entry);
+  installHandlers(settings.handleSignals);
+  const stopAll = async () => {
+    await Promise.all(processes.map((proc) => proc.stop(settings.stopTimeoutMs)));
+    await fsp.rm(tempDir, { recursive: true, force: true });
+    forget(entry);
+  };
+  try {
+    await settings.readiness.all(steps());
+  } catch (err) {
+    await stopAll().catch(() => {});
+    throw err;
+  }
+  return stopAll;
+}
+
+/** fn => promise: runs the functions given one after the other, each after the previous one has settled. */
+function serializer() {
+  let last = Promise.resolve();
+  return (fn) => {
+    const run = last.then(fn, fn);
+    last = run.catch(() => {});
+    return run;
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Kafka nodes and the registry
+// ---------------------------------------------------------------------------------------------------------------
+
+/** Settings of the single-node stack (beyond listeners and storage): every internal topic kept once. */
+const SINGLE_NODE_PROPERTIES = Object.freeze({
+  'num.partitions': 3,
+  'offsets.topic.replication.factor': 1,
+  'transaction.state.log.replication.factor': 1,
+  'transaction.state.log.min.isr': 1,
+  'share.coordinator.state.topic.replication.factor': 1,
+  'share.coordinator.state.topic.min.isr': 1,
+  'group.initial.rebalance.delay.ms': 0,
+});
+
+/**
+ * Settings of every node of the three-node cluster: production-shaped durability (why: README.md). Kafka's
+ * failure-detection settings (broker.session.timeout.ms, replica.lag.time.max.ms, ...) keep their defaults.
+ */
+const CLUSTER_PROPERTIES = Object.freeze({
+  'num.partitions': 6,
+  'default.replication.factor': 3,
+  'min.insync.replicas': 2,
+  'offsets.topic.replication.factor': 3,
+  'transaction.state.log.replication.factor': 3,
+  'transaction.state.log.min.isr': 2,
+  'share.coordinator.state.topic.replication.factor': 3,
+  'share.coordinator.state.topic.min.isr': 2,
+  'unclean.leader.election.enable': false,
+  'group.initial.rebalance.delay.ms': 0,
+  // The log cleaner's dedupe buffer is 128 MB by default: with a 256 MB heap a node died at start with
+  // OutOfMemoryError (seen once in five starts on this 2-core machine). 16 MB is plenty for tests.
+  'log.cleaner.dedupe.buffer.size': 16 * 1024 * 1024,
+});
+const CLUSTER_SIZE = 3;
+
+/** The server.properties of a combined broker+controller KRaft node; `properties` come last (they win). */
+function serverProperties({ id, brokerPort, controllerPort, voters, dataDir, properties }) {
+  return [
+    'process.roles=broker,controller',
+    `node.id=${id}`,
+    `controller.quorum.voters=${voters}`,
+    `listeners=PLAINTEXT://127.0.0.1:${brokerPort},CONTROLLER://127.0.0.1:${controllerPort}`,
+    `advertised.listeners=PLAINTEXT://127.0.0.1:${brokerPort}`,
+    'controller.listener.names=CONTROLLER',
+    'inter.broker.listener.name=PLAINTEXT',
+    'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+    `log.dirs=${dataDir}`,
+    ...Object.entries(properties).map(([key, value]) => `${key}=${value}`),
+    '',
+  ].join('\n');
+}
+
+/** A node's files in the temporary folder: suffix '' for the single node (kafka.log), '-1' ... in a cluster. */
+function nodeFiles(tempDir, suffix) {
+  return {
+    properties: path.join(tempDir, `server${suffix}.properties`),
+    dataDir: path.join(tempDir, `kafka-data${suffix}`),
+    log: path.join(tempDir, `kafka${suffix}.log`),
+    formatLog: path.join(tempDir, `kafka${suffix}-format.log`),
+  };
+}
+
+/** One combined broker+controller KRaft node: its server.properties, its storage format run and its JVM. */
+class KafkaNode {
+  /**
+   * @param {{id: number, name: string, clusterId: string, brokerPort: number, controllerPort: number,
+   *   voters: string, properties: object, heap: string, files: ReturnType<typeof nodeFiles>}} spec
+   * @param {ReturnType<typeof startSettings> & {tempDir: string}} settings
+   */
+  constructor(spec, settings) {
+    const { id, name, clusterId, brokerPort, controllerPort, voters, properties, heap, files } = spec;
+    Object.assign(this, { id, name, brokerPort, files, settings });
+    this.address = `127.0.0.1:${brokerPort}`;
+    fs.writeFileSync(files.properties, serverProperties({ id, brokerPort, controllerPort, voters, dataDir: files.dataDir, properties }));
+    const { java, kafkaJvm, tempDir } = settings;
+    const format = ['kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', files.properties, '--ignore-formatted'];
+    this.formatter = new JavaProcess(`${name} storage format`, java, ['-Xmx256m', ...kafkaJvm, ...format], {
+      cwd: tempDir,
+      logFile: files.formatLog,
+      tempDir,
+    });
+    this.broker = new JavaProcess(name, java, [`-Xmx${heap}`, ...kafkaJvm, 'kafka.Kafka', files.properties], {
+      cwd: tempDir,
+      logFile: files.log,
+      tempDir,
+    });
+  }
+
+  /** Every process this node may run (for the clean-up). */
+  get processes() {
+    return [this.formatter, this.broker];
+  }
+
+  get running() {
+    return this.broker.running;
+  }
+
+  /** Formats the storage (kafka.tools.StorageTool), then starts the node and waits until it is ready. */
+  async formatAndStart() {
+    this.formatter.start();
+    await this.formatter.exitPromise;
+    if (this.formatter.exit?.code !== 0) throw processFailure(this.formatter, `failed (${this.formatter.exitDescription()})`);
+    this.settings.readiness.throwIfAbandoned(); // another process failed meanwhile: do not start a JVM for nothing
+    await this.start();
+  }
+
+  /** Starts the JVM; ready = 'Kafka Server started' logged since this start and an answer to ApiVersions. */
+  async start() {
+    const t = Date.now();
+    this.broker.start();
+    await this.settings.readiness.waitFor(this.broker, `'${KAFKA_STARTED_LINE}' and an answer to ApiVersions on ${this.address}`, async () =>
+      this.broker.logSinceStart().includes(KAFKA_STARTED_LINE) && (await kafkaApiVersionsOk(this.brokerPort)),
+    );
+    this.settings.log(`${this.name} ready on ${this.address} (Kafka ${versions.kafka}, ${seconds(t)})`);
+  }
+
+  /** SIGTERM (a controlled shutdown), SIGKILL after stopTimeoutMs. */
+  async stop() {
+    const t = Date.now();
+    await this.broker.stop(this.settings.stopTimeoutMs);
+    this.settings.log(`${this.name} stopped (${this.broker.exitDescription()}, ${seconds(t)})`);
+  }
+
+  /** SIGKILL (a crash: no controlled shutdown), and wait for the exit. */
+  async kill() {
+    await this.broker.kill();
+    this.settings.log(`${this.name} killed (${this.broker.exitDescription()})`);
+  }
+}
+
+/** The Apicurio registry (in-memory storage) on one port. */
+class Registry {
+  constructor(port, heap, settings) {
+    const { java, jars, extraJvm, tempDir } = settings;
+    this.settings = settings;
+    this.baseUrl = `http://127.0.0.1:${port}`;
+    this.url = `${this.baseUrl}${CCOMPAT_PATH}`;
+    this.logFile = path.join(tempDir, 'registry.log');
+    const args = [
+      `-Xmx${heap}`,
+      ...extraJvm,
+      '-Djava.awt.headless=true',
+      '-Dquarkus.http.host=127.0.0.1',
+      `-Dquarkus.http.port=${port}`,
+      '-jar',
+      jars.registryJar,
+    ];
+    this.process = new JavaProcess('schema registry', java, args, { cwd: tempDir, logFile: this.logFile, tempDir });
+  }
+
+  /** Starts it and waits until GET /subjects answers 200. */
+  async start() {
+    const t = Date.now();
+    this.process.start();
+    const subjects = `${this.url}/subjects`;
+    await this.settings.readiness.waitFor(this.process, `GET ${subjects} answering 200`, async () => (await httpStatus(subjects)) === 200);
+    this.settings.log(`Apicurio Registry ${versions.apicurio} ready on ${this.url} (${seconds(t)})`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The single-node stack
 // ---------------------------------------------------------------------------------------------------------------
 
 function externalHandle(brokers, registryUrl) {
@@ -480,204 +789,51 @@ export async function startStack(options = {}) {
   if (options.useEnv !== false && (env.KAFKA_BROKERS || env.SCHEMA_REGISTRY_URL)) {
     log('only one of KAFKA_BROKERS / SCHEMA_REGISTRY_URL is set; ignoring it and starting a local stack');
   }
-
-  const t0 = Date.now();
-  const jars = await fetchJars({ cacheDir: options.cacheDir, log });
-  const java = resolveJava(options.java);
-  for (let attempt = 1; ; attempt++) {
-    try {
-      const handle = await startLocalStack(options, { log, jars, java });
-      log(`stack up in ${seconds(t0)} (temporary folder ${handle.tempDir})`);
-      return handle;
-    } catch (err) {
-      // A free port can be taken by someone else between our probe and java's bind: try again with new ones.
-      if (err && err.portClash && attempt < 3) {
-        log(`a port was taken meanwhile (${err.message.split('\n')[0]}); retrying with other ports`);
-        continue;
-      }
-      throw err;
-    }
-  }
+  return startWithRetries('stack', options, log, (settings) => startLocalStack(options, settings));
 }
 
 /** One attempt at starting the local stack (see startStack). */
-async function startLocalStack(options, { log, jars, java }) {
-  const readyTimeoutMs = options.readyTimeoutMs ?? envNumber('KAFKA_EVENTING_STACK_TIMEOUT_MS', 90_000);
-  const stopTimeoutMs = options.stopTimeoutMs ?? 20_000;
+async function startLocalStack(options, startup) {
   const [brokerPort, controllerPort, registryPort] = await freePorts(3);
   const tempDir = await fsp.mkdtemp(path.join(os.tmpdir(), 'kafka-eventing-stack-'));
-  const dataDir = path.join(tempDir, 'kafka-data');
-  const serverProperties = path.join(tempDir, 'server.properties');
-  fs.writeFileSync(
-    serverProperties,
-    [
-      'process.roles=broker,controller',
-      'node.id=1',
-      `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
-      `listeners=PLAINTEXT://127.0.0.1:${brokerPort},CONTROLLER://127.0.0.1:${controllerPort}`,
-      `advertised.listeners=PLAINTEXT://127.0.0.1:${brokerPort}`,
-      'controller.listener.names=CONTROLLER',
-      'inter.broker.listener.name=PLAINTEXT',
-      'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
-      `log.dirs=${dataDir}`,
-      'num.partitions=3',
-      'offsets.topic.replication.factor=1',
-      'transaction.state.log.replication.factor=1',
-      'transaction.state.log.min.isr=1',
-      'share.coordinator.state.topic.replication.factor=1',
-      'share.coordinator.state.topic.min.isr=1',
-      'group.initial.rebalance.delay.ms=0',
-      '',
-    ].join('\n'),
-  );
-
-  const classPath = path.join(jars.kafkaLibDir, '*'); // expanded by the java launcher
-  const logFiles = {
-    format: path.join(tempDir, 'kafka-format.log'),
-    kafka: path.join(tempDir, 'kafka.log'),
-    registry: path.join(tempDir, 'registry.log'),
-  };
-  // C1 only: both JVMs start ~30 % faster on 2 cores (measured 7-9 s instead of 10-15 s for the pair);
-  // peak throughput does not matter for tests. options.jvmArgs come last, so they can override it.
-  const extraJvm = ['-XX:TieredStopAtLevel=1', ...(options.jvmArgs ?? [])];
-  const kafkaJvm = [...extraJvm, '-Djava.awt.headless=true', `-Dlog4j2.configurationFile=${LOG4J_CONFIG}`, '-cp', classPath];
-  const formatter = new JavaProcess(
-    'kafka storage format',
-    java,
-    ['-Xmx256m', ...kafkaJvm, 'kafka.tools.StorageTool', 'format', '-t', kafkaClusterId(), '-c', serverProperties, '--ignore-formatted'],
-    { cwd: tempDir, logFile: logFiles.format, tempDir },
-  );
-  const broker = new JavaProcess('Kafka broker', java, [`-Xmx${options.brokerHeap ?? '512m'}`, ...kafkaJvm, 'kafka.Kafka', serverProperties], {
-    cwd: tempDir,
-    logFile: logFiles.kafka,
-    tempDir,
-  });
-  const registry = new JavaProcess(
-    'schema registry',
-    java,
-    [
-      `-Xmx${options.registryHeap ?? '384m'}`,
-      ...extraJvm,
-      '-Djava.awt.headless=true',
-      '-Dquarkus.http.host=127.0.0.1',
-      `-Dquarkus.http.port=${registryPort}`,
-      '-jar',
-      jars.registryJar,
-    ],
-    { cwd: tempDir, logFile: logFiles.registry, tempDir },
-  );
-
-  const brokers = `127.0.0.1:${brokerPort}`;
-  const registryBaseUrl = `http://127.0.0.1:${registryPort}`;
-  const registryUrl = `${registryBaseUrl}${CCOMPAT_PATH}`;
-  let stopped = false;
-  let brokerOp = Promise.resolve();
-
-  const stack = {
-    killSync() {
-      formatter.killSync();
-      broker.killSync();
-      registry.killSync();
-      try {
-        fs.rmSync(tempDir, { recursive: true, force: true });
-      } catch {
-        /* the watchdogs remove it as well */
-      }
+  const settings = { ...startup, tempDir };
+  const broker = new KafkaNode(
+    {
+      id: 1,
+      name: 'Kafka broker',
+      clusterId: kafkaClusterId(),
+      brokerPort,
+      controllerPort,
+      voters: `1@127.0.0.1:${controllerPort}`,
+      properties: SINGLE_NODE_PROPERTIES,
+      heap: options.brokerHeap ?? '512m',
+      files: nodeFiles(tempDir, ''),
     },
-  };
-  liveStacks.add(stack);
-  installHandlers(options.handleSignals !== false);
+    settings,
+  );
+  const registry = new Registry(registryPort, options.registryHeap ?? '384m', settings);
+  const stopAll = await superviseAndStart([...broker.processes, registry.process], tempDir, settings, () => [broker.formatAndStart(), registry.start()]);
 
-  let startupFailed = false; // set when one of the two fails to start, so that waiting for the other stops too
-  const failure = (proc, message) => {
-    const err = new Error(`stack: the ${proc.name} ${message}. Last lines of its log (${path.basename(proc.logFile)}):\n${proc.tail()}`);
-    err.portClash = /BindException|Address already in use|seems to be in use by another process/.test(proc.logSinceStart());
-    return err;
-  };
-  const waitFor = async (proc, what, check) => {
-    const start = Date.now();
-    for (;;) {
-      if (!proc.running) throw failure(proc, `${proc.exitDescription()} before ${what}`);
-      if (startupFailed) throw new Error('stack: start-up abandoned');
-      if (await check()) return;
-      if (Date.now() - start > readyTimeoutMs) throw failure(proc, `did not become ready (${what}) within ${readyTimeoutMs / 1000} s`);
-      await sleep(200);
-    }
-  };
-  const waitBrokerReady = async () => {
-    const t = Date.now();
-    await waitFor(broker, `'${KAFKA_STARTED_LINE}' and an answer to ApiVersions on ${brokers}`, async () =>
-      broker.logSinceStart().includes(KAFKA_STARTED_LINE) && (await kafkaApiVersionsOk(brokerPort)),
-    );
-    log(`Kafka ${versions.kafka} ready on ${brokers} (${seconds(t)})`);
-  };
-  const startBrokerProcess = async () => {
-    broker.start();
-    await waitBrokerReady();
-  };
-
-  const startKafka = async () => {
-    formatter.start();
-    await formatter.exitPromise;
-    if (formatter.exit?.code !== 0) throw failure(formatter, `failed (${formatter.exitDescription()})`);
-    await startBrokerProcess();
-  };
-  const startRegistry = async () => {
-    const t = Date.now();
-    registry.start();
-    await waitFor(registry, `GET ${registryUrl}/subjects answering 200`, async () => (await httpStatus(`${registryUrl}/subjects`)) === 200);
-    log(`Apicurio Registry ${versions.apicurio} ready on ${registryUrl} (${seconds(t)})`);
-  };
-
-  const stopAll = async () => {
-    await Promise.all([formatter.stop(stopTimeoutMs), broker.stop(stopTimeoutMs), registry.stop(stopTimeoutMs)]);
-    await fsp.rm(tempDir, { recursive: true, force: true });
-    forget(stack);
-  };
-
-  const failFast = (promise) =>
-    promise.catch((err) => {
-      startupFailed = true;
-      throw err;
-    });
-  const results = await Promise.allSettled([failFast(startKafka()), failFast(startRegistry())]);
-  const failed = results.filter((r) => r.status === 'rejected').map((r) => r.reason);
-  if (failed.length) {
-    stopped = true;
-    await stopAll().catch(() => {});
-    const real = failed.filter((e) => e.message !== 'stack: start-up abandoned');
-    const err = real.length === 1 ? real[0] : new Error(real.map((e) => e.message).join('\n\n'));
-    err.portClash = real.some((e) => e.portClash);
-    throw err;
-  }
-
-  const serial = (fn) => {
-    const run = brokerOp.then(fn, fn);
-    brokerOp = run.catch(() => {});
-    return run;
-  };
-
+  let stopped = false;
+  const serial = serializer();
   return {
     external: false,
-    brokers,
-    registryUrl,
-    registryBaseUrl,
-    env: { KAFKA_BROKERS: brokers, SCHEMA_REGISTRY_URL: registryUrl },
+    brokers: broker.address,
+    registryUrl: registry.url,
+    registryBaseUrl: registry.baseUrl,
+    env: { KAFKA_BROKERS: broker.address, SCHEMA_REGISTRY_URL: registry.url },
     tempDir,
     ports: { broker: brokerPort, controller: controllerPort, registry: registryPort },
-    logFiles: { kafka: logFiles.kafka, registry: logFiles.registry },
+    logFiles: { kafka: broker.files.log, registry: registry.logFile },
     stopBroker: () =>
       serial(async () => {
         if (stopped) throw new Error('stack: stopBroker() after stop()');
-        const t = Date.now();
-        await broker.stop(stopTimeoutMs);
-        log(`Kafka broker stopped (${broker.exitDescription()}, ${seconds(t)})`);
+        await broker.stop();
       }),
     startBroker: () =>
       serial(async () => {
         if (stopped) throw new Error('stack: startBroker() after stop()');
-        if (broker.running) return;
-        await startBrokerProcess();
+        if (!broker.running) await broker.start();
       }),
     stop: () =>
       serial(async () => {
@@ -685,8 +841,111 @@ async function startLocalStack(options, { log, jars, java }) {
         stopped = true;
         const t = Date.now();
         await stopAll();
-        log(`stack stopped (${seconds(t)})`);
+        settings.log(`stack stopped (${seconds(t)})`);
       }),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The three-node cluster
+// ---------------------------------------------------------------------------------------------------------------
+
+/**
+ * Starts three combined broker+controller KRaft nodes (replication factor 3, min.insync.replicas 2) and the
+ * Apicurio registry on free ports of 127.0.0.1. Always starts its own (no external mode).
+ * @param {import('./stack.d.mts').ClusterOptions} [options]
+ * @returns {Promise<import('./stack.d.mts').ClusterHandle>}
+ */
+export async function startCluster(options = {}) {
+  const log = makeLogger(options.log);
+  return startWithRetries('cluster', options, log, (settings) => startLocalCluster(options, settings));
+}
+
+/** One attempt at starting the cluster (see startCluster). */
+async function startLocalCluster(options, startup) {
+  const ports = await freePorts(2 * CLUSTER_SIZE + 1);
+  const registryPort = ports.pop();
+  const ids = Array.from({ length: CLUSTER_SIZE }, (_, i) => i + 1);
+  const portsOf = (id) => ({ brokerPort: ports[2 * (id - 1)], controllerPort: ports[2 * (id - 1) + 1] });
+  const voters = ids.map((id) => `${id}@127.0.0.1:${portsOf(id).controllerPort}`).join(',');
+  const tempDir = await fsp.mkdtemp(path.join(os.tmpdir(), 'kafka-eventing-cluster-'));
+  const settings = { ...startup, tempDir };
+  const clusterId = kafkaClusterId(); // one for all: nodes formatted with different ids refuse to talk to each other
+  const properties = { ...CLUSTER_PROPERTIES, ...options.brokerProperties };
+  const nodes = ids.map(
+    (id) =>
+      new KafkaNode(
+        {
+          id,
+          name: `Kafka node ${id}`,
+          clusterId,
+          ...portsOf(id),
+          voters,
+          properties,
+          heap: options.brokerHeap ?? '256m',
+          files: nodeFiles(tempDir, `-${id}`),
+        },
+        settings,
+      ),
+  );
+  const registry = new Registry(registryPort, options.registryHeap ?? '384m', settings);
+  const processes = [...nodes.flatMap((node) => node.processes), registry.process];
+  const stopAll = await superviseAndStart(processes, tempDir, settings, () => [...nodes.map((node) => node.formatAndStart()), registry.start()]);
+
+  let stopping = null;
+  const nodeHandles = nodes.map((node) => clusterNodeHandle(node, () => stopping !== null));
+  const brokers = nodes.map((node) => node.address).join(',');
+  return {
+    external: false,
+    brokers,
+    registryUrl: registry.url,
+    registryBaseUrl: registry.baseUrl,
+    env: { KAFKA_BROKERS: brokers, SCHEMA_REGISTRY_URL: registry.url },
+    tempDir,
+    logFiles: { kafka: nodes.map((node) => node.files.log), registry: registry.logFile },
+    nodes: nodeHandles,
+    nodeById(id) {
+      const found = nodeHandles.find((node) => node.id === id);
+      if (!found) throw new Error(`stack: no node ${id} in the cluster (ids: ${ids.join(', ')})`);
+      return found;
+    },
+    stop() {
+      stopping ??= (async () => {
+        settings.readiness.abandon('stack: the cluster was stopped'); // ends a node's start() that is waiting
+        const t = Date.now();
+        // SIGKILL, not a controlled shutdown: the data is deleted anyway, and the last node to go would wait for
+        // a controller quorum that has gone (5 s in parallel, stopTimeoutMs when stopped one after the other).
+        await Promise.all(nodes.map((node) => node.broker.kill()));
+        await stopAll();
+        settings.log(`cluster stopped (${seconds(t)})`);
+      })();
+      return stopping;
+    },
+  };
+}
+
+/** The handle of one cluster node; its operations run one after the other. */
+function clusterNodeHandle(node, clusterStopped) {
+  const serial = serializer();
+  const operation = (what, fn) => () =>
+    serial(async () => {
+      if (clusterStopped()) throw new Error(`stack: node ${node.id} ${what}() after the cluster's stop()`);
+      await fn();
+    });
+  return {
+    id: node.id,
+    port: node.brokerPort,
+    host: '127.0.0.1',
+    address: node.address,
+    logFile: node.files.log,
+    get running() {
+      return node.running;
+    },
+    kill: operation('kill', () => node.kill()),
+    stop: operation('stop', () => node.stop()),
+    start: operation('start', async () => {
+      if (!node.running) await node.start();
+    }),
   };
 }
 
@@ -696,10 +955,15 @@ async function startLocalStack(options, { log, jars, java }) {
 
 const USAGE = `usage: node scripts/stack/stack.mjs <command>
   fetch                        download Kafka ${versions.kafka} and Apicurio Registry ${versions.apicurio} into the cache, then exit
-  up [--exports-file FILE]     start a broker and a registry on 127.0.0.1, print 'export KAFKA_BROKERS=...' and
+  up [--cluster] [--exports-file FILE]
+                               start a broker and a registry on 127.0.0.1, print 'export KAFKA_BROKERS=...' and
                                'export SCHEMA_REGISTRY_URL=...' (also written to FILE), run until Ctrl-C or SIGTERM
-  run -- CMD [ARGS...]         start them, run CMD with KAFKA_BROKERS and SCHEMA_REGISTRY_URL set, stop them,
-                               exit with CMD's exit code (an already set pair of those variables is used as is)
+  run [--cluster] -- CMD [ARGS...]
+                               start them, run CMD with KAFKA_BROKERS and SCHEMA_REGISTRY_URL set, stop them,
+                               exit with CMD's exit code (an already set pair of those variables is used as is,
+                               except with --cluster)
+  --cluster                    three broker+controller nodes (replication factor 3, min.insync.replicas 2) instead
+                               of one; KAFKA_BROKERS is then a comma-separated list of the three
 environment: KAFKA_EVENTING_STACK_CACHE (cache folder), KAFKA_EVENTING_STACK_TIMEOUT_MS (readiness timeout),
              JAVA_HOME / KAFKA_EVENTING_STACK_JAVA (Java ${MIN_JAVA}+), MVN (Maven command), KAFKA_EVENTING_STACK_DEBUG`;
 
@@ -736,13 +1000,15 @@ async function cli(argv) {
 
   if (command === 'up') {
     let envFile = null;
+    let cluster = false;
     for (let i = 0; i < rest.length; i++) {
       if (rest[i] === '--exports-file' && rest[i + 1]) envFile = path.resolve(rest[++i]);
       else if (rest[i].startsWith('--exports-file=')) envFile = path.resolve(rest[i].slice('--exports-file='.length));
+      else if (rest[i] === '--cluster') cluster = true;
       else throw new Error(`stack: unknown argument for up: ${rest[i]}\n${USAGE}`);
     }
     const signalled = new Promise((resolve) => (onSignalWhenReady = resolve)); // later signals: no effect
-    const stack = await startStack({ log, handleSignals: false, useEnv: false });
+    const stack = cluster ? await startCluster({ log, handleSignals: false }) : await startStack({ log, handleSignals: false, useEnv: false });
     ready = true;
     const exports = `export KAFKA_BROKERS=${stack.brokers}\nexport SCHEMA_REGISTRY_URL=${stack.registryUrl}\n`;
     if (envFile) fs.writeFileSync(envFile, exports);
@@ -757,10 +1023,12 @@ async function cli(argv) {
     return 0;
   }
 
-  // run
-  const cmd = rest[0] === '--' ? rest.slice(1) : rest;
+  // run: options of its own come first; everything after them (or after --) is the command
+  const cluster = rest[0] === '--cluster';
+  const args = cluster ? rest.slice(1) : rest;
+  const cmd = args[0] === '--' ? args.slice(1) : args;
   if (cmd.length === 0) throw new Error(`stack: run needs a command\n${USAGE}`);
-  const stack = await startStack({ log, handleSignals: false });
+  const stack = cluster ? await startCluster({ log, handleSignals: false }) : await startStack({ log, handleSignals: false });
   let child = null;
   const childRunning = () => child !== null && child.exitCode === null && child.signalCode === null;
   onSignalWhenReady = (sig) => {
