@@ -1,7 +1,7 @@
 // <%- generatedHeader %>
 import { CompressionTypes, Partitioners, type Kafka, type Producer, type RetryOptions } from 'kafkajs';
 import type { SendOptions } from '../transport.ts';
-import { BatchingSender } from '../kafka/batching-sender.ts';
+import { BatchingSender, type ProduceRequest } from '../kafka/batching-sender.ts';
 import { SenderPool, type PooledSender } from '../kafka/sender-pool.ts';
 import type { KafkaSettings } from '../kafka/kafka-settings.ts';
 import { Partitioning, type PartitionedMessage, type TopicMetadataSource } from './partitioning.ts';
@@ -19,6 +19,9 @@ export class ProducerPool extends SenderPool {
     super((options) => createSender(kafka, settings, options, partitioning));
   }
 }
+
+/** kafkajs producers behind one batching sender (see createSender). */
+const PRODUCERS_PER_SENDER = 3;
 
 /** Backoff between kafkajs' own retries of a request: short, so that a new leader is found within about a second of its election. */
 const MAX_RETRY_DELAY_MS = 1000;
@@ -52,9 +55,17 @@ async function createSender(
     await producer.connect();
     return producer;
   };
-  const producer = new ReplaceableProducer(await connect(), connect);
+  // Lanes are spread over a few producers: an idempotent kafkajs producer sends one request at a time
+  // to a broker, so the lanes of one broker would otherwise take turns. A partition always goes through
+  // the same producer (its order and sequence numbers stay with it).
+  const producers = await Promise.all(Array.from({ length: PRODUCERS_PER_SENDER }, async () => new ReplaceableProducer(await connect(), connect)));
+  const producerOf = (request: ProduceRequest<PartitionedMessage>): ReplaceableProducer =>
+    producers[(request.topicMessages[0]?.messages[0]?.partition ?? 0) % producers.length]!;
   const sender = new BatchingSender<PartitionedMessage>(
-    { sendBatch: ({ topicMessages }) => producer.send((current) => current.sendBatch({ topicMessages, acks: settings.acks, compression })) },
+    {
+      sendBatch: (request) =>
+        producerOf(request).send((current) => current.sendBatch({ topicMessages: request.topicMessages, acks: settings.acks, compression })),
+    },
     { sendTimeoutMs, laneOf: partitioning.laneOf },
   );
   return {
@@ -64,7 +75,9 @@ async function createSender(
         return Array.isArray(assigned) ? sender.send(assigned) : assigned.then((partitioned) => sender.send(partitioned));
       },
     },
-    disconnect: () => producer.disconnect(),
+    disconnect: async () => {
+      await Promise.all(producers.map((producer) => producer.disconnect()));
+    },
   };
 }
 
