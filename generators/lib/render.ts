@@ -73,6 +73,7 @@ const OWNED_STATIC = [
   'test/unit/codec.test.ts',
   'test/unit/commit-pacer.test.ts',
   'test/unit/retry.test.ts',
+  'test/unit/write-readiness.test.ts',
 ];
 
 /** Files created once; after that they belong to the user and are never overwritten. */
