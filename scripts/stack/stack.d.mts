@@ -90,3 +90,40 @@ export interface StackHandle {
  * until both are ready; or returns a handle to KAFKA_BROKERS / SCHEMA_REGISTRY_URL when both are set.
  */
 export declare function startStack(options?: StackOptions): Promise<StackHandle>;
+
+export interface ClusterOptions extends FetchOptions {
+  /** How many brokers (at least 2, default 2). Node 1 is also the only controller. */
+  brokers?: number;
+  /** How long to wait for each broker to become ready, in ms (default 90000, or $KAFKA_EVENTING_STACK_TIMEOUT_MS). */
+  readyTimeoutMs?: number;
+  /** How long to wait after SIGTERM before SIGKILL, in ms (default 20000). */
+  stopTimeoutMs?: number;
+  /** As for startStack. */
+  handleSignals?: boolean;
+  java?: string;
+  jvmArgs?: string[];
+  /** Heap (-Xmx) of each broker, default '512m'. */
+  brokerHeap?: string;
+}
+
+export interface ClusterHandle {
+  /** Bootstrap servers: every broker's address, comma separated. */
+  brokers: string;
+  /** The brokers by node id (1, 2, ...), e.g. for a topic's replica assignment. */
+  nodes: { nodeId: number; address: string }[];
+  tempDir: string;
+  /** Each broker's output, by node id. */
+  logFiles: Record<number, string>;
+  /** Stops one broker (SIGTERM, a controlled shutdown; SIGKILL after stopTimeoutMs). Node 1 holds the controller. */
+  stopBroker(nodeId: number): Promise<void>;
+  /** Starts a stopped broker again on the same port and data, and waits until it is ready. */
+  startBroker(nodeId: number): Promise<void>;
+  /** Stops every broker and removes the temporary folder. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a Kafka cluster of several brokers (KRaft; node 1 is the controller) on free ports of 127.0.0.1, without a
+ * registry, whatever KAFKA_BROKERS says: for tests that need brokers to go down while the cluster stays.
+ */
+export declare function startKafkaCluster(options?: ClusterOptions): Promise<ClusterHandle>;

@@ -691,6 +691,191 @@ async function startLocalStack(options, { log, jars, java }) {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// A cluster of several brokers (no registry)
+// ---------------------------------------------------------------------------------------------------------------
+
+/**
+ * Starts a Kafka cluster of `options.brokers` nodes (default 2) on free ports of 127.0.0.1, without a registry and
+ * regardless of KAFKA_BROKERS: node 1 is broker and the only controller, the others are brokers only, so any of them
+ * can be stopped while the cluster keeps its controller. For tests of what a client sees with brokers down (a
+ * partition without a leader, an in-sync replica set below min.insync.replicas), which one broker cannot show.
+ * @param {import('./stack.d.mts').ClusterOptions} [options]
+ * @returns {Promise<import('./stack.d.mts').ClusterHandle>}
+ */
+export async function startKafkaCluster(options = {}) {
+  const log = makeLogger(options.log);
+  const t0 = Date.now();
+  const jars = await fetchJars({ cacheDir: options.cacheDir, log });
+  const java = resolveJava(options.java);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const handle = await startLocalCluster(options, { log, jars, java });
+      log(`cluster of ${handle.nodes.length} brokers up in ${seconds(t0)} (temporary folder ${handle.tempDir})`);
+      return handle;
+    } catch (err) {
+      if (err && err.portClash && attempt < 3) {
+        log(`a port was taken meanwhile (${err.message.split('\n')[0]}); retrying with other ports`);
+        continue;
+      }
+      throw err;
+    }
+  }
+}
+
+/** One attempt at starting the cluster (see startKafkaCluster). */
+async function startLocalCluster(options, { log, jars, java }) {
+  const count = options.brokers ?? 2;
+  if (!Number.isInteger(count) || count < 2) throw new Error(`stack: a cluster needs at least 2 brokers, not ${count}`);
+  const readyTimeoutMs = options.readyTimeoutMs ?? envNumber('KAFKA_EVENTING_STACK_TIMEOUT_MS', 90_000);
+  const stopTimeoutMs = options.stopTimeoutMs ?? 20_000;
+  const [controllerPort, ...brokerPorts] = await freePorts(count + 1);
+  const tempDir = await fsp.mkdtemp(path.join(os.tmpdir(), 'kafka-eventing-cluster-'));
+  const clusterId = kafkaClusterId();
+  const classPath = path.join(jars.kafkaLibDir, '*');
+  const kafkaJvm = ['-XX:TieredStopAtLevel=1', ...(options.jvmArgs ?? []), '-Djava.awt.headless=true', `-Dlog4j2.configurationFile=${LOG4J_CONFIG}`, '-cp', classPath];
+
+  const nodes = brokerPorts.map((port, index) => {
+    const nodeId = index + 1;
+    const controller = nodeId === 1;
+    const serverProperties = path.join(tempDir, `server-${nodeId}.properties`);
+    fs.writeFileSync(
+      serverProperties,
+      [
+        `process.roles=${controller ? 'broker,controller' : 'broker'}`,
+        `node.id=${nodeId}`,
+        `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
+        `listeners=PLAINTEXT://127.0.0.1:${port}${controller ? `,CONTROLLER://127.0.0.1:${controllerPort}` : ''}`,
+        `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
+        'controller.listener.names=CONTROLLER',
+        'inter.broker.listener.name=PLAINTEXT',
+        'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+        `log.dirs=${path.join(tempDir, `kafka-data-${nodeId}`)}`,
+        'num.partitions=3',
+        'offsets.topic.replication.factor=1',
+        'transaction.state.log.replication.factor=1',
+        'transaction.state.log.min.isr=1',
+        'share.coordinator.state.topic.replication.factor=1',
+        'share.coordinator.state.topic.min.isr=1',
+        'group.initial.rebalance.delay.ms=0',
+        '',
+      ].join('\n'),
+    );
+    const logFile = path.join(tempDir, `kafka-${nodeId}.log`);
+    return {
+      nodeId,
+      port,
+      address: `127.0.0.1:${port}`,
+      logFile,
+      formatter: new JavaProcess(
+        `kafka storage format (node ${nodeId})`,
+        java,
+        ['-Xmx256m', ...kafkaJvm, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', serverProperties, '--ignore-formatted'],
+        { cwd: tempDir, logFile: path.join(tempDir, `kafka-format-${nodeId}.log`), tempDir },
+      ),
+      broker: new JavaProcess(`Kafka broker ${nodeId}`, java, [`-Xmx${options.brokerHeap ?? '512m'}`, ...kafkaJvm, 'kafka.Kafka', serverProperties], {
+        cwd: tempDir,
+        logFile,
+        tempDir,
+      }),
+    };
+  });
+
+  const cluster = {
+    killSync() {
+      for (const node of nodes) {
+        node.formatter.killSync();
+        node.broker.killSync();
+      }
+      try {
+        fs.rmSync(tempDir, { recursive: true, force: true });
+      } catch {
+        /* the watchdogs remove it as well */
+      }
+    },
+  };
+  liveStacks.add(cluster);
+  installHandlers(options.handleSignals !== false);
+
+  const failure = (proc, message) => {
+    const err = new Error(`stack: the ${proc.name} ${message}. Last lines of its log (${path.basename(proc.logFile)}):\n${proc.tail()}`);
+    err.portClash = /BindException|Address already in use|seems to be in use by another process/.test(proc.logSinceStart());
+    return err;
+  };
+  const startNode = async (node) => {
+    const t = Date.now();
+    node.broker.start();
+    for (;;) {
+      if (!node.broker.running) throw failure(node.broker, `${node.broker.exitDescription()} before it was ready`);
+      if (node.broker.logSinceStart().includes(KAFKA_STARTED_LINE) && (await kafkaApiVersionsOk(node.port))) break;
+      if (Date.now() - t > readyTimeoutMs) throw failure(node.broker, `did not become ready within ${readyTimeoutMs / 1000} s`);
+      await sleep(200);
+    }
+    log(`Kafka broker ${node.nodeId} ready on ${node.address} (${seconds(t)})`);
+  };
+  const stopAll = async () => {
+    await Promise.all(nodes.flatMap((node) => [node.formatter.stop(stopTimeoutMs), node.broker.stop(stopTimeoutMs)]));
+    await fsp.rm(tempDir, { recursive: true, force: true });
+    forget(cluster);
+  };
+
+  try {
+    await Promise.all(
+      nodes.map(async (node) => {
+        node.formatter.start();
+        await node.formatter.exitPromise;
+        if (node.formatter.exit?.code !== 0) throw failure(node.formatter, `failed (${node.formatter.exitDescription()})`);
+      }),
+    );
+    await startNode(nodes[0]); // the controller first: the other brokers register with it
+    await Promise.all(nodes.slice(1).map(startNode));
+  } catch (err) {
+    await stopAll().catch(() => {});
+    throw err;
+  }
+
+  let stopped = false;
+  let op = Promise.resolve();
+  const serial = (fn) => {
+    const run = op.then(fn, fn);
+    op = run.catch(() => {});
+    return run;
+  };
+  const nodeOf = (nodeId) => {
+    const node = nodes.find((n) => n.nodeId === nodeId);
+    if (!node) throw new Error(`stack: the cluster has no node ${nodeId} (it has ${nodes.map((n) => n.nodeId).join(', ')})`);
+    return node;
+  };
+  return {
+    brokers: nodes.map((node) => node.address).join(','),
+    nodes: nodes.map(({ nodeId, address }) => ({ nodeId, address })),
+    tempDir,
+    logFiles: Object.fromEntries(nodes.map((node) => [node.nodeId, node.logFile])),
+    stopBroker: (nodeId) =>
+      serial(async () => {
+        if (stopped) throw new Error('stack: stopBroker() after stop()');
+        const node = nodeOf(nodeId);
+        const t = Date.now();
+        await node.broker.stop(stopTimeoutMs);
+        log(`Kafka broker ${nodeId} stopped (${node.broker.exitDescription()}, ${seconds(t)})`);
+      }),
+    startBroker: (nodeId) =>
+      serial(async () => {
+        if (stopped) throw new Error('stack: startBroker() after stop()');
+        const node = nodeOf(nodeId);
+        if (!node.broker.running) await startNode(node);
+      }),
+    stop: () =>
+      serial(async () => {
+        if (stopped) return;
+        stopped = true;
+        const t = Date.now();
+        await stopAll();
+        log(`cluster stopped (${seconds(t)})`);
+      }),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 // CLI
 // ---------------------------------------------------------------------------------------------------------------
 
