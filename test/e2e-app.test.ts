@@ -39,7 +39,7 @@ for (const kafkaClient of ['kafkajs', 'platformatic'] as const) describe(`genera
     assert.equal(live.status, 200);
     const ready = await fetch(`http://127.0.0.1:${service.port}/health/ready`);
     assert.equal(ready.status, 200);
-    assert.deepEqual(((await ready.json()) as { checks: unknown }).checks, { started: true, broker: true, schemaRegistry: true });
+    assert.deepEqual(((await ready.json()) as { checks: unknown }).checks, { started: true, broker: true, writable: true, schemaRegistry: true });
 
     const signalled = Date.now();
     service.signal('SIGTERM');

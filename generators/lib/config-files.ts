@@ -48,6 +48,7 @@ export function configFiles(view: RenderView, environments: readonly Environment
           commitEveryMessages: 100,
           commitIntervalMs: 1000,
         },
+        readiness: { leaderlessGraceMs: 5000, timeoutMs: 2000 },
       },
       schemaRegistry: {
         url: service.environments.development.schemaRegistryUrl,

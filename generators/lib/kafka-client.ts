@@ -2,7 +2,7 @@
  * The Kafka client a service is generated with (`yo kafka-eventing --kafka-client kafkajs|platformatic`):
  * which clients exist, how the option is checked, and what each adds to the rendered service. Each
  * client has its own folder under src/eventing/ implementing the one Transport interface; the client
- * independent Kafka parts (batching sender, sender pool, commit pacer, committed offsets, settings) stay in src/eventing/kafka/.
+ * independent Kafka parts (batching sender, sender pool, commit pacer, committed offsets, settings, write readiness) stay in src/eventing/kafka/.
  */
 import { UserInputError } from './model/types.js';
 
@@ -31,10 +31,11 @@ export const KAFKA_COMMON_OWNED = [
   'src/eventing/kafka/handled-offsets.ts',
   'src/eventing/kafka/kafka-settings.ts',
   'src/eventing/kafka/sender-pool.ts',
+  'src/eventing/kafka/write-readiness.ts',
 ];
 
-/** Each client's folder: the same roles, file for file (transport, producer pool, consumer loop, replay, logging, headers). */
-const CLIENT_FILES = ['kafka-transport.ts', 'producer-pool.ts', 'consumer-loop.ts', 'dead-letter-replay.ts', 'kafka-logging.ts', 'kafka-headers.ts'];
+/** Each client's folder: the same roles, file for file (transport, producer pool, consumer loop, replay, logging, headers, topic states for readiness). */
+const CLIENT_FILES = ['kafka-transport.ts', 'producer-pool.ts', 'consumer-loop.ts', 'dead-letter-replay.ts', 'kafka-logging.ts', 'kafka-headers.ts', 'topic-states.ts'];
 
 const EXTRA_FILES: Record<KafkaClient, string[]> = { kafkajs: ['partitioning.ts'], platformatic: ['partition-lanes.ts'] };
 

@@ -74,6 +74,7 @@ const OWNED_STATIC = [
   'test/unit/commit-pacer.test.ts',
   'test/unit/handled-offsets.test.ts',
   'test/unit/retry.test.ts',
+  'test/unit/write-readiness.test.ts',
 ];
 
 /** Files created once; after that they belong to the user and are never overwritten. */

@@ -55,6 +55,8 @@ const configSchema = z.object({
       commitEveryMessages: z.number().int().min(1),
       commitIntervalMs: z.number().int().min(1),
     }),
+    /** `/health/ready`'s check that the topics of the published events take writes. */
+    readiness: z.object({ leaderlessGraceMs: z.number().int().min(0), timeoutMs: z.number().int().positive() }),
   }),
   schemaRegistry: z.object({
     url: z.url(),

@@ -27,6 +27,6 @@ describe('health', () => {
     const response = await fetch(`http://127.0.0.1:${service.port}/health/ready`);
     assert.equal(response.status, 200);
     const body = (await response.json()) as { checks: Record<string, boolean> };
-    assert.deepEqual(body.checks, { started: true, broker: true, schemaRegistry: true });
+    assert.deepEqual(body.checks, { started: true, broker: true, writable: true, schemaRegistry: true });
   });
 });

@@ -81,10 +81,25 @@ export interface Transport {
   consume(settings: ConsumerSettings, listener: MessageListener): Promise<RunningConsumer>;
   /** As `consume`, but hands over each fetched batch (per partition, in order) at once. */
   consumeBatches(settings: ConsumerSettings, listener: BatchListener): Promise<RunningConsumer>;
-  isReady(): Promise<boolean>;
+  /**
+   * Whether the broker answers and `topics` (those the service publishes to) take writes now. Never
+   * rejects, answers within a bounded time; probes may call it often (the Kafka transport reuses an
+   * answer for about a second).
+   */
+  isReady(topics: readonly string[]): Promise<TransportReadiness>;
   /** Per partition of `topic`: messages not yet committed by `groupId` (end offset minus committed offset). */
   lag(groupId: string, topic: string): Promise<PartitionLag[]>;
   disconnect(): Promise<void>;
+}
+
+/** What `Transport.isReady` found. */
+export interface TransportReadiness {
+  /** The broker answered the check. */
+  readonly reachable: boolean;
+  /** Every partition of the topics asked about takes writes: it has a leader and enough in-sync replicas. */
+  readonly writable: boolean;
+  /** What is wrong, one line each (`orders: partition 2 has 1 in-sync replica, min.insync.replicas is 2`); empty when ready. */
+  readonly reasons: readonly string[];
 }
 
 export interface PartitionLag {

@@ -12,7 +12,9 @@ export interface Readiness {
 
 /**
  * `/health/live`: the process runs. `/health/ready`: started, broker and schema registry reachable,
- * and no subscription stuck (`failing` names those that cannot write their dead-letter topic).
+ * the topics of the published events take writes (`checks.writable`; see
+ * eventing/kafka/write-readiness.ts), and no subscription stuck (`failing` names those that cannot
+ * write their dead-letter topic). `reasons` says what is wrong, one line each.
  */
 export function healthRouter(cradle: Cradle, readiness: Readiness): Router {
   const router = Router();
@@ -21,23 +23,44 @@ export function healthRouter(cradle: Cradle, readiness: Readiness): Router {
   });
   router.get('/health/ready', async (_request, response) => {
 <% if (service.database) { -%>
-    const [broker, registry, database, pending] = await Promise.all([
-      cradle.transport.isReady(),
+    const [kafka, registry, database, pending] = await Promise.all([
+      cradle.transport.isReady(cradle.eventProducers.topics),
       cradle.eventCodec.isReady(),
       isDatabaseReady(cradle.databasePool),
       cradle.outboxRelay.depth().catch(() => null),
     ]);
 <% } else { -%>
-    const [broker, registry] = await Promise.all([cradle.transport.isReady(), cradle.eventCodec.isReady()]);
+    const [kafka, registry] = await Promise.all([cradle.transport.isReady(cradle.eventProducers.topics), cradle.eventCodec.isReady()]);
 <% } -%>
     const failing = cradle.consumerHost.failing;
-    const ready = readiness.accepting && broker && registry<% if (service.database) { %> && database<% } %> && Object.keys(failing).length === 0;
+    const reasons = [
+      ...(readiness.accepting ? [] : ['the service is starting or stopping']),
+      ...kafka.reasons,
+      ...(registry ? [] : ['the schema registry does not answer']),
+<% if (service.database) { -%>
+      ...(database ? [] : ['the database does not answer']),
+<% } -%>
+    ];
+<% if (service.database) { -%>
+    // With the outbox, a request commits its events with its rows and the relay sends them once the topics take
+    // writes again: topics that refuse writes are reported (checks.writable, reasons), but do not turn requests away.
+    const ready =
+      readiness.accepting &&
+      kafka.reachable &&
+      (kafka.writable || cradle.config.database.delivery === 'outbox') &&
+      registry &&
+      database &&
+      Object.keys(failing).length === 0;
+<% } else { -%>
+    const ready = readiness.accepting && kafka.reachable && kafka.writable && registry && Object.keys(failing).length === 0;
+<% } -%>
     response.status(ready ? 200 : 503).json({
       status: ready ? 'ready' : 'not ready',
-      checks: { started: readiness.accepting, broker, schemaRegistry: registry },
+      checks: { started: readiness.accepting, broker: kafka.reachable, writable: kafka.writable, schemaRegistry: registry },
 <% if (service.database) { -%>
       database: { reachable: database, outboxPending: pending },
 <% } -%>
+      ...(reasons.length > 0 ? { reasons } : {}),
       ...(Object.keys(failing).length > 0 ? { failing } : {}),
     });
   });

@@ -18,4 +18,11 @@ export interface KafkaSettings {
     /** ...and at least this often (besides at the end of each batch and on stop). */
     readonly commitIntervalMs: number;
   };
+  /** `/health/ready`'s check that the topics the service publishes to take writes (see write-readiness.ts). */
+  readonly readiness: {
+    /** A partition without a leader counts once it has been without one for longer than this: an election is normal and short. */
+    readonly leaderlessGraceMs: number;
+    /** Bound on one check: a cluster that does not answer within it is not ready. */
+    readonly timeoutMs: number;
+  };
 }

@@ -1,6 +1,6 @@
 // <%- generatedHeader %>
 // The only modules that import the Kafka client are this folder's: swap it here and nothing else changes.
-import { Kafka, logLevel, type Admin, type SASLOptions } from 'kafkajs';
+import { Kafka, logLevel, type Admin, type KafkaConfig, type SASLOptions } from 'kafkajs';
 import type { Logger } from '../../logger.ts';
 import type { HeaderMap } from '../headers.ts';
 import type {
@@ -13,13 +13,16 @@ import type {
   RunningConsumer,
   SendOptions,
   Transport,
+  TransportReadiness,
 } from '../transport.ts';
 import { ConsumerLoop } from './consumer-loop.ts';
 import { replayDeadLetters } from './dead-letter-replay.ts';
 import { kafkaLogCreator } from './kafka-logging.ts';
-import { CommittedOffsets, withTimeout } from '../kafka/committed-offsets.ts';
+import { CommittedOffsets } from '../kafka/committed-offsets.ts';
 import type { KafkaSettings } from '../kafka/kafka-settings.ts';
 import { ProducerPool } from './producer-pool.ts';
+import { TopicStates } from './topic-states.ts';
+import { WriteReadiness } from '../kafka/write-readiness.ts';
 
 export type { KafkaSettings } from '../kafka/kafka-settings.ts';
 
@@ -34,11 +37,13 @@ export class KafkaTransport implements Transport {
   #admin?: Promise<Admin>;
   /** Offsets this process committed (what the lag is measured from). */
   readonly #committed = new CommittedOffsets();
+  readonly #topicStates: TopicStates;
+  readonly #readiness: WriteReadiness;
 
   constructor(settings: KafkaSettings, logger: Logger) {
     this.#settings = settings;
     this.#logger = logger.child({ component: 'kafka' });
-    this.#kafka = new Kafka({
+    const config: KafkaConfig = {
       clientId: settings.clientId,
       brokers: [...settings.brokers],
       ssl: settings.ssl,
@@ -47,11 +52,14 @@ export class KafkaTransport implements Transport {
       requestTimeout: settings.requestTimeoutMs,
       logLevel: logLevel.WARN,
       logCreator: kafkaLogCreator(this.#logger),
-    });
+    };
+    this.#kafka = new Kafka(config);
     this.#producers = new ProducerPool(this.#kafka, settings.producer, async (topic) => {
       const { topics } = await (await this.#adminClient()).fetchTopicMetadata({ topics: [topic] });
       return topics[0]?.partitions ?? [];
     });
+    this.#topicStates = new TopicStates(config);
+    this.#readiness = new WriteReadiness(settings, (topics) => this.#topicStates.describe(topics), this.#logger);
   }
 
   async connect(): Promise<void> {
@@ -95,14 +103,9 @@ export class KafkaTransport implements Transport {
     };
   }
 
-  async isReady(): Promise<boolean> {
-    try {
-      const admin = await this.#adminClient();
-      const cluster = await withTimeout(admin.describeCluster(), 2000);
-      return cluster.brokers.length > 0;
-    } catch {
-      return false;
-    }
+  /** See ../kafka/write-readiness.ts. */
+  isReady(topics: readonly string[]): Promise<TransportReadiness> {
+    return this.#readiness.check(topics);
   }
 
   /**
@@ -132,6 +135,7 @@ export class KafkaTransport implements Transport {
     await this.#producers.disconnect();
     if (this.#admin) await (await this.#admin).disconnect();
     this.#admin = undefined;
+    await this.#topicStates.close();
   }
 
   /** See dead-letter-replay.ts. */

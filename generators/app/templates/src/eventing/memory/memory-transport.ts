@@ -10,6 +10,7 @@ import {
   type PartitionLag,
   type RunningConsumer,
   type Transport,
+  type TransportReadiness,
 } from '../transport.ts';
 
 const REDELIVERY_DELAY_MS = 200;
@@ -87,8 +88,9 @@ export class MemoryTransport implements Transport {
     };
   }
 
-  async isReady(): Promise<boolean> {
-    return true;
+  /** Always: memory takes every write. */
+  async isReady(): Promise<TransportReadiness> {
+    return { reachable: true, writable: true, reasons: [] };
   }
 
   /** The one partition: messages after the group's position (all of them before it consumed). */

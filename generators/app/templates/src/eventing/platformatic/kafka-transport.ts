@@ -3,7 +3,7 @@
 import { Admin } from '@platformatic/kafka';
 import type { Logger } from '../../logger.ts';
 import type { HeaderMap } from '../headers.ts';
-import { CommittedOffsets, withTimeout } from '../kafka/committed-offsets.ts';
+import { CommittedOffsets } from '../kafka/committed-offsets.ts';
 import type { KafkaSettings } from '../kafka/kafka-settings.ts';
 import type {
   BatchListener,
@@ -15,11 +15,14 @@ import type {
   RunningConsumer,
   SendOptions,
   Transport,
+  TransportReadiness,
 } from '../transport.ts';
 import { ConsumerLoop } from './consumer-loop.ts';
 import { endOffsets, replayDeadLetters } from './dead-letter-replay.ts';
 import { logClientEvents } from './kafka-logging.ts';
 import { connectionOptions, ProducerPool } from './producer-pool.ts';
+import { describeTopics } from './topic-states.ts';
+import { WriteReadiness } from '../kafka/write-readiness.ts';
 
 export type { KafkaSettings } from '../kafka/kafka-settings.ts';
 
@@ -36,11 +39,13 @@ export class KafkaTransport implements Transport {
   #admin?: Admin;
   /** Offsets this process committed (what the lag is measured from). */
   readonly #committed = new CommittedOffsets();
+  readonly #readiness: WriteReadiness;
 
   constructor(settings: KafkaSettings, logger: Logger) {
     this.#settings = settings;
     this.#logger = logger.child({ component: 'kafka' });
     this.#producers = new ProducerPool(settings);
+    this.#readiness = new WriteReadiness(settings, (topics) => describeTopics(this.#adminClient(), topics), this.#logger);
   }
 
   async connect(): Promise<void> {
@@ -100,13 +105,9 @@ export class KafkaTransport implements Transport {
     };
   }
 
-  async isReady(): Promise<boolean> {
-    try {
-      const metadata = await withTimeout(this.#adminClient().metadata({ topics: [], forceUpdate: true }), 2000);
-      return metadata.brokers.size > 0;
-    } catch {
-      return false;
-    }
+  /** See ../kafka/write-readiness.ts. */
+  isReady(topics: readonly string[]): Promise<TransportReadiness> {
+    return this.#readiness.check(topics);
   }
 
   /**
