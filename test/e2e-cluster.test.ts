@@ -135,9 +135,18 @@ describe('acknowledged events on a three-broker cluster @kafka @cluster', functi
       assert.ok(failedWhileDown.failed > 0, 'requests failed while below min ISR');
       assert.ok(answered > 0);
       const ready = await fetch(`http://127.0.0.1:${service.port}/health/ready`);
-      process.stderr.write(`      two brokers down for ${((Date.now() - downAt) / 1000).toFixed(1)} s: /health/ready ${ready.status} ${await ready.text()}\n`);
+      const readyBody = await ready.text();
+      process.stderr.write(`      two brokers down for ${((Date.now() - downAt) / 1000).toFixed(1)} s: /health/ready ${ready.status} ${readyBody}\n`);
+      assert.equal(ready.status, 503, 'not ready while the topic cannot take writes');
+      assert.match(readyBody, new RegExp(`${topic}: partition \\d+ has 1 in-sync replica, min.insync.replicas is 2`));
       await Promise.all([first!.start(), second!.start()]);
       await waitForFullIsr(cluster, [topic], 120_000);
+      const readyAgain = await eventually(
+        async () => ((await fetch(`http://127.0.0.1:${service.port}/health/ready`)).status === 200 ? Date.now() : undefined),
+        30_000,
+        '/health/ready to answer 200 again by itself',
+      );
+      process.stderr.write(`      /health/ready 200 again ${((readyAgain - downAt) / 1000).toFixed(1)} s after the stop, without a restart\n`);
       const recovery = startLoad(service, { perSecond: 50 });
       await eventually(() => (recovery.ackedCount() >= 20 ? true : undefined), 60_000, 'requests to succeed again without a restart');
       const recovered = await recovery.stop();

@@ -1,7 +1,7 @@
 /**
- * Readiness tells whether the cluster takes the service's writes, with real faults: a cluster of two
- * brokers of this file's own (node 1 also its controller) where broker 2 is stopped under a running
- * service, so that
+ * Readiness tells whether the cluster takes the service's writes, with real faults: a three-node
+ * cluster of this file's own (scripts/stack/stack.mjs startCluster) where node 2 is stopped under a
+ * running service (nodes 1 and 3 keep the controller quorum), so that
  * - a topic with two replicas and min.insync.replicas=2 keeps one in-sync replica: the broker refuses
  *   every acks=all write (NOT_ENOUGH_REPLICAS) while it answers everything else; fixed by alterConfigs;
  * - a partition whose only replica is on broker 2 has no leader: it counts once the grace period passed;
@@ -13,7 +13,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import kafkajs from 'kafkajs';
-import { startKafkaCluster, type ClusterHandle } from '../scripts/stack/stack.mjs';
+import { startKafkaCluster, type KafkaCluster } from './support/cluster.js';
 import { generateJobsService, postJobs, startJobs } from './support/jobs.js';
 import { kafkaClient } from './support/kafka.js';
 import { eventually, sleep, tempDir, type ServiceProcess } from './support/service.js';
@@ -53,13 +53,13 @@ const setMinInsyncReplicas = (topic: string, value: number) => ({
 describe('readiness: the topics of the published events take writes @kafka', function () {
   this.timeout(600_000);
   let stack: KafkaStack;
-  let cluster: ClusterHandle | undefined;
-  /** The run's registry with the two-broker cluster. */
+  let cluster: KafkaCluster | undefined;
+  /** The run's registry with the cluster's brokers. */
   let clusterStack: KafkaStack;
 
   before(async () => {
     stack = await kafkaStack();
-    cluster = await startKafkaCluster({ log: (line: string) => process.stderr.write(`[cluster] ${line}\n`) });
+    cluster = await startKafkaCluster();
     clusterStack = { ...stack, brokers: cluster.brokers };
   });
 
@@ -80,7 +80,7 @@ describe('readiness: the topics of the published events take writes @kafka', fun
         if (service.child.exitCode === null && service.child.signalCode === null) service.signal('SIGKILL');
         await service.exited;
       }
-      await cluster?.startBroker(2);
+      await cluster?.nodeById(2).start();
     });
 
     async function start(target: KafkaStack, name: string, config: Record<string, unknown> = {}): Promise<ServiceProcess> {
@@ -112,7 +112,7 @@ describe('readiness: the topics of the published events take writes @kafka', fun
         // Started (and ready) while both replicas are in sync.
         const service = await start(clusterStack, name, { kafka: { producer: { sendTimeoutMs: 3000 } } });
 
-        await cluster!.stopBroker(2);
+        await cluster!.nodeById(2).stop();
         const stoppedAt = Date.now();
         const unwritable = await eventually(async () => {
           const answer = await ready(service);
@@ -172,7 +172,7 @@ describe('readiness: the topics of the published events take writes @kafka', fun
       }
       const service = await start(clusterStack, name, { kafka: { readiness: { leaderlessGraceMs: graceMs, timeoutMs: 2000 } } });
 
-      await cluster!.stopBroker(2);
+      await cluster!.nodeById(2).stop();
       const answers: ReadyAnswer[] = [];
       const firstAt = Date.now();
       for (;;) {
@@ -195,7 +195,7 @@ describe('readiness: the topics of the published events take writes @kafka', fun
       assert.equal(notReady.body.reasons?.length, 1, JSON.stringify(notReady.body));
       assert.match(notReady.body.reasons?.[0] ?? '', new RegExp(`^${topic}: ${which} has no leader \\(for \\d+\\.\\d s\\)$`));
 
-      await cluster!.startBroker(2);
+      await cluster!.nodeById(2).start();
       const startedAt = Date.now();
       const writable = await eventually(async () => {
         const answer = await ready(service);
