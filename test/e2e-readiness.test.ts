@@ -45,6 +45,22 @@ async function postStatus(service: ServiceProcess): Promise<number> {
   return response.status;
 }
 
+type Admin = ReturnType<ReturnType<typeof kafkaClient>['admin']>;
+
+/**
+ * Creates a topic and waits until each of its partitions has a leader. Not createTopics' own waitForLeaders:
+ * right after a broker came back, its metadata can lag and answer UNKNOWN_TOPIC_OR_PARTITION, which that
+ * does not wait out.
+ */
+async function createTopic(admin: Admin, topic: Parameters<Admin['createTopics']>[0]['topics'][number]): Promise<void> {
+  await admin.createTopics({ topics: [topic] });
+  await eventually(async () => {
+    const metadata = await admin.fetchTopicMetadata({ topics: [topic.topic] }).catch(() => undefined);
+    const partitions = metadata?.topics[0]?.partitions ?? [];
+    return partitions.length > 0 && partitions.every((partition) => partition.leader >= 0) ? true : undefined;
+  }, 30_000, `the partitions of ${topic.topic} to have leaders`);
+}
+
 const setMinInsyncReplicas = (topic: string, value: number) => ({
   validateOnly: false,
   resources: [{ type: kafkajs.ConfigResourceTypes.TOPIC, name: topic, configEntries: [{ name: 'min.insync.replicas', value: String(value) }] }],
@@ -96,18 +112,13 @@ describe('readiness: the topics of the published events take writes @kafka', fun
       const admin = kafkaClient(clusterStack).admin();
       await admin.connect();
       try {
-        await admin.createTopics({
-          topics: [
-            {
-              topic,
-              replicaAssignment: [
-                { partition: 0, replicas: [1, 2] },
-                { partition: 1, replicas: [2, 1] },
-              ],
-              configEntries: [{ name: 'min.insync.replicas', value: '2' }],
-            },
+        await createTopic(admin, {
+          topic,
+          replicaAssignment: [
+            { partition: 0, replicas: [1, 2] },
+            { partition: 1, replicas: [2, 1] },
           ],
-          waitForLeaders: true,
+          configEntries: [{ name: 'min.insync.replicas', value: '2' }],
         });
         // Started (and ready) while both replicas are in sync.
         const service = await start(clusterStack, name, { kafka: { producer: { sendTimeoutMs: 3000 } } });
@@ -155,17 +166,12 @@ describe('readiness: the topics of the published events take writes @kafka', fun
       const admin = kafkaClient(clusterStack).admin();
       await admin.connect();
       try {
-        await admin.createTopics({
-          topics: [
-            {
-              topic,
-              replicaAssignment: [
-                { partition: 0, replicas: [2] },
-                { partition: 1, replicas: [1] },
-              ],
-            },
+        await createTopic(admin, {
+          topic,
+          replicaAssignment: [
+            { partition: 0, replicas: [2] },
+            { partition: 1, replicas: [1] },
           ],
-          waitForLeaders: true,
         });
       } finally {
         await admin.disconnect();
@@ -214,10 +220,7 @@ describe('readiness: the topics of the published events take writes @kafka', fun
       const admin = kafkaClient(stack).admin();
       await admin.connect();
       try {
-        await admin.createTopics({
-          topics: [{ topic, numPartitions: 2, replicationFactor: 1, configEntries: [{ name: 'min.insync.replicas', value: '2' }] }],
-          waitForLeaders: true,
-        });
+        await createTopic(admin, { topic, numPartitions: 2, replicationFactor: 1, configEntries: [{ name: 'min.insync.replicas', value: '2' }] });
       } finally {
         await admin.disconnect();
       }
