@@ -34,6 +34,14 @@ async function ready(service: ServiceProcess): Promise<ReadyAnswer> {
   return { status: response.status, at: Date.now(), body: (await response.json()) as ReadyAnswer['body'] };
 }
 
+/** The first /health/ready answer with `status`, polled for up to 10 s. */
+function readyWith(service: ServiceProcess, status: number, what: string): Promise<ReadyAnswer> {
+  return eventually(async () => {
+    const answer = await ready(service);
+    return answer.status === status ? answer : undefined;
+  }, 10_000, what);
+}
+
 /** POST /jobs (one JobRequested): its HTTP status. */
 async function postStatus(service: ServiceProcess): Promise<number> {
   const response = await fetch(`http://127.0.0.1:${service.port}/jobs`, {
@@ -125,10 +133,7 @@ describe('readiness: the topics of the published events take writes @kafka', fun
 
         await cluster!.nodeById(2).stop();
         const stoppedAt = Date.now();
-        const unwritable = await eventually(async () => {
-          const answer = await ready(service);
-          return answer.status === 503 ? answer : undefined;
-        }, 10_000, '/health/ready to answer 503');
+        const unwritable = await readyWith(service, 503, '/health/ready to answer 503');
         const untilNotReady = unwritable.at - stoppedAt;
         assert.ok(untilNotReady < 3000, `not ready ${untilNotReady} ms after the broker stopped (counted at once, answers cached 1 s)`);
         assert.deepEqual(unwritable.body.checks, UNWRITABLE_CHECKS, JSON.stringify(unwritable.body));
@@ -145,10 +150,7 @@ describe('readiness: the topics of the published events take writes @kafka', fun
         // none; some (__consumer_offsets) have partitions on broker 2 without a leader now, failing that read.
         await admin.fetchTopicOffsets(topic);
         await admin.alterConfigs(setMinInsyncReplicas(topic, 1));
-        const writable = await eventually(async () => {
-          const answer = await ready(service);
-          return answer.status === 200 ? answer : undefined;
-        }, 10_000, '/health/ready to answer 200 again');
+        const writable = await readyWith(service, 200, '/health/ready to answer 200 again');
         const untilReady = writable.at - fixedAt;
         assert.ok(untilReady < 5000, `ready again ${untilReady} ms after the fix`);
         assert.deepEqual(writable.body, { status: 'ready', checks: READY_CHECKS });
@@ -203,10 +205,7 @@ describe('readiness: the topics of the published events take writes @kafka', fun
 
       await cluster!.nodeById(2).start();
       const startedAt = Date.now();
-      const writable = await eventually(async () => {
-        const answer = await ready(service);
-        return answer.status === 200 ? answer : undefined;
-      }, 10_000, '/health/ready to answer 200 again');
+      const writable = await readyWith(service, 200, '/health/ready to answer 200 again');
       const untilReady = writable.at - startedAt;
       assert.ok(untilReady < 5000, `ready again ${untilReady} ms after broker 2 was back`);
       assert.deepEqual(writable.body, { status: 'ready', checks: READY_CHECKS });

@@ -91,21 +91,10 @@ export interface StackHandle {
  */
 export declare function startStack(options?: StackOptions): Promise<StackHandle>;
 
-export interface ClusterOptions extends FetchOptions {
-  /** How long to wait for each node and the registry to become ready, in ms (default 90000, or $KAFKA_EVENTING_STACK_TIMEOUT_MS). */
-  readyTimeoutMs?: number;
-  /** How long a node's stop() (and the cluster's) waits after SIGTERM before SIGKILL, in ms (default 20000). */
-  stopTimeoutMs?: number;
-  /** As StackOptions.handleSignals (default true). */
-  handleSignals?: boolean;
-  /** The java executable (default: $KAFKA_EVENTING_STACK_JAVA, $JAVA_HOME/bin/java, or java on PATH); Java 17+. */
-  java?: string;
-  /** Extra JVM options for the nodes and the registry, placed after the defaults. */
-  jvmArgs?: string[];
+/** As StackOptions (heaps, JVM, timeouts, signals), without `useEnv`: a cluster is always started here. */
+export interface ClusterOptions extends Omit<StackOptions, 'useEnv' | 'brokerHeap'> {
   /** Heap (-Xmx) of each node, default '256m'. */
   brokerHeap?: string;
-  /** Registry heap (-Xmx), default '384m'. */
-  registryHeap?: string;
   /**
    * Extra server.properties settings for every node, written last (they override the cluster's own), e.g.
    * `{ 'broker.session.timeout.ms': 3000 }` for faster failure detection. Default: none (Kafka's defaults).
