@@ -1,0 +1,55 @@
+import type { Admin, Kafka } from 'kafkajs';
+import type { HeaderMap } from '../headers.ts';
+import type { MessageSender } from '../kafka/sender-pool.ts';
+import { headerMap } from './kafka-headers.ts';
+
+/**
+ * Copies every message of a dead-letter topic, up to its end when called, back into the topic it
+ * came from, without the dead-letter headers. Progress is kept in its own consumer group, so a
+ * second run copies only what arrived since.
+ */
+export async function replayDeadLetters(
+  kafka: Kafka,
+  admin: Admin,
+  sender: MessageSender,
+  deadLetterTopic: string,
+  groupId: string,
+  strip: (headers: HeaderMap) => HeaderMap,
+): Promise<number> {
+  const ends = new Map((await admin.fetchTopicOffsets(deadLetterTopic)).map((p) => [p.partition, BigInt(p.high)]));
+  const committed = await admin.fetchOffsets({ groupId, topics: [deadLetterTopic] });
+  const pending = new Set<number>();
+  for (const partition of committed[0]?.partitions ?? []) {
+    const start = BigInt(partition.offset === '-1' ? '0' : partition.offset);
+    if (start < (ends.get(partition.partition) ?? 0n)) pending.add(partition.partition);
+  }
+  if (pending.size === 0) return 0;
+  let copied = 0;
+  const consumer = kafka.consumer({ groupId });
+  await consumer.connect();
+  await consumer.subscribe({ topics: [deadLetterTopic], fromBeginning: true });
+  await new Promise<void>((resolve, reject) => {
+    consumer
+      .run({
+        eachMessage: async ({ partition, message }) => {
+          const end = ends.get(partition) ?? 0n;
+          if (BigInt(message.offset) < end) {
+            const headers = headerMap(message.headers);
+            const topic = headers['dead-letter-original-topic'];
+            if (!topic) throw new Error(`dead-letter message at offset ${message.offset} has no original topic header`);
+            await sender.send([
+              { topic, key: message.key?.toString('utf8') ?? null, value: message.value ?? Buffer.alloc(0), headers: strip(headers) },
+            ]);
+            copied += 1;
+          }
+          if (BigInt(message.offset) + 1n >= end) {
+            pending.delete(partition);
+            if (pending.size === 0) setImmediate(resolve);
+          }
+        },
+      })
+      .catch(reject);
+  });
+  await consumer.disconnect();
+  return copied;
+}

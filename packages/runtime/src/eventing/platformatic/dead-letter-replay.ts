@@ -1,0 +1,70 @@
+import { Consumer, type Admin } from '@platformatic/kafka';
+import type { HeaderMap } from '../headers.ts';
+import type { MessageSender } from '../kafka/sender-pool.ts';
+import type { KafkaSettings } from '../kafka/kafka-settings.ts';
+import { headerMap } from './kafka-headers.ts';
+import { connectionOptions } from './producer-pool.ts';
+
+const EARLIEST = -2n;
+const LATEST = -1n;
+
+/** Per partition of `topic`: its low (first kept) and high (next to be written) offsets. */
+export async function endOffsets(admin: Admin, topic: string): Promise<{ low: Map<number, bigint>; high: Map<number, bigint> }> {
+  const metadata = await admin.metadata({ topics: [topic] });
+  const count = metadata.topics.get(topic)?.partitionsCount ?? 0;
+  const list = async (timestamp: bigint) => {
+    const partitions = Array.from({ length: count }, (_, partitionIndex) => ({ partitionIndex, timestamp }));
+    const listed = await admin.listOffsets({ topics: [{ name: topic, partitions }] });
+    return new Map(listed.flatMap((entry) => entry.partitions.map((partition) => [partition.partitionIndex, partition.offset] as const)));
+  };
+  const [low, high] = await Promise.all([list(EARLIEST), list(LATEST)]);
+  return { low, high };
+}
+
+/**
+ * Copies every message of a dead-letter topic, up to its end when called, back into the topic it
+ * came from, without the dead-letter headers. Progress is kept in its own consumer group, so a
+ * second run copies only what arrived since.
+ */
+export async function replayDeadLetters(
+  settings: KafkaSettings,
+  admin: Admin,
+  sender: MessageSender,
+  deadLetterTopic: string,
+  groupId: string,
+  strip: (headers: HeaderMap) => HeaderMap,
+): Promise<number> {
+  const { low, high: ends } = await endOffsets(admin, deadLetterTopic);
+  const [group] = await admin.listConsumerGroupOffsets({ groups: [groupId] });
+  const committed = new Map(
+    (group?.topics.find((topic) => topic.name === deadLetterTopic)?.partitions ?? []).map((p) => [p.partitionIndex, p.committedOffset]),
+  );
+  const pending = new Set<number>();
+  for (const [partition, end] of ends) {
+    const start = committed.get(partition) ?? -1n;
+    if ((start < 0n ? (low.get(partition) ?? 0n) : start) < end) pending.add(partition);
+  }
+  if (pending.size === 0) return 0;
+  let copied = 0;
+  const consumer = new Consumer({ ...connectionOptions(settings), clientId: `${settings.clientId}-replay`, groupId, autocreateTopics: false });
+  try {
+    const stream = await consumer.consume({ topics: [deadLetterTopic], mode: 'committed', fallbackMode: 'earliest', autocommit: false });
+    for await (const message of stream) {
+      const end = ends.get(message.partition) ?? 0n;
+      if (message.offset < end) {
+        const headers = headerMap(message.headers);
+        const topic = headers['dead-letter-original-topic'];
+        if (!topic) throw new Error(`dead-letter message at offset ${message.offset} has no original topic header`);
+        await sender.send([{ topic, key: message.key?.toString('utf8') ?? null, value: message.value ?? Buffer.alloc(0), headers: strip(headers) }]);
+        await message.commit();
+        copied += 1;
+      }
+      if (message.offset + 1n >= end) pending.delete(message.partition);
+      if (pending.size === 0) break;
+    }
+    await stream.close();
+  } finally {
+    await consumer.close();
+  }
+  return copied;
+}
