@@ -18,8 +18,8 @@ import {
 import { describeModel } from '../lib/model-listing.js';
 import { declareOptions, optionValue, resolveSettings } from '../lib/settings.js';
 import { BATCH_WITH_DATABASE, chooseDatabase } from '../lib/database.js';
-import { removeEmptyClientFolders, retireKafkaClient } from '../lib/kafka-client-switch.js';
-import { addToReport, describeRetired, type Retired } from '../lib/retire.js';
+import { addToReport, describeRetired, retireUnrendered, type Retired } from '../lib/retire.js';
+import { removeEmptyFolders, rewriteRuntimeImports, type RewrittenImport } from '../lib/runtime-package.js';
 import { appSettings, appSettingsFor, ENVIRONMENTS, type AppAnswers } from './command.js';
 
 export default class AppGenerator extends EventingGenerator {
@@ -27,8 +27,10 @@ export default class AppGenerator extends EventingGenerator {
   private previous?: EventingModel;
   /** With --list: the model to print; nothing is written. */
   private listed?: EventingModel;
-  /** The previous Kafka client's files, when --kafka-client switched it. */
-  private retiredClient?: Retired;
+  /** Owned files this run no longer renders (an earlier version's runtime files, the other Kafka client's). */
+  private retiredFiles?: Retired;
+  /** Imports in the user's files of runtime modules that left src/, now of the runtime package. */
+  private rewrittenImports: RewrittenImport[] = [];
   protected readonly _examples = [
     'yo kafka-eventing orders --yes                      # ./orders with the defaults, dependencies installed',
     'yo kafka-eventing --port 4000 --production-brokers kafka.prod:9093 --yes   # inside a service: change settings',
@@ -185,8 +187,13 @@ export default class AppGenerator extends EventingGenerator {
     if (!this.model) throw new Error('prompting did not produce a model');
     this._renderModel(this.model, this.previous);
     if (!this.previous) return;
-    this.retiredClient = retireKafkaClient(this, this.previous, this.model);
-    addToReport(this._report, this.retiredClient);
+    const rendered = (this.config.get('renderedFiles') ?? {}) as Record<string, string>;
+    this.retiredFiles = retireUnrendered(this, this.previous.renderedFiles ?? {}, rendered);
+    addToReport(this._report, this.retiredFiles);
+    this.rewrittenImports = rewriteRuntimeImports(this, this.retiredFiles.removed, new Set(Object.keys(rendered)));
+    for (const file of new Set(this.rewrittenImports.map((rewrite) => rewrite.file))) {
+      if (this._report && !this._report.updated.includes(file)) this._report.updated.push(file);
+    }
   }
 
   end(): void {
@@ -197,9 +204,10 @@ export default class AppGenerator extends EventingGenerator {
     const root = this.destinationRoot();
     const relative = path.relative(process.cwd(), root);
     const shown = relative === '' ? '.' : relative.startsWith('..') ? root : relative;
-    if (this.retiredClient) removeEmptyClientFolders(this, this.retiredClient);
+    if (this.retiredFiles) removeEmptyFolders(this, this.retiredFiles.removed);
     this._logSummary();
-    for (const line of this.retiredClient ? describeRetired(this.retiredClient) : []) this.log(line);
+    for (const line of this.retiredFiles ? describeRetired(this.retiredFiles) : []) this.log(line);
+    for (const { file, from, to } of this.rewrittenImports) this.log(`Rewrote an import in ${file}: ${from} is now ${to} (the runtime package).`);
     this.log.ok(`Service ${this.model?.service.name} is ready in ${shown}.`);
     const install = this.options.skipInstall ? 'npm install && ' : '';
     this.log(

@@ -39,15 +39,6 @@ export function chooseDatabase(current: DatabaseKind | undefined, answer: Databa
 
 /** Owned files rendered only with a database (generated header, re-rendered on every run). */
 export const DATABASE_OWNED = [
-  'src/eventing/unit-of-work.ts',
-  'src/database/pool.ts',
-  'src/database/migrate.ts',
-  'src/database/transaction.ts',
-  'src/database/transactional-unit-of-work.ts',
-  'src/database/outbox.ts',
-  'src/database/relay.ts',
-  'src/database/inbox.ts',
-  'src/database/retention.ts',
   'src/scripts/migrate.ts',
   'test/support/database.ts',
   'test/database.test.ts',

@@ -6,6 +6,7 @@
 import type Generator from 'yeoman-generator';
 import { mergeJson } from './config-files.js';
 import { CLIENT_ENGINES, CLIENT_PACKAGES, kafkaClientOf } from './kafka-client.js';
+import { runtimeDependency } from './runtime-package.js';
 import type { RenderView } from './view.js';
 
 type Json = Record<string, unknown>;
@@ -88,24 +89,10 @@ export function packageJson(view: RenderView): Json {
       'format:check': 'prettier --check src test eslint.config.js',
       'dead-letters:replay': 'node --disable-warning=ExperimentalWarning src/scripts/replay-dead-letters.ts',
     },
-    dependencies: pick([
-      '@kafkajs/confluent-schema-registry',
-      '@opentelemetry/api',
-      '@opentelemetry/exporter-trace-otlp-http',
-      '@opentelemetry/resources',
-      '@opentelemetry/sdk-trace-base',
-      '@opentelemetry/sdk-trace-node',
-      'ajv',
-      'ajv-formats',
-      'avsc',
-      'awilix',
-      'config',
-      'express',
-      CLIENT_PACKAGES[client],
-      'pino',
-      'prom-client',
-      'zod',
-    ]),
+    dependencies: sortedKeys({
+      ...pick(['@opentelemetry/api', '@opentelemetry/sdk-trace-base', 'awilix', 'config', 'express', CLIENT_PACKAGES[client], 'pino', 'zod']),
+      ...runtimeDependency(),
+    }),
     devDependencies: pick([
       '@eslint/js',
       '@types/express',
@@ -118,4 +105,8 @@ export function packageJson(view: RenderView): Json {
       'typescript-eslint',
     ]),
   };
+}
+
+function sortedKeys(entries: Record<string, string | undefined>): Record<string, string | undefined> {
+  return Object.fromEntries(Object.entries(entries).sort(([a], [b]) => a.localeCompare(b)));
 }

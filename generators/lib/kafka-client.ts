@@ -1,8 +1,7 @@
 /**
  * The Kafka client a service is generated with (`yo kafka-eventing --kafka-client kafkajs|platformatic`):
- * which clients exist, how the option is checked, and what each adds to the rendered service. Each
- * client has its own folder under src/eventing/ implementing the one Transport interface; the client
- * independent Kafka parts (batching sender, sender pool, commit pacer, committed offsets, settings, write readiness) stay in src/eventing/kafka/.
+ * which clients exist, how the option is checked, and what each adds to the rendered service: its npm
+ * package, and the runtime entry point the composition root imports (kafka-eventing-runtime/<client>).
  */
 import { UserInputError } from './model/types.js';
 
@@ -21,30 +20,6 @@ export function validateKafkaClient(value: unknown): KafkaClient {
     );
   }
   return text as KafkaClient;
-}
-
-/** The owned files shared by both clients: the client independent Kafka parts. */
-export const KAFKA_COMMON_OWNED = [
-  'src/eventing/kafka/batching-sender.ts',
-  'src/eventing/kafka/commit-pacer.ts',
-  'src/eventing/kafka/committed-offsets.ts',
-  'src/eventing/kafka/handled-offsets.ts',
-  'src/eventing/kafka/kafka-settings.ts',
-  'src/eventing/kafka/sender-pool.ts',
-  'src/eventing/kafka/write-readiness.ts',
-];
-
-/** Each client's folder: the same roles, file for file (transport, producer pool, consumer loop, replay, logging, headers, topic states for readiness). */
-const CLIENT_FILES = ['kafka-transport.ts', 'producer-pool.ts', 'consumer-loop.ts', 'dead-letter-replay.ts', 'kafka-logging.ts', 'kafka-headers.ts', 'topic-states.ts'];
-
-const EXTRA_FILES: Record<KafkaClient, string[]> = { kafkajs: ['partitioning.ts'], platformatic: ['partition-lanes.ts'] };
-
-/** Unit tests of a client's own parts. */
-const CLIENT_TESTS: Record<KafkaClient, string[]> = { kafkajs: [], platformatic: ['test/unit/partition-lanes.test.ts'] };
-
-/** The owned files of `client`: its folder, and the unit tests of its own parts. */
-export function clientOwnedFiles(client: KafkaClient): string[] {
-  return [...[...CLIENT_FILES, ...EXTRA_FILES[client]].map((file) => `src/eventing/${client}/${file}`), ...CLIENT_TESTS[client]];
 }
 
 /** The npm package of each client (the schema registry's wire format stays with @kafkajs/confluent-schema-registry for both). */

@@ -14,8 +14,8 @@ import { buildView, type RenderView, type SubscriptionView } from './view.js';
 import { configFiles, mergeJson } from './config-files.js';
 import { mergeJsonFile, packageJson } from './json-files.js';
 import dependencyVersions from './dependency-versions.js';
-import { clientOwnedFiles, KAFKA_COMMON_OWNED, kafkaClientOf } from './kafka-client.js';
 import { DATABASE_OWNED, DATABASE_PACKAGES, EVENTING_MIGRATION, databaseConfig } from './database.js';
+import { vendorRuntime } from './runtime-package.js';
 
 const TEMPLATES = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'app', 'templates');
 
@@ -26,40 +26,10 @@ const OWNED_STATIC = [
   'src/config.ts',
   'src/logger.ts',
   'src/container.ts',
+  'src/message-scopes.ts',
   'src/http/app.ts',
   'src/http/health.ts',
   'src/http/request-scope.ts',
-  'src/eventing/batch-handler.ts',
-  'src/eventing/batch-processor.ts',
-  'src/eventing/batch-rounds.ts',
-  'src/eventing/avro-values.ts',
-  'src/eventing/codec.ts',
-  'src/eventing/consumer-host.ts',
-  'src/eventing/delivery.ts',
-  'src/eventing/dead-letter.ts',
-  'src/eventing/event-bus.ts',
-  'src/eventing/event-definition.ts',
-  'src/eventing/handler.ts',
-  'src/eventing/headers.ts',
-  'src/eventing/message-processor.ts',
-  'src/eventing/message-scope.ts',
-  'src/eventing/local-codec.ts',
-  'src/message-scopes.ts',
-  'src/eventing/retry.ts',
-  'src/eventing/schema-validator.ts',
-  'src/eventing/producers.ts',
-  'src/eventing/transport.ts',
-  'src/eventing/memory/memory-transport.ts',
-  'src/errors.ts',
-  'src/observability/metrics.ts',
-  'src/observability/metrics-router.ts',
-  'src/observability/lag-monitor.ts',
-  'src/observability/tracing.ts',
-  'src/observability/async-context.ts',
-  'src/observability/active-tracer.ts',
-  'src/observability/messaging-spans.ts',
-  'src/observability/batch-spans.ts',
-  'src/observability/http-tracing.ts',
   'src/scripts/replay-dead-letters.ts',
   'src/subscriptions/index.ts',
   'src/events/index.ts',
@@ -67,15 +37,7 @@ const OWNED_STATIC = [
   'test/http.test.ts',
   'test/metrics.test.ts',
   'test/tracing.test.ts',
-  'test/unit/async-context.test.ts',
-  'test/unit/batch-rounds.test.ts',
-  'test/unit/batching-sender.test.ts',
-  'test/unit/codec.test.ts',
-  'test/unit/commit-pacer.test.ts',
-  'test/unit/handled-offsets.test.ts',
-  'test/unit/retry.test.ts',
-  'test/unit/write-readiness.test.ts',
-];
+]
 
 /** Files created once; after that they belong to the user and are never overwritten. */
 const USER_OWNED = [
@@ -116,7 +78,7 @@ export function render(generator: Generator, model: EventingModel, previous?: Ev
   const force = Boolean((generator.options as { force?: unknown }).force);
   const report: RenderReport = { created: [], updated: [], overwritten: [], keptUserFiles: [] };
 
-  for (const file of [...OWNED_STATIC, ...KAFKA_COMMON_OWNED, ...clientOwnedFiles(kafkaClientOf(model.service))]) owned.render(file, template(file), view);
+  for (const file of OWNED_STATIC) owned.render(file, template(file), view);
   if (model.service.database) for (const file of DATABASE_OWNED) owned.render(file, template(file), view);
   if (view.records.length > 0) owned.render('src/events/records.ts', template('src/events/records.ts'), view);
   const eventTemplate = template('src/events/event.ts');
@@ -133,6 +95,10 @@ export function render(generator: Generator, model: EventingModel, previous?: Ev
     );
   }
   owned.write(report);
+  const vendored = vendorRuntime(generator);
+  report.created.push(...vendored.created);
+  report.updated.push(...vendored.updated);
+  if (vendored.removed.length > 0) report.removed = [...(report.removed ?? []), ...vendored.removed];
   for (const [source, target] of [...USER_OWNED.map((f) => [f, f] as const), ...Object.entries(DOTFILES)]) {
     userFile(generator, template(source), target, view, before, report);
   }

@@ -42,6 +42,22 @@ export function retireOwnedFile(generator: Generator, file: string, recordedHash
   }
 }
 
+/**
+ * Files the previous run owned that this run no longer renders (a service made by an earlier version,
+ * whose runtime lived in src/; the other Kafka client's files): each deleted while unedited, else listed.
+ */
+export function retireUnrendered(
+  generator: Generator,
+  previous: Readonly<Record<string, string>>,
+  rendered: Readonly<Record<string, string>>,
+): Retired {
+  const retired = emptyRetired();
+  for (const [file, recordedHash] of Object.entries(previous)) {
+    if (!(file in rendered)) retireOwnedFile(generator, file, recordedHash, retired);
+  }
+  return retired;
+}
+
 /** An event leaving the model (`previous` still holds it): its module, its schema file, its config entries. */
 export function retireEvent(generator: Generator, previous: EventingModel, name: string): Retired {
   const retired = emptyRetired();

@@ -4,7 +4,7 @@
  */
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -42,13 +42,23 @@ export async function linkDependencies(serviceDir: string): Promise<void> {
     devDependencies: Record<string, string>;
   };
   const wanted = { dependencies: manifest.dependencies, devDependencies: manifest.devDependencies };
-  const hash = createHash('sha256').update(JSON.stringify(wanted)).digest('hex').slice(0, 16);
+  // The runtime comes from the service's vendor/ folder (file:vendor/…tgz): its bytes are part of the key.
+  const vendored = Object.values(manifest.dependencies)
+    .filter((spec) => spec.startsWith('file:'))
+    .map((spec) => spec.slice('file:'.length));
+  const digest = createHash('sha256').update(JSON.stringify(wanted));
+  for (const file of vendored) digest.update(readFileSync(path.join(serviceDir, file)));
+  const hash = digest.digest('hex').slice(0, 16);
   const cache = path.join(os.homedir(), '.cache', 'kafka-eventing', `service-deps-${hash}`);
   if (!existsSync(path.join(cache, 'node_modules', '.installed'))) {
     const staging = `${cache}.${process.pid}`;
     rmSync(staging, { recursive: true, force: true });
     mkdirSync(staging, { recursive: true });
     writeFileSync(path.join(staging, 'package.json'), JSON.stringify({ name: 'service-deps', private: true, ...wanted }, null, 2));
+    for (const file of vendored) {
+      mkdirSync(path.dirname(path.join(staging, file)), { recursive: true });
+      copyFileSync(path.join(serviceDir, file), path.join(staging, file));
+    }
     await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline'], { cwd: staging, maxBuffer: 64 * 1024 * 1024 });
     writeFileSync(path.join(staging, 'node_modules', '.installed'), new Date().toISOString());
     rmSync(cache, { recursive: true, force: true });

@@ -1,32 +1,44 @@
 // <%- generatedHeader %>
 import type { SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { asClass, asFunction, asValue, createContainer, InjectionMode, type AwilixContainer } from 'awilix';
-import type { AppConfig } from './config.ts';
-import { RegistryCodec, SchemaValidator, type EventCodec } from './eventing/codec.ts';
-import { ConsumerHost } from './eventing/consumer-host.ts';
+import {
+  ConsumerHost,
+  EventBus as Bus,
+  EventingMetrics,
+  EventProducers,
+  LocalCodec,
+  MemoryTransport,
+  RegistryCodec,
+  SchemaValidator,
 <% if (!service.database) { -%>
-import { topicDeadLetterSink } from './eventing/delivery.ts';
+  topicDeadLetterSink,
 <% } -%>
-import { EventBus } from './eventing/event-bus.ts';
-import type { MessageContext } from './eventing/handler.ts';
-import { LocalCodec } from './eventing/local-codec.ts';
-import { KafkaTransport } from './eventing/<%- kafkaClient %>/kafka-transport.ts';
-import { MemoryTransport } from './eventing/memory/memory-transport.ts';
-import { EventProducers, type EventRoute } from './eventing/producers.ts';
-import type { Transport } from './eventing/transport.ts';
+  type EventCatalog,
+  type EventCodec,
+  type EventRoute,
+  type MessageContext,
+  type Transport,
+<% if (service.database) { -%>
+  type UnitOfWork,
+<% } -%>
+} from 'kafka-eventing-runtime';
+import { KafkaTransport } from 'kafka-eventing-runtime/<%- kafkaClient %>';
+<% if (service.database) { -%>
+import {
+  createPool,
+  handlerConnections,
+  inboxDeadLetterSink,
+  Outbox,
+  OutboxRelay,
+  ScopedTransaction,
+  TransactionalUnitOfWork,
+} from 'kafka-eventing-runtime/postgres';
+import type pg from 'pg';
+<% } -%>
+import type { AppConfig } from './config.ts';
+import { eventCatalog, type EventBus } from './events/index.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { containerMessageScopes } from './message-scopes.ts';
-<% if (service.database) { -%>
-import type pg from 'pg';
-import { inboxDeadLetterSink } from './database/inbox.ts';
-import { Outbox } from './database/outbox.ts';
-import { createPool, handlerConnections } from './database/pool.ts';
-import { OutboxRelay } from './database/relay.ts';
-import { ScopedTransaction } from './database/transaction.ts';
-import { TransactionalUnitOfWork } from './database/transactional-unit-of-work.ts';
-import type { UnitOfWork } from './eventing/unit-of-work.ts';
-<% } -%>
-import { EventingMetrics } from './observability/metrics.ts';
 import { registerServices, type Services } from './services.ts';
 import { handlerRegistrationName, subscriptionDefinitions, type SubscriptionHandler } from './subscriptions/index.ts';
 
@@ -36,6 +48,7 @@ export interface Cradle extends Services {
   logger: Logger;
   transport: Transport;
   schemaValidator: SchemaValidator;
+  eventCatalog: EventCatalog;
   eventCodec: EventCodec;
   eventRoutes: Record<string, EventRoute>;
   eventProducers: EventProducers;
@@ -79,6 +92,7 @@ export function buildContainer(config: AppConfig, overrides: ContainerOverrides 
     logger: asValue(logger),
     transport: asValue(transport),
     schemaValidator: asValue(validator),
+    eventCatalog: asValue(eventCatalog),
     eventCodec: asValue(transport.kind === 'kafka' ? new RegistryCodec(config.schemaRegistry, validator) : new LocalCodec(validator)),
     eventRoutes: asValue(config.events),
     eventingMetrics: asValue(new EventingMetrics(config.metrics)),
@@ -88,7 +102,7 @@ export function buildContainer(config: AppConfig, overrides: ContainerOverrides 
 <% } else { -%>
     consumerHost: asFunction(() => consumerHost(container)).singleton(),
 <% } -%>
-    eventBus: asClass(EventBus).scoped(),
+    eventBus: asClass<EventBus>(Bus).scoped(),
 <% if (service.database) { -%>
     databasePool: asValue(createPool(config.database, logger)),
     handlerDatabasePool: asValue(createPool(config.database, logger, handlerConnections(config.subscriptions))),
@@ -121,6 +135,7 @@ function consumerHost(scopes: AwilixContainer<Cradle>): ConsumerHost {
   const { config, transport, eventCodec, eventingMetrics, logger } = scopes.cradle;
   return new ConsumerHost({
     subscriptions: subscriptionDefinitions,
+    events: eventCatalog,
     settings: config.subscriptions,
     transport,
     codec: eventCodec,

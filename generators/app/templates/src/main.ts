@@ -1,7 +1,6 @@
 // <%- generatedHeader %>
+import { errorMessage, restartOnAsyncContextFrame } from 'kafka-eventing-runtime';
 import { loadConfig, type AppConfig } from './config.ts';
-import { errorMessage } from './errors.ts';
-import { restartOnAsyncContextFrame } from './observability/async-context.ts';
 import { startService, type RunningService } from './service.ts';
 
 let config: AppConfig;

@@ -1,11 +1,10 @@
 // <%- generatedHeader %>
 import { asValue, type AwilixContainer } from 'awilix';
-import type { Cradle } from './container.ts';
+import type { MessageContext, MessageScope, MessageScopes } from 'kafka-eventing-runtime';
 <% if (service.database) { -%>
-import { recordInInbox } from './database/inbox.ts';
+import { recordInInbox } from 'kafka-eventing-runtime/postgres';
 <% } -%>
-import type { MessageContext } from './eventing/handler.ts';
-import type { MessageScope, MessageScopes } from './eventing/message-scope.ts';
+import type { Cradle } from './container.ts';
 
 /** The message scopes of a subscription whose handler is registered as `registrationName`: child scopes of `container`. */
 <% if (service.database) { -%>

@@ -1,19 +1,24 @@
 // <%- generatedHeader %>
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+<% if (service.database) { -%>
+import { fileURLToPath } from 'node:url';
+<% } -%>
 import type { AwilixContainer } from 'awilix';
+import { errorMessage, LagMonitor, startTracing } from 'kafka-eventing-runtime';
+<% if (service.database) { -%>
+import { checkConnection, migrate } from 'kafka-eventing-runtime/postgres';
+<% } -%>
 import type { AppConfig } from './config.ts';
 import { buildContainer, type Cradle, type ContainerOverrides } from './container.ts';
-import { errorMessage } from './errors.ts';
 import { createApp } from './http/app.ts';
 import type { Readiness } from './http/health.ts';
-<% if (service.database) { -%>
-import { migrate } from './database/migrate.ts';
-import { checkConnection } from './database/pool.ts';
-<% } -%>
-import { LagMonitor } from './observability/lag-monitor.ts';
-import { startTracing } from './observability/tracing.ts';
 
+<% if (service.database) { -%>
+/** migrations/ at the service's root (the same from src/ and from dist/). */
+export const MIGRATIONS_DIR = fileURLToPath(new URL('../migrations', import.meta.url));
+
+<% } -%>
 export interface RunningService {
   readonly container: AwilixContainer<Cradle>;
   readonly server: Server;
@@ -48,7 +53,7 @@ export async function startService(config: AppConfig, overrides: ContainerOverri
   try {
     // Refuses to start without its database, and with a migration that fails.
     await checkConnection(databasePool, config.database);
-    if (config.database.migrateOnStart) await migrate(config.database, logger);
+    if (config.database.migrateOnStart) await migrate(config.database, logger, MIGRATIONS_DIR);
   } catch (error) {
     await endPools();
     throw error;

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { <% if (subscriptions.length > 0) { %>asFunction, <% } %>asValue, type AwilixContainer } from 'awilix';
 import { loadConfig } from '../src/config.ts';
 import type { Cradle } from '../src/container.ts';
-import { MemoryTransport } from '../src/eventing/memory/memory-transport.ts';
+import { MemoryTransport } from 'kafka-eventing-runtime';
 import { startService, type RunningService } from '../src/service.ts';
 <% if (subscriptions.length > 0) { -%>
 import { handlerRegistrationName } from '../src/subscriptions/index.ts';

@@ -8,15 +8,15 @@ import assert from 'node:assert/strict';
 import { asValue } from 'awilix';
 import { loadConfig } from '../src/config.ts';
 <% if (publishedEvents.length > 0) { -%>
-<%- fitList('import { ', ['EventValidationError', ...(publishedEvents.some((event) => event.payloadSchemaLiteral) ? ['SchemaValidator'] : [])], " } from '../src/eventing/codec.ts';") %>
+<%- fitList('import { ', ['EventValidationError', ...(publishedEvents.some((event) => event.payloadSchemaLiteral) ? ['SchemaValidator'] : [])], " } from 'kafka-eventing-runtime';") %>
 <% } -%>
 <% if (publishedEvents.length > 0 || subscriptions.length > 0) { -%>
-import { EventHeaders } from '../src/eventing/headers.ts';
+import { EventHeaders } from 'kafka-eventing-runtime';
 <% } -%>
 <% if (publishedEvents.length > 0) { -%>
 import { eventDefinitions } from '../src/events/index.ts';
 <% } -%>
-import { MemoryTransport } from '../src/eventing/memory/memory-transport.ts';
+import { MemoryTransport } from 'kafka-eventing-runtime';
 import { startService, type RunningService } from '../src/service.ts';
 
 describe('eventing (in-memory transport)', () => {

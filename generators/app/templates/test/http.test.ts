@@ -6,7 +6,7 @@ import './support/database.ts';
 <% } -%>
 import assert from 'node:assert/strict';
 import { loadConfig } from '../src/config.ts';
-import { MemoryTransport } from '../src/eventing/memory/memory-transport.ts';
+import { MemoryTransport } from 'kafka-eventing-runtime';
 import { startService, type RunningService } from '../src/service.ts';
 
 describe('HTTP answers', () => {

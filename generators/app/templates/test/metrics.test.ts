@@ -8,12 +8,12 @@ import { <%- awilixImports.join(', ') %> } from 'awilix';
 import { loadConfig, type ConfigOverrides } from '../src/config.ts';
 <% const perMessage = subscriptions.filter((s) => s.batch !== true); // batch subscriptions count per batch, see the e2e tests -%>
 <% if (subscriptions.length > 0 && (publishedEvents.length > 0 || perMessage.length > 0)) { -%>
-import type { EventHandler } from '../src/eventing/handler.ts';
+import type { EventHandler } from 'kafka-eventing-runtime';
 <% } -%>
 <% if (perMessage.length > 0) { -%>
-import { EventHeaders } from '../src/eventing/headers.ts';
+import { EventHeaders } from 'kafka-eventing-runtime';
 <% } -%>
-import { MemoryTransport } from '../src/eventing/memory/memory-transport.ts';
+import { MemoryTransport } from 'kafka-eventing-runtime';
 import { startService, type RunningService } from '../src/service.ts';
 <% if (subscriptions.length > 0) { -%>
 import { handlerRegistrationName<% if (publishedEvents.length > 0) { %>, subscriptionDefinitions<% } %> } from '../src/subscriptions/index.ts';

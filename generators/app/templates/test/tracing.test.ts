@@ -12,10 +12,10 @@ import { <%- awilixImports.join(', ') %> } from 'awilix';
 <% } -%>
 import { loadConfig } from '../src/config.ts';
 <% if (traced.length > 0) { -%>
-import type { EventHandler } from '../src/eventing/handler.ts';
-import { EventHeaders } from '../src/eventing/headers.ts';
+import type { EventHandler } from 'kafka-eventing-runtime';
+import { EventHeaders } from 'kafka-eventing-runtime';
 <% } -%>
-import { MemoryTransport } from '../src/eventing/memory/memory-transport.ts';
+import { MemoryTransport } from 'kafka-eventing-runtime';
 import { createLogger } from '../src/logger.ts';
 import { startService, type RunningService } from '../src/service.ts';
 <% if (traced.length > 0) { -%>

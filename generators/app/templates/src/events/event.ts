@@ -1,5 +1,5 @@
 // <%- generatedHeader %>
-import type { EventDefinition } from '../eventing/event-definition.ts';
+import type { EventDefinition } from 'kafka-eventing-runtime';
 <% if (event.recordImports.length > 0) { -%>
 <%- fitList('import type { ', event.recordImports, " } from './records.ts';") %>
 <% } -%>

@@ -1,5 +1,5 @@
 // <%- generatedHeader %>
-import type { EventDefinition } from '../eventing/event-definition.ts';
+import type { EventBus as Bus, EventCatalog, EventDefinition } from 'kafka-eventing-runtime';
 <% for (const event of events) { -%>
 <%- fitList('import { ', [event.constName, `type ${event.name}`], ` } from '${event.importPath}';`) %>
 <% } -%>
@@ -44,3 +44,9 @@ export const eventDefinitions: { readonly [Name in EventName]: EventDefinition<E
 <% } -%>
 
 <%- fitList('export const publishedEventNames: readonly PublishedEventName[] = [', publishedEvents.map((event) => `'${event.name}'`), '];') %>
+
+/** The events as the runtime sees them: the producers, the outbox and the workers take them from here. */
+export const eventCatalog: EventCatalog = { definitions: eventDefinitions, published: publishedEventNames };
+
+/** The unit of work's bus: `publish` takes only this service's events, each with its own payload type. */
+export type EventBus = Bus<PublishedEvents>;

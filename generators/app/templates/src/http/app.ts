@@ -1,11 +1,9 @@
 // <%- generatedHeader %>
 import type { AwilixContainer } from 'awilix';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
+import { EventValidationError, httpTracing, metricsRouter } from 'kafka-eventing-runtime';
 import type { Cradle } from '../container.ts';
-import { EventValidationError } from '../eventing/codec.ts';
 import { registerRoutes } from '../routes/index.ts';
-import { httpTracing } from '../observability/http-tracing.ts';
-import { metricsRouter } from '../observability/metrics-router.ts';
 import { healthRouter, type Readiness } from './health.ts';
 import { requestScope } from './request-scope.ts';
 

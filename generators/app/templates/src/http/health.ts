@@ -2,7 +2,7 @@
 import { Router } from 'express';
 import type { Cradle } from '../container.ts';
 <% if (service.database) { -%>
-import { isDatabaseReady } from '../database/pool.ts';
+import { isDatabaseReady } from 'kafka-eventing-runtime/postgres';
 <% } -%>
 
 export interface Readiness {

@@ -2,8 +2,8 @@
 import { randomUUID } from 'node:crypto';
 import { asValue, type AwilixContainer } from 'awilix';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { MessageContext } from 'kafka-eventing-runtime';
 import type { Cradle } from '../container.ts';
-import type { MessageContext } from '../eventing/handler.ts';
 
 const CORRELATION_HEADER = 'x-correlation-id';
 

@@ -1,9 +1,9 @@
 // <%- generatedHeader %>
 // Copies a subscription's dead-letter topic back into the topic its messages came from:
 //   npm run dead-letters:replay -- <SubscriptionName>
+import { originalHeaders } from 'kafka-eventing-runtime';
+import { KafkaTransport } from 'kafka-eventing-runtime/<%- kafkaClient %>';
 import { loadConfig } from '../config.ts';
-import { originalHeaders } from '../eventing/dead-letter.ts';
-import { KafkaTransport } from '../eventing/<%- kafkaClient %>/kafka-transport.ts';
 import { createLogger } from '../logger.ts';
 
 const name = process.argv[2];

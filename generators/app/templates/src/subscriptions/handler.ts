@@ -1,7 +1,6 @@
 <% if (subscription.batch === true) { -%>
-import type { BatchEventHandler, BatchFailure, BatchItem, BatchResult } from '../eventing/batch-handler.ts';
-import type { EventBus } from '../eventing/event-bus.ts';
-import type { <%- subscription.event %> } from '../events/index.ts';
+import type { BatchEventHandler, BatchFailure, BatchItem, BatchResult } from 'kafka-eventing-runtime';
+import type { <%- subscription.event %>, EventBus } from '../events/index.ts';
 import type { Logger } from '../logger.ts';
 
 /** What this handler needs; add your own services here (register them in src/services.ts). */
@@ -44,9 +43,8 @@ export class <%- subscription.handlerClass %> implements BatchEventHandler<<%- s
   }
 }
 <% } else { -%>
-import type { EventContext, EventHandler } from '../eventing/handler.ts';
-import type { EventBus } from '../eventing/event-bus.ts';
-import type { <%- subscription.event %> } from '../events/index.ts';
+import type { EventContext, EventHandler } from 'kafka-eventing-runtime';
+import type { <%- subscription.event %>, EventBus } from '../events/index.ts';
 import type { Logger } from '../logger.ts';
 
 /** What this handler needs; add your own services here (register them in src/services.ts). */

@@ -1,7 +1,6 @@
 // <%- generatedHeader %>
+import type { BatchEventHandler, EventHandler } from 'kafka-eventing-runtime';
 import type { Cradle } from '../container.ts';
-import type { BatchEventHandler } from '../eventing/batch-handler.ts';
-import type { EventHandler } from '../eventing/handler.ts';
 import type { EventName, Events } from '../events/index.ts';
 <% for (const subscription of subscriptions) { -%>
 import { <%- subscription.handlerClass %> } from '<%- subscription.importPath %>';

@@ -1,0 +1,19 @@
+// Packs packages/runtime (its prepack script builds it) into generators/app/runtime/, from where the
+// generator copies it into each service it renders (vendor/): a service installs the runtime of its
+// generator's own version without a registry that holds it. runtime.json names the file and version.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const runtime = path.join(repo, 'packages', 'runtime');
+const destination = path.join(repo, 'generators', 'app', 'runtime');
+mkdirSync(destination, { recursive: true });
+for (const file of readdirSync(destination)) if (file.endsWith('.tgz')) rmSync(path.join(destination, file));
+const [packed] = JSON.parse(execFileSync('npm', ['pack', '--json', '--silent', '--pack-destination', destination], { cwd: runtime, encoding: 'utf8' }));
+writeFileSync(
+  path.join(destination, 'runtime.json'),
+  `${JSON.stringify({ name: packed.name, version: packed.version, file: packed.filename, integrity: packed.integrity }, null, 2)}\n`,
+);
+process.stdout.write(`packed ${packed.filename} (${packed.entryCount} files, ${packed.size} bytes)\n`);
