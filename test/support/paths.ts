@@ -8,3 +8,4 @@ export const GENERATORS = {
   subscription: path.join(REPO_ROOT, 'generators', 'subscription', 'index.js'),
   type: path.join(REPO_ROOT, 'generators', 'type', 'index.js'),
 };
+export const FIXTURES = path.join(REPO_ROOT, 'test', 'fixtures');
