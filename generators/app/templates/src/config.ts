@@ -3,8 +3,6 @@
 // listed in custom-environment-variables.json) and is checked here once, at start.
 import config from 'config';
 import { z } from 'zod';
-import { publishedEventNames } from './events/index.ts';
-import { subscriptionDefinitions } from './subscriptions/index.ts';
 
 const brokerList = z.preprocess(
   (value) =>
@@ -127,13 +125,6 @@ export function loadConfig(overrides: ConfigOverrides = {}): AppConfig {
   const environment = process.env.NODE_ENV ?? 'development';
   if (!parsed.success) {
     throw new Error(`Invalid configuration (NODE_ENV=${environment}):\n${z.prettifyError(parsed.error)}`);
-  }
-  const missing = [
-    ...publishedEventNames.filter((name) => !parsed.data.events[name]).map((name) => `events.${name}`),
-    ...subscriptionDefinitions.filter((s) => !parsed.data.subscriptions[s.name]).map((s) => `subscriptions.${s.name}`),
-  ];
-  if (missing.length > 0) {
-    throw new Error(`Configuration for NODE_ENV=${environment} lacks ${missing.join(', ')}: add them to config/${environment}.json.`);
   }
   return deepFreeze(parsed.data);
 }

@@ -83,6 +83,7 @@ export interface ContainerOverrides {
 
 /** The composition root: singletons for the process, scoped entries per request or message. */
 export function buildContainer(config: AppConfig, overrides: ContainerOverrides = {}): AwilixContainer<Cradle> {
+  checkEveryPartIsConfigured(config);
   const container = createContainer<Cradle>({ injectionMode: InjectionMode.PROXY, strict: true });
   const logger = createLogger(config);
   const transport = overrides.transport ?? createTransport(config, logger);
@@ -149,6 +150,18 @@ function consumerHost(scopes: AwilixContainer<Cradle>): ConsumerHost {
     deadLetterSinkOf: () => topicDeadLetterSink(transport),
 <% } -%>
   });
+}
+
+/** Every published event needs its `events.<Name>` entry and every subscription its `subscriptions.<Name>`. */
+function checkEveryPartIsConfigured(config: AppConfig): void {
+  const missing = [
+    ...eventCatalog.published.filter((name) => !config.events[name]).map((name) => `events.${name}`),
+    ...subscriptionDefinitions.filter(({ name }) => !config.subscriptions[name]).map(({ name }) => `subscriptions.${name}`),
+  ];
+  if (missing.length > 0) {
+    const environment = process.env.NODE_ENV ?? 'development';
+    throw new Error(`Configuration for NODE_ENV=${environment} lacks ${missing.join(', ')}: add them to config/${environment}.json.`);
+  }
 }
 
 function createTransport(config: AppConfig, logger: Logger): Transport {
