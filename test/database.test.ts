@@ -22,15 +22,6 @@ import {
 
 const DATABASE_FILES = [
   'migrations/1767225600000_eventing-outbox-inbox.sql',
-  'src/database/inbox.ts',
-  'src/database/migrate.ts',
-  'src/database/outbox.ts',
-  'src/database/pool.ts',
-  'src/database/relay.ts',
-  'src/database/retention.ts',
-  'src/database/transaction.ts',
-  'src/database/transactional-unit-of-work.ts',
-  'src/eventing/unit-of-work.ts',
   'src/scripts/migrate.ts',
   'test/database.test.ts',
   'test/support/database.ts',
@@ -80,7 +71,7 @@ describe('yo kafka-eventing --database', () => {
     assert.equal(readJson(service, 'config/custom-environment-variables.json').database.password, 'DATABASE_PASSWORD');
     assert.match(readText(service, 'src/http/request-scope.ts'), /await scope\.unitOfWork\.complete\(\);/);
     assert.doesNotMatch(readText(service, 'src/http/request-scope.ts'), /flushAll/);
-    assert.match(readText(service, 'src/eventing/message-processor.ts'), /if \(await scope\.claim\(context\.eventId\)\) \{\n\s+await scope\.handler\(\)\.handle\(payload, context\);/);
+    assert.match(readText(service, 'src/container.ts'), /from 'kafka-eventing-runtime\/postgres';/);
     assert.match(readText(service, 'src/message-scopes.ts'), /recordInInbox\(this\.#scope\.cradle\.db, this\.#subscription, eventId\)/);
     assert.match(readText(service, 'src/message-scopes.ts'), /this\.#scope\.cradle\.unitOfWork\.complete\(\)/);
     assert.match(readText(service, 'migrations/1767225600000_eventing-outbox-inbox.sql'), /CREATE TABLE outbox[\s\S]*CREATE TABLE inbox/);

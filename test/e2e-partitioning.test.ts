@@ -30,7 +30,7 @@ print(json.dumps(placed))
 
 /** Sends KEYS through the generated service's own transport. */
 const SEND = `
-import { KafkaTransport } from './src/eventing/platformatic/kafka-transport.ts';
+import { KafkaTransport } from 'kafka-eventing-runtime/platformatic';
 import { createLogger } from './src/logger.ts';
 import { loadConfig } from './src/config.ts';
 const config = loadConfig();

@@ -73,7 +73,7 @@ describe('yo kafka-eventing:subscription --batch', function () {
     const file = 'src/subscriptions/index-orders.handler.ts';
     assert.equal(readText(onPlatformatic, file), readText(service, file), 'the handler does not depend on the client');
     assert.equal(readText(onPlatformatic, 'src/subscriptions/index.ts'), readText(service, 'src/subscriptions/index.ts'));
-    assert.match(readText(onPlatformatic, 'src/eventing/platformatic/kafka-transport.ts'), /consumeBatches\(settings: ConsumerSettings, listener: BatchListener\)/);
+    assert.match(readText(onPlatformatic, 'src/container.ts'), /import \{ KafkaTransport \} from 'kafka-eventing-runtime\/platformatic';/);
   });
 
   it('switching a service with a batch subscription to the platformatic client (and back) keeps it', async function () {

@@ -67,7 +67,7 @@ describe('generated service: handler wiring (no broker)', function () {
         path.join(dir, 'start-check.ts'),
         [
           "import { loadConfig } from './src/config.ts';",
-          "import { MemoryTransport } from './src/eventing/memory/memory-transport.ts';",
+          "import { MemoryTransport } from 'kafka-eventing-runtime';",
           "import { startService } from './src/service.ts';",
           "const config = loadConfig({ service: { port: 0 }, log: { level: 'silent' }, eventing: { transport: 'memory' } });",
           'try {',
