@@ -5,6 +5,7 @@
 //   node bench/generated.mjs <mode> '<json params>'
 //   modes: bulk | concurrent | consume | latency | latency-subscribe | latency-publish
 import { randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
@@ -25,9 +26,11 @@ import {
 
 const { mode, params } = childArgs();
 const serviceModule = (file) => import(pathToFileURL(path.join(process.cwd(), 'src', file)).href);
+// The runtime package as the service itself resolves it (its node_modules).
+const runtimeModule = () => import(pathToFileURL(createRequire(path.join(process.cwd(), 'package.json')).resolve('kafka-eventing-runtime')).href);
 // Tracing on: as the service's src/main.ts starts then (Node 22 restarts itself on AsyncContextFrame, unless
 // a flag says otherwise: the `hooks` contenders run with --no-experimental-async-context-frame).
-if (params.tracing) (await serviceModule('observability/async-context.ts')).restartOnAsyncContextFrame();
+if (params.tracing) (await runtimeModule()).restartOnAsyncContextFrame();
 const { loadConfig } = await serviceModule('config.ts');
 const { startService } = await serviceModule('service.ts');
 

@@ -1,7 +1,6 @@
 // Installed by the bench (bench/run.mjs) over the generated, user-owned batch handler: a no-op batch
 // handler that only reports each event to the bench process when it asked for it.
-import type { BatchEventHandler, BatchItem, BatchResult } from '../eventing/batch-handler.ts';
-import type { EventContext } from '../eventing/handler.ts';
+import type { BatchEventHandler, BatchItem, BatchResult, EventContext } from 'kafka-eventing-runtime';
 import type { Payload } from '../events/index.ts';
 
 type BenchHook = (event: Payload, context: EventContext) => void;

@@ -1,6 +1,6 @@
 // Installed by the bench (bench/run.mjs) over the generated, user-owned handler: a no-op handler that only
 // reports each event to the bench process when it asked for it.
-import type { EventContext, EventHandler } from '../eventing/handler.ts';
+import type { EventContext, EventHandler } from 'kafka-eventing-runtime';
 import type { Payload } from '../events/index.ts';
 
 type BenchHook = (event: Payload, context: EventContext) => void;
