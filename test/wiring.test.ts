@@ -33,7 +33,7 @@ describe('generated service: handler wiring (no broker)', function () {
   it('fails tsc, in the subscription list, when the handler declares itself for another event', async () => {
     editHandler((text) =>
       text
-        .replace("import type { PaymentReceived } from '../events/index.ts';", "import type { OrderPlaced } from '../events/index.ts';")
+        .replace("import type { PaymentReceived, EventBus } from '../events/index.ts';", "import type { OrderPlaced, EventBus } from '../events/index.ts';")
         .replace('EventHandler<PaymentReceived>', 'EventHandler<OrderPlaced>')
         .replace('async handle(event: PaymentReceived,', 'async handle(event: OrderPlaced,'),
     );
