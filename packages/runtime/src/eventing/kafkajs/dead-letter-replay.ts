@@ -16,11 +16,14 @@ export async function replayDeadLetters(
   groupId: string,
   strip: (headers: HeaderMap) => HeaderMap,
 ): Promise<number> {
-  const ends = new Map((await admin.fetchTopicOffsets(deadLetterTopic)).map((p) => [p.partition, BigInt(p.high)]));
+  const offsets = await admin.fetchTopicOffsets(deadLetterTopic);
+  const ends = new Map(offsets.map((p) => [p.partition, BigInt(p.high)]));
+  // A partition without a commit of the replay group starts at its first kept record (older ones expired).
+  const lows = new Map(offsets.map((p) => [p.partition, BigInt(p.low)]));
   const committed = await admin.fetchOffsets({ groupId, topics: [deadLetterTopic] });
   const pending = new Set<number>();
   for (const partition of committed[0]?.partitions ?? []) {
-    const start = BigInt(partition.offset === '-1' ? '0' : partition.offset);
+    const start = partition.offset === '-1' ? (lows.get(partition.partition) ?? 0n) : BigInt(partition.offset);
     if (start < (ends.get(partition.partition) ?? 0n)) pending.add(partition.partition);
   }
   if (pending.size === 0) return 0;

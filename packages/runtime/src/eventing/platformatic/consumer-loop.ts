@@ -35,6 +35,8 @@ export class ConsumerLoop {
   readonly #onCommit: CommitListener;
   readonly #lanes: PartitionLanes;
   readonly #pacer: CommitPacer;
+  /** Set while a commit of what finished is scheduled (see #commitWithinInterval). */
+  #commitTimer: NodeJS.Timeout | undefined;
   #stream?: MessagesStream<Buffer, Buffer, Buffer, Buffer>;
   #stopping?: Promise<void>;
 
@@ -90,6 +92,7 @@ export class ConsumerLoop {
   stop(): Promise<void> {
     this.#stopping ??= (async () => {
       this.#pacer.stopping = true;
+      clearTimeout(this.#commitTimer);
       this.#lanes.stop();
       this.#stream?.pause();
       await this.#lanes.idle();
@@ -167,7 +170,21 @@ export class ConsumerLoop {
     if (this.#stream?.isPaused() && this.#lanes.buffered < BUFFERED_MESSAGES / 2 && !this.#stopping) this.#stream.resume();
     if (drained) this.#pacer.request(() => this.#commitFinished());
     else if (this.#pacer.due()) return this.#pacer.checkIn(() => this.#commitFinished());
+    else this.#commitWithinInterval();
     return undefined;
+  }
+
+  /**
+   * What finished is committed within `commitIntervalMs` even when no further message of its lane finishes
+   * soon (the next one is retried, or hangs): a crash then delivers again only from the message in hand.
+   */
+  #commitWithinInterval(): void {
+    if (this.#commitTimer !== undefined || this.#stopping) return;
+    this.#commitTimer = setTimeout(() => {
+      this.#commitTimer = undefined;
+      if (!this.#stopping) this.#pacer.request(() => this.#commitFinished());
+    }, this.#kafkaSettings.commitIntervalMs);
+    this.#commitTimer.unref();
   }
 
   /** Commits, per partition, the last finished offset not committed yet. */
