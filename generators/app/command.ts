@@ -2,6 +2,7 @@
 import {
   COMPATIBILITY_LEVELS,
   ENVIRONMENTS,
+  optionText,
   SCHEMA_FORMATS,
   parseBrokers,
   validateCompatibility,
@@ -72,7 +73,7 @@ export const appSettings: Settings<AppAnswers> = {
     description: 'One line saying what the service does',
     message: 'Description',
     default: (answers) => `The ${answers.name ?? ''} service`,
-    parse: (raw) => String(raw ?? '').trim(),
+    parse: (raw) => optionText(raw).trim(),
   },
   port: {
     option: 'port',

@@ -9,6 +9,7 @@ import {
   createModel,
   DEFAULT_AVRO_NAMESPACE,
   GENERATOR_NAMESPACE,
+  optionText,
   parseBrokers,
   parseModelFile,
   UserInputError,
@@ -139,7 +140,7 @@ export default class AppGenerator extends EventingGenerator {
       this.env.cwd = here; // a changed package.json is installed here, also when run from a folder inside
       return;
     }
-    const target = path.resolve(here, String(options.directory ?? name.replace(/^@[^/]+\//, '')));
+    const target = path.resolve(here, options.directory === undefined ? name.replace(/^@[^/]+\//, '') : optionText(options.directory));
     const entries = existsSync(target) ? readdirSync(target) : [];
     const isService = entries.includes('.yo-rc.json');
     if (entries.length > 0 && !isService && !options.force) {
@@ -158,7 +159,7 @@ export default class AppGenerator extends EventingGenerator {
   #serviceToUpdate(name: string | undefined, options: Record<string, unknown>): EventingModel | undefined {
     const here = this.destinationRoot();
     let folder: string | undefined;
-    if (options.directory !== undefined) folder = path.resolve(here, String(options.directory));
+    if (options.directory !== undefined) folder = path.resolve(here, optionText(options.directory));
     else if (existsSync(path.join(here, '.yo-rc.json'))) folder = here;
     else if (name !== undefined) folder = path.resolve(here, name.replace(/^@[^/]+\//, ''));
     const file = folder === undefined ? undefined : path.join(folder, '.yo-rc.json');
@@ -174,7 +175,7 @@ export default class AppGenerator extends EventingGenerator {
     if (given.length > 0) {
       throw new UserInputError(`--list only prints the model; ${given.map((option) => `--${option}`).join(', ')} cannot go with it.`);
     }
-    const folder = options.directory === undefined ? this.destinationRoot() : path.resolve(this.destinationRoot(), String(options.directory));
+    const folder = options.directory === undefined ? this.destinationRoot() : path.resolve(this.destinationRoot(), optionText(options.directory));
     return parseModelFile(readIfExists(path.join(folder, '.yo-rc.json')));
   }
 

@@ -2,6 +2,7 @@
 import {
   defaultTopic,
   formatFields,
+  optionText,
   parseFields,
   validateEventName,
   validateKey,
@@ -33,7 +34,7 @@ export function eventSettings(serviceName: string, records: readonly string[] = 
       description: 'What happened, in one line (used in the type and schema docs)',
       message: 'Description',
       default: (answers) => `${answers.name ?? 'The event'} happened.`,
-      parse: (raw) => String(raw ?? '').trim(),
+      parse: (raw) => optionText(raw).trim(),
     },
     external: {
       option: 'external',

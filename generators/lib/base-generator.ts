@@ -26,7 +26,7 @@ export abstract class EventingGenerator extends Generator {
     if (log) {
       const error = (...parts: Parameters<typeof log.error>) =>
         YEOMAN_ERROR_PREFIX.test(String(parts[0])) ? log : log.error(...parts);
-      const filtered = new Proxy(log, { get: (target, key) => (key === 'error' ? error : Reflect.get(target, key)) });
+      const filtered = new Proxy(log, { get: (target, key) => (key === 'error' ? error : (Reflect.get(target, key) as unknown)) });
       Object.defineProperty(this, 'log', { value: filtered, configurable: true, writable: true });
     }
   }
@@ -40,7 +40,7 @@ export abstract class EventingGenerator extends Generator {
   protected _checkOptions(): void {
     const self = this as unknown as { _options: Record<string, DeclaredOption>; _arguments: { name: string }[] };
     const declared = [...Object.values(self._options), ...self._arguments.map((argument) => ({ name: argument.name }))];
-    checkOptions(this.options as Record<string, unknown>, declared);
+    checkOptions(this.options, declared);
   }
 
   /** Run from a folder inside a service (e.g. src/), work on that service: the nearest .yo-rc.json upwards. */
@@ -60,6 +60,7 @@ export abstract class EventingGenerator extends Generator {
    * yeoman-generator reads `.yo-rc.json` already while constructing the generator: a file that is
    * not JSON must end the run with the model's clear message as well, not with a stack trace.
    */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the signature of yeoman-generator's _getStorage, overridden
   override _getStorage<StoredType extends Record<any, any> = Record<any, any>>(
     rootName?: string | StorageOptions,
     options?: StorageOptions,

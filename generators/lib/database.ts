@@ -3,7 +3,7 @@
  * option is checked, and what a database adds to the rendered service (files, packages, config).
  * Without a database none of this is rendered: the service is exactly what it was.
  */
-import { UserInputError, type EnvironmentName, type EventingModel } from './model.js';
+import { optionText, UserInputError, type EnvironmentName, type EventingModel } from './model.js';
 
 export const DATABASES = ['none', 'postgres'] as const;
 export type DatabaseChoice = (typeof DATABASES)[number];
@@ -11,7 +11,7 @@ export type DatabaseKind = Exclude<DatabaseChoice, 'none'>;
 
 /** Checks `--database`; MySQL and the others are refused with one message. */
 export function validateDatabase(value: unknown): DatabaseChoice {
-  const text = String(value ?? '').trim().toLowerCase();
+  const text = optionText(value).trim().toLowerCase();
   if (!(DATABASES as readonly string[]).includes(text)) {
     throw new UserInputError(
       `Database "${String(value)}" is not supported: choose one of ${DATABASES.join(', ')} ` +

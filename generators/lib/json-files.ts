@@ -39,7 +39,7 @@ export function mergeJsonFile(
     try {
       existing = JSON.parse(existingText) as Json;
     } catch (error) {
-      throw new Error(`${file} is not valid JSON (${(error as Error).message}): fix it, then run the generator again.`);
+      throw new Error(`${file} is not valid JSON (${(error as Error).message}): fix it, then run the generator again.`, { cause: error });
     }
   }
   const { merged, overwritten } = mergeJson(existing, generated, base);

@@ -3,7 +3,7 @@
  * which clients exist, how the option is checked, and what each adds to the rendered service: its npm
  * package, and the runtime entry point the composition root imports (kafka-eventing-runtime/<client>).
  */
-import { UserInputError } from './model/types.js';
+import { optionText, UserInputError } from './model/types.js';
 
 export const KAFKA_CLIENTS = ['kafkajs', 'platformatic'] as const;
 export type KafkaClient = (typeof KAFKA_CLIENTS)[number];
@@ -12,7 +12,7 @@ export type KafkaClient = (typeof KAFKA_CLIENTS)[number];
 export const DEFAULT_KAFKA_CLIENT: KafkaClient = 'kafkajs';
 
 export function validateKafkaClient(value: unknown): KafkaClient {
-  const text = String(value ?? '').trim();
+  const text = optionText(value).trim();
   if (!(KAFKA_CLIENTS as readonly string[]).includes(text)) {
     throw new UserInputError(
       `Kafka client "${String(value)}" is not supported: choose one of ${KAFKA_CLIENTS.join(', ')} ` +

@@ -29,7 +29,7 @@ export interface Choice {
 export type Settings<Answers> = { [K in keyof Answers]: Setting<Answers, Answers[K]> };
 
 export function declareOptions<Answers>(generator: Generator, settings: Settings<Answers>): void {
-  for (const setting of Object.values(settings) as Setting<Answers, unknown>[]) {
+  for (const setting of Object.values<Setting<Answers, unknown>>(settings)) {
     generator.option(setting.option, {
       type: setting.kind === 'confirm' ? Boolean : String,
       description: setting.description,
@@ -111,6 +111,6 @@ async function ask<Answers>(generator: Generator, setting: Setting<Answers, unkn
       }
     },
   };
-  const result = (await generator.prompt([question] as never)) as { value: unknown };
+  const result = await generator.prompt<{ value: unknown }>([question] as never);
   return result.value;
 }

@@ -232,7 +232,7 @@ export function fitList(open: string, items: readonly string[], close: string, i
 
 /** Arrays of strings, numbers or null written on one line where they fit (as Prettier writes them). */
 function joinShortArrays(text: string): string {
-  return text.replace(/^( *)([^\n]*\[)\n((?:\1  (?:'[^'\n]*'|-?\d[\d.eE+-]*|null|true|false),?\n)+)\1\](,?)$/gm, (whole, indent: string, head: string, body: string, comma: string) => {
+  return text.replace(/^( *)([^\n]*\[)\n((?:\1 {2}(?:'[^'\n]*'|-?\d[\d.eE+-]*|null|true|false),?\n)+)\1\](,?)$/gm, (whole, indent: string, head: string, body: string, comma: string) => {
     const items = body.split('\n').filter((line) => line.trim() !== '').map((line) => line.trim().replace(/,$/, ''));
     const joined = `${indent}${head}${items.join(', ')}]${comma}`;
     return joined.length <= PRINT_WIDTH ? joined : whole;

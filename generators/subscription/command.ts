@@ -1,5 +1,5 @@
 /** The subscription generator's settings: each is a command-line option and, unless given, a prompt. */
-import { defaultGroupId, UserInputError, unknownEventMessage, validateEventName, type EventingModel } from '../lib/model.js';
+import { defaultGroupId, optionText, UserInputError, unknownEventMessage, validateEventName, type EventingModel } from '../lib/model.js';
 import { BATCH_WITH_DATABASE } from '../lib/database.js';
 import type { Settings } from '../lib/settings.js';
 
@@ -46,7 +46,7 @@ export function subscriptionSettings(model: EventingModel | undefined): Settings
       message: 'Consumer group id',
       default: (answers) => (model ? defaultGroupId(model.service.name, answers.name ?? '') : undefined),
       parse: (raw) => {
-        const group = String(raw ?? '').trim();
+        const group = optionText(raw).trim();
         if (!/^[A-Za-z0-9._-]{1,249}$/.test(group)) {
           throw new UserInputError(`Consumer group "${group}" may only hold letters, digits, ".", "_" and "-".`);
         }
@@ -61,7 +61,7 @@ export function subscriptionSettings(model: EventingModel | undefined): Settings
       default: () => false,
       parse: (raw) => {
         if (raw !== undefined && typeof raw !== 'boolean' && raw !== 'true' && raw !== 'false') {
-          throw new UserInputError(`--batch takes no value (or true/false), not "${String(raw)}".`);
+          throw new UserInputError(`--batch takes no value (or true/false), not "${optionText(raw)}".`);
         }
         const batch = raw === true || raw === 'true';
         if (batch && model?.service.database) throw new UserInputError(BATCH_WITH_DATABASE);

@@ -1,5 +1,5 @@
 /** The type generator's settings: each is a command-line option and, unless given, a prompt. */
-import { parseFields, validateRecordName, type EventingModel, type FieldModel } from '../lib/model.js';
+import { optionText, parseFields, validateRecordName, type EventingModel, type FieldModel } from '../lib/model.js';
 import type { Settings } from '../lib/settings.js';
 import { TYPE_FORMS } from '../lib/types/type-spec.js';
 
@@ -17,14 +17,14 @@ export function typeSettings(model: EventingModel | undefined): Settings<TypeAns
       option: 'name',
       description: 'Record type name in PascalCase, e.g. Address; also the positional argument',
       message: 'Record type name (e.g. Address)',
-      parse: (raw) => (model ? validateRecordName(raw, model) : String(raw)),
+      parse: (raw) => (model ? validateRecordName(raw, model) : optionText(raw)),
     },
     description: {
       option: 'description',
       description: 'What the record holds, in one line (used in the type docs)',
       message: 'Description',
       default: (answers) => `${answers.name ?? 'The record'}.`,
-      parse: (raw) => String(raw ?? '').trim(),
+      parse: (raw) => optionText(raw).trim(),
     },
     fields: {
       option: 'fields',

@@ -10,6 +10,7 @@ import {
   addRecordType,
   eventsUsing,
   formatFields,
+  optionText,
   parseFields,
   recordNames,
   UserInputError,
@@ -49,7 +50,7 @@ export default class TypeGenerator extends EventingGenerator {
       const positional = optionValue(this, 'name');
       const addFields = optionValue(this, 'add-fields');
       if (addFields !== undefined) {
-        const name = positional === undefined ? undefined : String(positional);
+        const name = positional === undefined ? undefined : optionText(positional);
         if (name === undefined) {
           throw new UserInputError('--add-fields needs the record type to change: yo kafka-eventing:type <Name> --add-fields "note?:string".');
         }

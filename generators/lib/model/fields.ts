@@ -1,7 +1,7 @@
 /** The field list of an event: `name?:type[]`, parsed and written back, and the key among them. */
 import { splitFieldList } from '../field-list.js';
 import { formatType, parseType, TYPE_FORMS } from '../types/type-spec.js';
-import { UserInputError, type FieldModel } from './types.js';
+import { optionText, UserInputError, type FieldModel } from './types.js';
 import { checkFieldName } from './validation.js';
 
 /**
@@ -10,7 +10,7 @@ import { checkFieldName } from './validation.js';
  * are the record types the fields may use (the service's `types`).
  */
 export function parseFields(spec: unknown, records: readonly string[] = []): FieldModel[] {
-  const text = String(spec ?? '').trim();
+  const text = optionText(spec).trim();
   if (text === '') {
     throw new UserInputError('An event needs at least one field, e.g. --fields "orderId:uuid, total:number".');
   }
@@ -36,10 +36,10 @@ export function formatFields(fields: FieldModel[]): string {
 }
 
 export function validateKey(key: unknown, fields: FieldModel[]): string | null {
-  if (key === undefined || key === null || String(key).trim() === '') {
+  if (key === undefined || key === null || optionText(key).trim() === '') {
     return null;
   }
-  const name = String(key).trim();
+  const name = optionText(key).trim();
   const field = fields.find((candidate) => candidate.name === name);
   if (!field) {
     throw new UserInputError(

@@ -102,3 +102,14 @@ export interface EventingModel {
 export class UserInputError extends Error {
   override name = 'UserInputError';
 }
+
+/**
+ * An option's or answer's value as text: the command line and prompts give strings, numbers or
+ * booleans (anything else is shown as JSON, so that a message names what was given).
+ */
+export function optionText(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  return JSON.stringify(value) ?? '';
+}

@@ -1,7 +1,7 @@
 /** Checks of single settings and names, each throwing UserInputError with one clear message. */
 import validateNpmPackageName from 'validate-npm-package-name';
 import { kebabCase, pascalCase } from '../names.js';
-import { COMPATIBILITY_LEVELS, SCHEMA_FORMATS, UserInputError, type CompatibilityLevel, type SchemaFormat } from './types.js';
+import { COMPATIBILITY_LEVELS, optionText, SCHEMA_FORMATS, UserInputError, type CompatibilityLevel, type SchemaFormat } from './types.js';
 
 const IDENTIFIER = /^[A-Za-z][A-Za-z0-9]*$/;
 const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -24,7 +24,7 @@ export function validateServiceName(name: unknown): string {
 }
 
 export function validatePort(value: unknown): number {
-  const text = String(value ?? '').trim();
+  const text = optionText(value).trim();
   if (!/^\d+$/.test(text)) {
     throw new UserInputError(`HTTP port "${String(value)}" is not a number: give a whole number from 1 to 65535.`);
   }
@@ -36,7 +36,7 @@ export function validatePort(value: unknown): number {
 }
 
 export function parseBrokers(value: unknown, label = 'Kafka bootstrap servers'): string[] {
-  const list = Array.isArray(value) ? value.map(String) : String(value ?? '').split(',');
+  const list = Array.isArray(value) ? value.map(optionText) : optionText(value).split(',');
   const brokers = list.map((entry) => entry.trim()).filter((entry) => entry !== '');
   if (brokers.length === 0) {
     throw new UserInputError(`${label} are empty: give host:port pairs separated by commas, e.g. "localhost:9092".`);
@@ -51,7 +51,7 @@ export function parseBrokers(value: unknown, label = 'Kafka bootstrap servers'):
 }
 
 export function validateRegistryUrl(value: unknown, label = 'Schema registry URL'): string {
-  const text = String(value ?? '').trim();
+  const text = optionText(value).trim();
   let url: URL;
   try {
     url = new URL(text);
@@ -70,7 +70,7 @@ export function validateRegistryUrl(value: unknown, label = 'Schema registry URL
 }
 
 export function validateSchemaFormat(value: unknown): SchemaFormat {
-  const format = String(value ?? '').trim().toLowerCase();
+  const format = optionText(value).trim().toLowerCase();
   if (!(SCHEMA_FORMATS as readonly string[]).includes(format)) {
     throw new UserInputError(`Unknown schema format "${String(value)}": choose one of ${SCHEMA_FORMATS.join(', ')}.`);
   }
@@ -78,7 +78,7 @@ export function validateSchemaFormat(value: unknown): SchemaFormat {
 }
 
 export function validateCompatibility(value: unknown): CompatibilityLevel {
-  const level = String(value ?? '').trim().toUpperCase();
+  const level = optionText(value).trim().toUpperCase();
   if (!(COMPATIBILITY_LEVELS as readonly string[]).includes(level)) {
     throw new UserInputError(
       `Unknown compatibility "${String(value)}": choose one of ${COMPATIBILITY_LEVELS.join(', ')}.`,
@@ -123,7 +123,7 @@ export const BUILT_IN_NAMES: readonly string[] = [
 ];
 
 export function validateEventName(value: unknown): string {
-  const name = String(value ?? '').trim();
+  const name = optionText(value).trim();
   if (!IDENTIFIER.test(name)) {
     throw new UserInputError(
       `Event name "${name}" is not a valid identifier: use letters and digits starting with a letter, e.g. "OrderPlaced".`,
@@ -165,7 +165,7 @@ export function checkFieldName(name: string): void {
 }
 
 export function validateTopic(value: unknown): string {
-  const topic = String(value ?? '').trim();
+  const topic = optionText(value).trim();
   if (!TOPIC.test(topic) || topic === '.' || topic === '..') {
     throw new UserInputError(`Topic "${topic}" is not a valid Kafka topic name (letters, digits, ".", "_", "-").`);
   }
@@ -175,7 +175,7 @@ export function validateTopic(value: unknown): string {
 const AVRO_NAMESPACE = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 
 export function validateAvroNamespace(value: unknown): string {
-  const namespace = String(value ?? '').trim();
+  const namespace = optionText(value).trim();
   if (!AVRO_NAMESPACE.test(namespace)) {
     throw new UserInputError(`Avro namespace "${namespace}" is not dot-separated names of letters, digits and "_" (e.g. "events").`);
   }
