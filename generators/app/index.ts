@@ -111,10 +111,7 @@ export default class AppGenerator extends EventingGenerator {
           schemaFormat: answers.schemaFormat,
           compatibility: answers.compatibility,
           environments: Object.fromEntries(
-            ENVIRONMENTS.map((env) => [
-              env,
-              { brokers: answers[`${env}Brokers`], schemaRegistryUrl: answers[`${env}RegistryUrl`] },
-            ]),
+            ENVIRONMENTS.map((env) => [env, { brokers: answers[`${env}Brokers`], schemaRegistryUrl: answers[`${env}RegistryUrl`] }]),
           ) as EventingModel['service']['environments'],
           // Kept as it is in a service made before (its schemas are registered under it).
           avroNamespace: previous ? previous.service.avroNamespace : DEFAULT_AVRO_NAMESPACE,
@@ -144,9 +141,7 @@ export default class AppGenerator extends EventingGenerator {
     const entries = existsSync(target) ? readdirSync(target) : [];
     const isService = entries.includes('.yo-rc.json');
     if (entries.length > 0 && !isService && !options.force) {
-      throw new UserInputError(
-        `Folder ${target} exists and is not empty: choose another name or --directory, or pass --force.`,
-      );
+      throw new UserInputError(`Folder ${target} exists and is not empty: choose another name or --directory, or pass --force.`);
     }
     this.destinationRoot(target);
     // Yeoman runs the package manager install in the environment's folder: make it the service's.

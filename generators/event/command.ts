@@ -1,14 +1,5 @@
 /** The event generator's settings: each is a command-line option and, unless given, a prompt. */
-import {
-  defaultTopic,
-  formatFields,
-  optionText,
-  parseFields,
-  validateEventName,
-  validateKey,
-  validateTopic,
-  type FieldModel,
-} from '../lib/model.js';
+import { defaultTopic, formatFields, optionText, parseFields, validateEventName, validateKey, validateTopic, type FieldModel } from '../lib/model.js';
 import type { Settings } from '../lib/settings.js';
 import { TYPE_FORMS } from '../lib/types/type-spec.js';
 
@@ -46,8 +37,7 @@ export function eventSettings(serviceName: string, records: readonly string[] = 
     },
     fields: {
       option: 'fields',
-      description:
-        `Fields as name:type, comma separated; types ${TYPE_FORMS}; name? = optional, type[] = array`,
+      description: `Fields as name:type, comma separated; types ${TYPE_FORMS}; name? = optional, type[] = array`,
       message: 'Fields (e.g. orderId:uuid, total:number, note?:string, tags:string[])',
       parse: (raw) => parseFields(raw, records),
     },

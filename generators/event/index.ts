@@ -5,16 +5,23 @@
  * the event out of the model, with its files and config entries.
  */
 import { EventingGenerator } from '../lib/base-generator.js';
-import { addEvent, addEventFields, existingEventMessage, formatFields, parseFields, recordNames, UserInputError, type EventingModel } from '../lib/model.js';
+import {
+  addEvent,
+  addEventFields,
+  existingEventMessage,
+  formatFields,
+  parseFields,
+  recordNames,
+  UserInputError,
+  type EventingModel,
+} from '../lib/model.js';
 import { removeEvent } from '../lib/lifecycle.js';
 import { addToReport, describeRetired, retireEvent, userFilesMentioning, type Retired } from '../lib/retire.js';
 import { declareOptions, optionValue, resolveSettings, type Settings } from '../lib/settings.js';
 import { eventSettings, type EventAnswers } from './command.js';
 
 type Change =
-  | { kind: 'added'; name: string }
-  | { kind: 'evolved'; name: string; fields: string[] }
-  | { kind: 'removed'; name: string; retired?: Retired };
+  { kind: 'added'; name: string } | { kind: 'evolved'; name: string; fields: string[] } | { kind: 'removed'; name: string; retired?: Retired };
 
 export default class EventGenerator extends EventingGenerator {
   private model?: EventingModel;
@@ -31,8 +38,7 @@ export default class EventGenerator extends EventingGenerator {
     declareOptions(this, eventSettings('<service>'));
     this.option('add-fields', {
       type: String,
-      description:
-        'Evolve an existing event: add optional fields (e.g. "note?:string, giftWrap?:boolean"); its schema gets a new version',
+      description: 'Evolve an existing event: add optional fields (e.g. "note?:string, giftWrap?:boolean"); its schema gets a new version',
     });
     this.option('remove', {
       type: Boolean,
@@ -124,7 +130,9 @@ export default class EventGenerator extends EventingGenerator {
         this.log.ok(`Event ${event.name} already has these fields: nothing changed.`);
         return;
       }
-      const widened = this.change.fields.filter((name) => this.previous?.events.find((e) => e.name === event.name)?.fields.some((f) => f.name === name));
+      const widened = this.change.fields.filter((name) =>
+        this.previous?.events.find((e) => e.name === event.name)?.fields.some((f) => f.name === name),
+      );
       this.log.ok(
         widened.length === 0
           ? `Event ${event.name}: added ${this.change.fields.join(', ')} (optional).`

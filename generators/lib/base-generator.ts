@@ -24,8 +24,7 @@ export abstract class EventingGenerator extends Generator {
     });
     const log = this.log;
     if (log) {
-      const error = (...parts: Parameters<typeof log.error>) =>
-        YEOMAN_ERROR_PREFIX.test(String(parts[0])) ? log : log.error(...parts);
+      const error = (...parts: Parameters<typeof log.error>) => (YEOMAN_ERROR_PREFIX.test(String(parts[0])) ? log : log.error(...parts));
       const filtered = new Proxy(log, { get: (target, key) => (key === 'error' ? error : (Reflect.get(target, key) as unknown)) });
       Object.defineProperty(this, 'log', { value: filtered, configurable: true, writable: true });
     }
@@ -108,13 +107,18 @@ export abstract class EventingGenerator extends Generator {
     if (created.length === 0 && updated.length === 0 && removed.length === 0) {
       this.log('No file changed.');
     } else {
-      this.log(`Wrote ${created.length} new and ${updated.length} changed file${created.length + updated.length === 1 ? '' : 's'}` +
-        (updated.length > 0 && updated.length <= 8 ? ` (changed: ${updated.join(', ')})` : '') + '.' +
-        (removed.length > 0 ? ` Removed ${removed.join(', ')}.` : ''));
+      this.log(
+        `Wrote ${created.length} new and ${updated.length} changed file${created.length + updated.length === 1 ? '' : 's'}` +
+          (updated.length > 0 && updated.length <= 8 ? ` (changed: ${updated.join(', ')})` : '') +
+          '.' +
+          (removed.length > 0 ? ` Removed ${removed.join(', ')}.` : ''),
+      );
     }
     for (const key of overwritten) this.log(`Overwrote your value of ${key} with the setting given.`);
     if (keptUserFiles.length > 0) {
-      this.log(`Not updated, as you edited ${keptUserFiles.length === 1 ? 'it' : 'them'}: ${keptUserFiles.join(', ')} (they may mention the old settings).`);
+      this.log(
+        `Not updated, as you edited ${keptUserFiles.length === 1 ? 'it' : 'them'}: ${keptUserFiles.join(', ')} (they may mention the old settings).`,
+      );
     }
   }
 }

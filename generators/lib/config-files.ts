@@ -63,7 +63,10 @@ export function configFiles(view: RenderView, environments: readonly Environment
       service: { port: { __name: 'PORT', __format: 'number' } },
       log: { level: 'LOG_LEVEL' },
       tracing: { exporter: 'TRACING_EXPORTER' },
-      metrics: { enabled: { __name: 'METRICS_ENABLED', __format: 'boolean' }, lagIntervalMs: { __name: 'METRICS_LAG_INTERVAL_MS', __format: 'number' } },
+      metrics: {
+        enabled: { __name: 'METRICS_ENABLED', __format: 'boolean' },
+        lagIntervalMs: { __name: 'METRICS_LAG_INTERVAL_MS', __format: 'number' },
+      },
       eventing: { transport: 'EVENTING_TRANSPORT' },
       kafka: {
         brokers: 'KAFKA_BROKERS',

@@ -38,11 +38,7 @@ export function chooseDatabase(current: DatabaseKind | undefined, answer: Databa
 }
 
 /** Owned files rendered only with a database (generated header, re-rendered on every run). */
-export const DATABASE_OWNED = [
-  'src/scripts/migrate.ts',
-  'test/support/database.ts',
-  'test/database.test.ts',
-];
+export const DATABASE_OWNED = ['src/scripts/migrate.ts', 'test/support/database.ts', 'test/database.test.ts'];
 
 /**
  * The generator's migration, created once (an applied migration never changes) under its own
@@ -57,7 +53,10 @@ type Json = Record<string, unknown>;
 /** The `database` section of each config file. The password comes only from DATABASE_PASSWORD. */
 export function databaseConfig(model: EventingModel, environments: readonly EnvironmentName[]): Record<string, Json> {
   if (!model.service.database) return {};
-  const dbName = model.service.name.replace(/^@/, '').replace(/[^A-Za-z0-9]+/g, '_').toLowerCase();
+  const dbName = model.service.name
+    .replace(/^@/, '')
+    .replace(/[^A-Za-z0-9]+/g, '_')
+    .toLowerCase();
   const files: Record<string, Json> = {
     'config/default.json': {
       database: {

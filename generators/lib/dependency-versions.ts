@@ -4,8 +4,6 @@
  */
 import { readFileSync } from 'node:fs';
 
-const versions = JSON.parse(
-  readFileSync(new URL('../app/dependency-versions.json', import.meta.url), 'utf8'),
-) as Record<string, string>;
+const versions = JSON.parse(readFileSync(new URL('../app/dependency-versions.json', import.meta.url), 'utf8')) as Record<string, string>;
 
 export default versions;

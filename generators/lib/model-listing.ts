@@ -12,9 +12,12 @@ const FORMATS = { json: 'JSON Schema', avro: 'Avro' } as const;
 export function describeModel(model: EventingModel): string[] {
   const view = buildView(model, dependencyVersions);
   const { service } = model;
-  const lines = [`Service ${service.name} (${FORMATS[service.schemaFormat]} schemas with ${service.compatibility} compatibility, port ${service.port})`];
+  const lines = [
+    `Service ${service.name} (${FORMATS[service.schemaFormat]} schemas with ${service.compatibility} compatibility, port ${service.port})`,
+  ];
   const types = model.types ?? [];
-  if (types.length > 0) lines.push(`Record types (${types.length}):`, ...types.map((record) => `  ${record.name}  fields ${formatFields(record.fields)}`));
+  if (types.length > 0)
+    lines.push(`Record types (${types.length}):`, ...types.map((record) => `  ${record.name}  fields ${formatFields(record.fields)}`));
   lines.push(view.events.length === 0 ? 'Events: none (add one with yo kafka-eventing:event <Name>)' : `Events (${view.events.length}):`);
   for (const event of view.events) {
     lines.push(`  ${event.name}  ${event.external ? 'external: another service publishes it' : 'published by this service'}`);

@@ -71,7 +71,10 @@ export function checkOptions(given: Record<string, unknown>, declared: readonly 
   for (const key of Object.keys(given)) {
     if (known.has(key) || given[key] === undefined) continue;
     const shown = key.length === 1 ? `-${key}` : `--${kebabCase(key)}`;
-    const closest = closestOption(kebabCase(key), declared.map((option) => option.name));
+    const closest = closestOption(
+      kebabCase(key),
+      declared.map((option) => option.name),
+    );
     throw new UserInputError(
       `Unknown option ${shown}` +
         (closest ? `: did you mean --${closest}?` : `: see --help for the options (${[...new Set(declared.map((o) => `--${o.name}`))].join(', ')}).`),

@@ -37,7 +37,7 @@ const OWNED_STATIC = [
   'test/http.test.ts',
   'test/metrics.test.ts',
   'test/tracing.test.ts',
-]
+];
 
 /** Files created once; after that they belong to the user and are never overwritten. */
 const USER_OWNED = [
@@ -234,14 +234,7 @@ export function hash(text: string): string {
  * A file of the user: created when missing. When a changed setting renders it differently and it is
  * still what the previous model rendered (nobody edited it), it follows the setting; an edited one stays.
  */
-function userFile(
-  generator: Generator,
-  from: Template,
-  target: string,
-  data: object,
-  before: RenderView | undefined,
-  report: RenderReport,
-): void {
+function userFile(generator: Generator, from: Template, target: string, data: object, before: RenderView | undefined, report: RenderReport): void {
   const file = generator.destinationPath(target);
   if (!exists(generator, file)) {
     generator.fs.write(file, from.render(data), { stat: from.stat });
@@ -289,7 +282,6 @@ function withDatabasePackages(manifest: Record<string, unknown>, view: RenderVie
     devDependencies: sorted(add('devDependencies', DATABASE_PACKAGES.devDependencies)),
   };
 }
-
 
 /** The config files' generated contents: the eventing entries, and the database section when there is one. */
 function generatedConfig(view: RenderView, model: EventingModel): Record<string, Record<string, unknown>> {

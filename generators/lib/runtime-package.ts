@@ -61,7 +61,9 @@ export function vendorRuntime(generator: Generator): { created: string[]; update
     result[onDisk === undefined ? 'created' : 'updated'].push(relative);
   }
   const vendor = generator.destinationPath(VENDOR_DIR);
-  const others = existsSync(vendor) ? readdirSync(vendor).filter((file) => file.startsWith(`${runtime.name}-`) && file.endsWith('.tgz') && file !== runtime.file) : [];
+  const others = existsSync(vendor)
+    ? readdirSync(vendor).filter((file) => file.startsWith(`${runtime.name}-`) && file.endsWith('.tgz') && file !== runtime.file)
+    : [];
   for (const file of others) {
     const other = path.join(vendor, file);
     generator.fs.delete(other);
@@ -80,7 +82,8 @@ function newHomeOf(oldModule: string): string | undefined {
   if (oldModule.startsWith('src/eventing/kafkajs/')) return 'kafka-eventing-runtime/kafkajs';
   if (oldModule.startsWith('src/eventing/platformatic/')) return 'kafka-eventing-runtime/platformatic';
   if (oldModule.startsWith('src/database/')) return 'kafka-eventing-runtime/postgres';
-  if (oldModule === 'src/errors.ts' || oldModule.startsWith('src/eventing/') || oldModule.startsWith('src/observability/')) return 'kafka-eventing-runtime';
+  if (oldModule === 'src/errors.ts' || oldModule.startsWith('src/eventing/') || oldModule.startsWith('src/observability/'))
+    return 'kafka-eventing-runtime';
   return undefined;
 }
 

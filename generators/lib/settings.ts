@@ -53,11 +53,7 @@ export function optionValue(generator: Generator, option: string): unknown {
  * Resolves every setting: from its option when given, else from a prompt (interactive), else its
  * default (`--yes`). Each value is checked as it comes, so bad input stops the run before any write.
  */
-export async function resolveSettings<Answers>(
-  generator: Generator,
-  settings: Settings<Answers>,
-  preset: Partial<Answers> = {},
-): Promise<Answers> {
+export async function resolveSettings<Answers>(generator: Generator, settings: Settings<Answers>, preset: Partial<Answers> = {}): Promise<Answers> {
   const answers: Partial<Answers> = { ...preset };
   const yes = Boolean(optionValue(generator, 'yes'));
   for (const [key, setting] of Object.entries(settings) as [keyof Answers & string, Setting<Answers, unknown>][]) {

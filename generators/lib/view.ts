@@ -96,14 +96,20 @@ export function avroSchemaFor(event: EventModel, namespace: string, records: Rec
   return { type: 'record', name: event.name, namespace, fields: new AvroTypes(records).fields(event.name, event.fields, false) };
 }
 
-export function schemaFor(event: EventModel, format: SchemaFormat, namespace: string, records: RecordLookup = recordLookup()): Record<string, unknown> {
+export function schemaFor(
+  event: EventModel,
+  format: SchemaFormat,
+  namespace: string,
+  records: RecordLookup = recordLookup(),
+): Record<string, unknown> {
   return format === 'avro' ? avroSchemaFor(event, namespace, records) : jsonSchemaFor(event, records);
 }
 
 function eventView(event: EventModel, model: EventingModel, records: RecordLookup): EventView {
   const fileBase = kebabCase(event.name);
   const schema = schemaFor(event, model.service.schemaFormat, avroNamespace(model.service), records);
-  const checked = model.service.schemaFormat === 'avro' && usesRichTypes([...event.fields, ...(model.types ?? []).flatMap((record) => record.fields)]);
+  const checked =
+    model.service.schemaFormat === 'avro' && usesRichTypes([...event.fields, ...(model.types ?? []).flatMap((record) => record.fields)]);
   const schemaText = JSON.stringify(schema, null, 2);
   return {
     ...event,
@@ -141,7 +147,10 @@ function formatsLiteral(fields: readonly FieldModel[]): string {
  */
 function avroNamespace(service: ServiceModel): string {
   if (service.avroNamespace !== undefined) return service.avroNamespace;
-  const cleaned = service.name.replace(/^@/, '').replace(/[^A-Za-z0-9]+/g, '_').replace(/^([0-9])/, '_$1');
+  const cleaned = service.name
+    .replace(/^@/, '')
+    .replace(/[^A-Za-z0-9]+/g, '_')
+    .replace(/^([0-9])/, '_$1');
   return `${cleaned}.events`;
 }
 
@@ -199,7 +208,13 @@ export function samplesFor(event: EventModel, records: RecordLookup = recordLook
     const bad = badSample(field, records);
     return bad ? [{ payload: literal({ ...valid, [field.name]: bad.value }, 6), field: field.name, what: bad.what }] : [];
   });
-  const samples: EventSamples = { valid: literal(valid, 4), invalid: literal(invalid, 6), invalidField, invalidBreaksType: target !== undefined, typeCases };
+  const samples: EventSamples = {
+    valid: literal(valid, 4),
+    invalid: literal(invalid, 6),
+    invalidField,
+    invalidBreaksType: target !== undefined,
+    typeCases,
+  };
   const numeric = event.fields.find((field) => (field.type === 'number' || field.type === 'int') && !field.array);
   if (numeric) samples.notANumber = { payload: literal(valid, 6, { [numeric.name]: 'Number.NaN' }), field: numeric.name };
   const formatted = event.fields.find((field) => (field.type === 'uuid' || field.type === 'datetime') && !field.array);
@@ -232,11 +247,17 @@ export function fitList(open: string, items: readonly string[], close: string, i
 
 /** Arrays of strings, numbers or null written on one line where they fit (as Prettier writes them). */
 function joinShortArrays(text: string): string {
-  return text.replace(/^( *)([^\n]*\[)\n((?:\1 {2}(?:'[^'\n]*'|-?\d[\d.eE+-]*|null|true|false),?\n)+)\1\](,?)$/gm, (whole, indent: string, head: string, body: string, comma: string) => {
-    const items = body.split('\n').filter((line) => line.trim() !== '').map((line) => line.trim().replace(/,$/, ''));
-    const joined = `${indent}${head}${items.join(', ')}]${comma}`;
-    return joined.length <= PRINT_WIDTH ? joined : whole;
-  });
+  return text.replace(
+    /^( *)([^\n]*\[)\n((?:\1 {2}(?:'[^'\n]*'|-?\d[\d.eE+-]*|null|true|false),?\n)+)\1\](,?)$/gm,
+    (whole, indent: string, head: string, body: string, comma: string) => {
+      const items = body
+        .split('\n')
+        .filter((line) => line.trim() !== '')
+        .map((line) => line.trim().replace(/,$/, ''));
+      const joined = `${indent}${head}${items.join(', ')}]${comma}`;
+      return joined.length <= PRINT_WIDTH ? joined : whole;
+    },
+  );
 }
 
 /** JSON text as a TypeScript object literal: identifier keys unquoted, single-quoted strings. */

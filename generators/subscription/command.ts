@@ -10,13 +10,12 @@ export interface SubscriptionAnswers {
   batch: boolean;
 }
 
-
 export function subscriptionSettings(model: EventingModel | undefined): Settings<SubscriptionAnswers> {
   const events = model?.events.map((event) => event.name) ?? [];
   return {
     event: {
       option: 'event',
-      description: 'The event to subscribe to (an event of the model: add another service\'s with :event --external)',
+      description: "The event to subscribe to (an event of the model: add another service's with :event --external)",
       message: 'Event to subscribe to',
       choices: () =>
         (model?.events ?? []).map((event) => ({
@@ -26,7 +25,7 @@ export function subscriptionSettings(model: EventingModel | undefined): Settings
       default: () => (events.length === 1 ? events[0] : undefined),
       parse: (raw) => {
         if (raw === undefined || raw === '') {
-          throw new UserInputError('No event given: pass --event <Name> (one of the model\'s events).');
+          throw new UserInputError("No event given: pass --event <Name> (one of the model's events).");
         }
         const name = validateEventName(raw);
         if (model && !events.includes(name)) throw new UserInputError(unknownEventMessage(model, name));

@@ -28,8 +28,7 @@ export default class SubscriptionGenerator extends EventingGenerator {
     declareOptions(this, subscriptionSettings(undefined));
     this.option('remove', {
       type: Boolean,
-      description:
-        'Remove the subscription given by --name: its worker registration, config entries and handler (unless you edited it)',
+      description: 'Remove the subscription given by --name: its worker registration, config entries and handler (unless you edited it)',
     });
     this.option('rename', {
       type: String,

@@ -67,9 +67,7 @@ export function planSubscriptionChange(generator: Generator, model: EventingMode
   const after = buildView(renamedModel, dependencyVersions).subscriptions.find((candidate) => candidate.name === to);
   if (!after) throw new Error(`subscription ${to} has no view`);
   if (!keepHandler && after.handlerPath !== subscriptionView.handlerPath && generator.fs.exists(generator.destinationPath(after.handlerPath))) {
-    throw new UserInputError(
-      `${after.handlerPath} exists already and is not ${name}'s handler: move it away, or choose another name for --rename.`,
-    );
+    throw new UserInputError(`${after.handlerPath} exists already and is not ${name}'s handler: move it away, or choose another name for --rename.`);
   }
   return {
     kind: 'renamed',

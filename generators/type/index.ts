@@ -55,7 +55,8 @@ export default class TypeGenerator extends EventingGenerator {
           throw new UserInputError('--add-fields needs the record type to change: yo kafka-eventing:type <Name> --add-fields "note?:string".');
         }
         for (const option of ['fields', 'description']) {
-          if (optionValue(this, option) !== undefined) throw new UserInputError(`--add-fields changes only the fields of ${name}; --${option} cannot change with it.`);
+          if (optionValue(this, option) !== undefined)
+            throw new UserInputError(`--add-fields changes only the fields of ${name}; --${option} cannot change with it.`);
         }
         const before = new Set((model.types ?? []).find((record) => record.name === name)?.fields.map((field) => formatFields([field])) ?? []);
         this.model = addRecordFields(model, name, parseFields(addFields, [...recordNames(model), name]));

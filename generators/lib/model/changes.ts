@@ -1,7 +1,15 @@
 /** Changes to the model: a new service, events, fields and subscriptions, with their defaults. */
 import { kebabCase } from '../names.js';
 import { evolveFields } from './evolution.js';
-import { MODEL_VERSION, UserInputError, type EventingModel, type EventModel, type FieldModel, type ServiceModel, type SubscriptionModel } from './types.js';
+import {
+  MODEL_VERSION,
+  UserInputError,
+  type EventingModel,
+  type EventModel,
+  type FieldModel,
+  type ServiceModel,
+  type SubscriptionModel,
+} from './types.js';
 
 export function defaultTopic(serviceName: string, eventName: string, external: boolean): string {
   return external ? kebabCase(eventName) : `${namePrefix(serviceName)}.${kebabCase(eventName)}`;
@@ -58,9 +66,7 @@ export function addSubscription(model: EventingModel, subscription: Subscription
     throw new UserInputError(unknownEventMessage(model, subscription.event));
   }
   if (model.subscriptions.some((existing) => existing.name === subscription.name)) {
-    throw new UserInputError(
-      `Subscription "${subscription.name}" already exists: give another one with --name to subscribe again.`,
-    );
+    throw new UserInputError(`Subscription "${subscription.name}" already exists: give another one with --name to subscribe again.`);
   }
   if (model.subscriptions.some((existing) => existing.groupId === subscription.groupId)) {
     throw new UserInputError(`Consumer group "${subscription.groupId}" is already used by another subscription.`);

@@ -42,9 +42,7 @@ export function validateKey(key: unknown, fields: FieldModel[]): string | null {
   const name = optionText(key).trim();
   const field = fields.find((candidate) => candidate.name === name);
   if (!field) {
-    throw new UserInputError(
-      `Key "${name}" is not a field of the event: choose one of ${fields.map((f) => f.name).join(', ')}.`,
-    );
+    throw new UserInputError(`Key "${name}" is not a field of the event: choose one of ${fields.map((f) => f.name).join(', ')}.`);
   }
   if (field.optional || field.array) {
     throw new UserInputError(`Key "${name}" must be a required, single-valued field.`);

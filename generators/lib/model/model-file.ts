@@ -20,9 +20,7 @@ import {
 /** Reads the model out of the raw `.yo-rc.json` text, with one clear error for anything that is off. */
 export function parseModelFile(text: string | undefined, fileLabel = '.yo-rc.json'): EventingModel {
   if (text === undefined) {
-    throw new UserInputError(
-      `No ${fileLabel} here: run this inside a service made by "yo kafka-eventing" (or create one with it first).`,
-    );
+    throw new UserInputError(`No ${fileLabel} here: run this inside a service made by "yo kafka-eventing" (or create one with it first).`);
   }
   let parsed: unknown;
   try {
@@ -32,14 +30,10 @@ export function parseModelFile(text: string | undefined, fileLabel = '.yo-rc.jso
   }
   const section = isRecord(parsed) ? parsed[GENERATOR_NAMESPACE] : undefined;
   if (!isRecord(section) || !isRecord(section.service)) {
-    throw new UserInputError(
-      `${fileLabel} has no "${GENERATOR_NAMESPACE}" model: run this inside a service made by "yo kafka-eventing".`,
-    );
+    throw new UserInputError(`${fileLabel} has no "${GENERATOR_NAMESPACE}" model: run this inside a service made by "yo kafka-eventing".`);
   }
   if (section.modelVersion !== MODEL_VERSION) {
-    throw new UserInputError(
-      `${fileLabel} holds model version ${String(section.modelVersion)}, this generator reads version ${MODEL_VERSION}.`,
-    );
+    throw new UserInputError(`${fileLabel} holds model version ${String(section.modelVersion)}, this generator reads version ${MODEL_VERSION}.`);
   }
   checkModelShape(section, fileLabel);
   return checkModel(section, fileLabel);

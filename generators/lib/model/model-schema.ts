@@ -47,12 +47,23 @@ export const MODEL_SCHEMA = {
       items: {
         type: 'object',
         required: ['name', 'topic', 'key', 'external', 'fields'],
-        properties: { name: NAMED, description: { type: 'string' }, topic: NAMED, key: { type: ['string', 'null'] }, external: { type: 'boolean' }, fields: FIELDS },
+        properties: {
+          name: NAMED,
+          description: { type: 'string' },
+          topic: NAMED,
+          key: { type: ['string', 'null'] },
+          external: { type: 'boolean' },
+          fields: FIELDS,
+        },
       },
     },
     subscriptions: {
       type: 'array',
-      items: { type: 'object', required: ['name', 'event', 'groupId'], properties: { name: NAMED, event: NAMED, groupId: NAMED, handlerName: NAMED } },
+      items: {
+        type: 'object',
+        required: ['name', 'event', 'groupId'],
+        properties: { name: NAMED, event: NAMED, groupId: NAMED, handlerName: NAMED },
+      },
     },
     types: {
       type: 'array',

@@ -15,15 +15,7 @@ export type SchemaFormat = (typeof SCHEMA_FORMATS)[number];
 export const FIELD_TYPES = ['string', 'int', 'number', 'boolean', 'datetime', 'uuid'] as const;
 export type FieldType = (typeof FIELD_TYPES)[number];
 
-export const COMPATIBILITY_LEVELS = [
-  'BACKWARD',
-  'BACKWARD_TRANSITIVE',
-  'FORWARD',
-  'FORWARD_TRANSITIVE',
-  'FULL',
-  'FULL_TRANSITIVE',
-  'NONE',
-] as const;
+export const COMPATIBILITY_LEVELS = ['BACKWARD', 'BACKWARD_TRANSITIVE', 'FORWARD', 'FORWARD_TRANSITIVE', 'FULL', 'FULL_TRANSITIVE', 'NONE'] as const;
 export type CompatibilityLevel = (typeof COMPATIBILITY_LEVELS)[number];
 
 export interface EnvironmentSettings {

@@ -62,9 +62,7 @@ export function validateRegistryUrl(value: unknown, label = 'Schema registry URL
     throw new UserInputError(`${label} "${text}" must start with http:// or https://.`);
   }
   if (url.username || url.password) {
-    throw new UserInputError(
-      `${label} "${text}" contains credentials: set SCHEMA_REGISTRY_USERNAME and SCHEMA_REGISTRY_PASSWORD instead.`,
-    );
+    throw new UserInputError(`${label} "${text}" contains credentials: set SCHEMA_REGISTRY_USERNAME and SCHEMA_REGISTRY_PASSWORD instead.`);
   }
   return text.replace(/\/+$/, '');
 }
@@ -80,9 +78,7 @@ export function validateSchemaFormat(value: unknown): SchemaFormat {
 export function validateCompatibility(value: unknown): CompatibilityLevel {
   const level = optionText(value).trim().toUpperCase();
   if (!(COMPATIBILITY_LEVELS as readonly string[]).includes(level)) {
-    throw new UserInputError(
-      `Unknown compatibility "${String(value)}": choose one of ${COMPATIBILITY_LEVELS.join(', ')}.`,
-    );
+    throw new UserInputError(`Unknown compatibility "${String(value)}": choose one of ${COMPATIBILITY_LEVELS.join(', ')}.`);
   }
   return level as CompatibilityLevel;
 }
@@ -125,9 +121,7 @@ export const BUILT_IN_NAMES: readonly string[] = [
 export function validateEventName(value: unknown): string {
   const name = optionText(value).trim();
   if (!IDENTIFIER.test(name)) {
-    throw new UserInputError(
-      `Event name "${name}" is not a valid identifier: use letters and digits starting with a letter, e.g. "OrderPlaced".`,
-    );
+    throw new UserInputError(`Event name "${name}" is not a valid identifier: use letters and digits starting with a letter, e.g. "OrderPlaced".`);
   }
   const pascal = pascalCase(name);
   if (GENERATED_IDENTIFIERS.includes(pascal)) {
@@ -149,7 +143,9 @@ export function validateEventName(value: unknown): string {
  */
 const OBJECT_PROPERTY_NAMES: readonly string[] = [
   '__proto__',
-  ...Object.getOwnPropertyNames(Object.prototype).filter((name) => name !== '__proto__').sort(),
+  ...Object.getOwnPropertyNames(Object.prototype)
+    .filter((name) => name !== '__proto__')
+    .sort(),
 ];
 
 export function checkFieldName(name: string): void {

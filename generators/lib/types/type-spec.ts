@@ -43,7 +43,8 @@ export function parseType(text: string, records: readonly string[], field: strin
       throw new UserInputError(`Field "${field}" has unknown type "${type}": a map's keys are strings, give only its values' type, e.g. map<int>.`);
     }
     const values = parseType(map[1] ?? '', records, field);
-    if (values.kind === 'map') throw new UserInputError(`Field "${field}": a map's values cannot be maps (${type}); use a record type with a map field.`);
+    if (values.kind === 'map')
+      throw new UserInputError(`Field "${field}": a map's values cannot be maps (${type}); use a record type with a map field.`);
     return { kind: 'map', values };
   }
   if (RECORD_NAME.test(type) && records.includes(type)) return { kind: 'record', name: type };

@@ -71,7 +71,10 @@ export function tsProperty(field: FieldModel, records: RecordLookup, indent = ' 
   const head = `${indent}${field.name}${field.optional ? '?' : ''}:`;
   let line = `${head} ${type};`;
   if (line.length > 150 && !field.array && type.includes(' | ')) {
-    line = `${head}\n${type.split(' | ').map((member) => `${indent}  | ${member}`).join('\n')};`;
+    line = `${head}\n${type
+      .split(' | ')
+      .map((member) => `${indent}  | ${member}`)
+      .join('\n')};`;
   }
   return comment ? `${indent}/** ${comment} */\n${line}` : line;
 }
