@@ -5,12 +5,13 @@ import type { BatchEventHandler } from './batch-handler.ts';
 import { BatchProcessor } from './batch-processor.ts';
 import type { EventCodec } from './codec.ts';
 import type { EventCatalog } from './event-definition.ts';
-import { topicDeadLetterSink, type DeadLetterSink, type WorkerDependencies } from './delivery.ts';
+import { topicDeadLetterSink, type DeadLetterSink } from './dead-letter.ts';
 import type { EventHandler } from './handler.ts';
-import { MessageProcessor, type SubscriptionHealth, type SubscriptionSettings } from './message-processor.ts';
+import { MessageProcessor } from './message-processor.ts';
 import type { MessageScopes } from './message-scope.ts';
 import { definitionOf } from './producers.ts';
 import type { RunningConsumer, Transport } from './transport.ts';
+import type { SubscriptionHealth, SubscriptionSettings, WorkerDependencies } from './worker.ts';
 
 /** A subscription as the host runs it: its name, event and kind, and its handler class (named in errors). */
 export interface HostedSubscription {

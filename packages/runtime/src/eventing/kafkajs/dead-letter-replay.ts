@@ -1,13 +1,10 @@
 import type { Admin, Kafka } from 'kafkajs';
+import { replayedMessage } from '../dead-letter.ts';
 import type { HeaderMap } from '../headers.ts';
 import type { MessageSender } from '../kafka/sender-pool.ts';
 import { headerMap } from './kafka-headers.ts';
 
-/**
- * Copies every message of a dead-letter topic, up to its end when called, back into the topic it
- * came from, without the dead-letter headers. Progress is kept in its own consumer group, so a
- * second run copies only what arrived since.
- */
+/** The transport's replay (../kafka/kafka-transport.ts) with kafkajs: a consumer of the group `groupId` reads the dead-letter topic up to its end. */
 export async function replayDeadLetters(
   kafka: Kafka,
   admin: Admin,
@@ -37,12 +34,7 @@ export async function replayDeadLetters(
         eachMessage: async ({ partition, message }) => {
           const end = ends.get(partition) ?? 0n;
           if (BigInt(message.offset) < end) {
-            const headers = headerMap(message.headers);
-            const topic = headers['dead-letter-original-topic'];
-            if (!topic) throw new Error(`dead-letter message at offset ${message.offset} has no original topic header`);
-            await sender.send([
-              { topic, key: message.key?.toString('utf8') ?? null, value: message.value ?? Buffer.alloc(0), headers: strip(headers) },
-            ]);
+            await sender.send([replayedMessage(message, headerMap(message.headers), strip)]);
             copied += 1;
           }
           if (BigInt(message.offset) + 1n >= end) {
