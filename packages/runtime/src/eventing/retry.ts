@@ -31,7 +31,7 @@ export async function waitWhileAlive(ms: number, keepAlive: () => Promise<void>,
 }
 
 /** Thrown when the worker stops during a retry wait: the message is not finished and will be redelivered. */
-export class DeliveryInterrupted extends Error {
+class DeliveryInterrupted extends Error {
   override name = 'DeliveryInterrupted';
 }
 

@@ -15,8 +15,6 @@ import { Partitioning } from './partitioning.ts';
 import { createSender } from './producer-pool.ts';
 import { TopicStates } from './topic-states.ts';
 
-export type { KafkaSettings } from '../kafka/kafka-settings.ts';
-
 /** The Kafka transport (../kafka/kafka-transport.ts) on kafkajs. */
 export class KafkaTransport extends KafkaTransportBase {
   constructor(settings: KafkaSettings, logger: Logger) {

@@ -14,8 +14,6 @@ import { logClientEvents } from './kafka-logging.ts';
 import { connectionOptions, createSender } from './producer-pool.ts';
 import { describeTopics } from './topic-states.ts';
 
-export type { KafkaSettings } from '../kafka/kafka-settings.ts';
-
 /** The Kafka transport (../kafka/kafka-transport.ts) on @platformatic/kafka. */
 export class KafkaTransport extends KafkaTransportBase {
   constructor(settings: KafkaSettings, logger: Logger) {
