@@ -20,17 +20,12 @@ const SETTINGS: KafkaSettings = {
 
 /** A client adapter that records what the transport asked of it, in order. */
 class FakeClient implements KafkaClient {
-  static last: FakeClient | undefined;
   readonly calls: string[] = [];
   readonly sent: { options: SendOptions; messages: readonly OutgoingMessage[] }[] = [];
   readonly commits: CommitListener[] = [];
   topics = ['orders'];
   partitions: PartitionOffsets[] = [];
   stored: ReadonlyMap<number, string> | Error = new Map();
-
-  constructor() {
-    FakeClient.last = this;
-  }
 
   async createSender(options: SendOptions): Promise<PooledSender> {
     this.calls.push(`sender ${JSON.stringify(options)}`);
@@ -78,8 +73,8 @@ class FakeClient implements KafkaClient {
 }
 
 function transport(): { transport: KafkaTransportBase; client: FakeClient } {
-  const created = new KafkaTransportBase(SETTINGS, pino({ level: 'silent' }), FakeClient);
-  return { transport: created, client: FakeClient.last! };
+  const client = new FakeClient();
+  return { transport: new KafkaTransportBase(SETTINGS, pino({ level: 'silent' }), () => client), client };
 }
 
 const consumer = (name: string): ConsumerSettings => ({ name, topic: 'orders', groupId: `group-${name}`, concurrency: 1 });

@@ -49,8 +49,8 @@ export interface KafkaClient {
 
 /**
  * The Kafka transport: a pool of producers, one consumer per subscription, readiness and lag, over a
- * client's adapter (`client`: its constructor, given the settings and the transport's logger). Each
- * client's entry point exports a KafkaTransport that binds its adapter.
+ * client's adapter (`client` makes it, given the settings and the transport's logger). Each client's
+ * entry point exports a KafkaTransport that binds its adapter.
  */
 export class KafkaTransportBase implements Transport {
   readonly kind = 'kafka';
@@ -62,9 +62,9 @@ export class KafkaTransportBase implements Transport {
   readonly #readiness: WriteReadiness;
   readonly #logger: Logger;
 
-  constructor(settings: KafkaSettings, logger: Logger, client: new (settings: KafkaSettings, logger: Logger) => KafkaClient) {
+  constructor(settings: KafkaSettings, logger: Logger, client: (settings: KafkaSettings, logger: Logger) => KafkaClient) {
     this.#logger = logger.child({ component: 'kafka' });
-    this.#client = new client(settings, this.#logger);
+    this.#client = client(settings, this.#logger);
     this.#producers = new SenderPool((options) => this.#client.createSender(options));
     this.#readiness = new WriteReadiness(settings, (topics) => this.#client.describeTopics(topics), this.#logger);
   }
