@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { DeadLetterHeaders, originalHeaders, replayedMessage } from '../src/eventing/dead-letter.ts';
+import { DeadLetterHeaders, originalHeaders, partitionsToReplay, replayedMessage } from '../src/eventing/dead-letter.ts';
 
 describe('dead letters replayed', () => {
   const headers = { 'event-id': 'e-1', [DeadLetterHeaders.originalTopic]: 'orders', [DeadLetterHeaders.attempts]: '3' };
@@ -23,5 +23,28 @@ describe('dead letters replayed', () => {
       () => replayedMessage({ offset: 9n }, { 'event-id': 'e-2' }, originalHeaders),
       /dead-letter message at offset 9 has no original topic header/,
     );
+  });
+
+  it('are read from where the replay group stands, else from the first kept record, in partitions with records beyond it', () => {
+    const ends = new Map([
+      [0, 10n],
+      [1, 10n],
+      [2, 10n],
+      [3, 5n],
+      [4, 0n],
+    ]);
+    const lows = new Map([
+      [0, 0n],
+      [1, 0n],
+      [2, 4n],
+      [3, 5n],
+      [4, 0n],
+    ]);
+    const committed = new Map([
+      [0, 10n],
+      [1, 3n],
+      [2, -1n],
+    ]);
+    assert.deepEqual([...partitionsToReplay(ends, lows, committed)], [1, 2], 'partition 3 expired entirely, 4 is empty, 0 was replayed');
   });
 });

@@ -1,6 +1,6 @@
 // Dead letters: what one is (the original message plus headers saying why and where it came from),
 // where it goes (a DeadLetterSink: the dead-letter topic, or with a database the inbox and outbox), how a
-// worker writes it (DeadLetters), and how a replay takes it back (replayedMessage, originalHeaders).
+// worker writes it (DeadLetters), and how a replay takes it back (partitionsToReplay, replayedMessage, originalHeaders).
 import { SpanStatusCode, type Span } from '@opentelemetry/api';
 import { errorMessage } from '../errors.ts';
 import type { Logger } from '../logger.ts';
@@ -124,6 +124,24 @@ function deadLetterMessage(
 export function originalHeaders(headers: Record<string, string>): Record<string, string> {
   const ours = new Set<string>(Object.values(DeadLetterHeaders));
   return Object.fromEntries(Object.entries(headers).filter(([name]) => !ours.has(name)));
+}
+
+/**
+ * The partitions of a dead-letter topic a replay has to read up to `ends` (their high offsets when it
+ * started): where the replay group stands before the end, at its commit, else (none: negative) at the
+ * partition's first kept record (older ones expired).
+ */
+export function partitionsToReplay(
+  ends: ReadonlyMap<number, bigint>,
+  lows: ReadonlyMap<number, bigint>,
+  committed: ReadonlyMap<number, bigint>,
+): Set<number> {
+  const pending = new Set<number>();
+  for (const [partition, end] of ends) {
+    const start = committed.get(partition) ?? -1n;
+    if ((start < 0n ? (lows.get(partition) ?? 0n) : start) < end) pending.add(partition);
+  }
+  return pending;
 }
 
 /** A dead letter read back by a replay (`headers`: its headers), as it goes into its original topic; throws when it names none. */

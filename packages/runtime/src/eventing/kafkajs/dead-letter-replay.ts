@@ -1,5 +1,5 @@
 import type { Admin, Kafka } from 'kafkajs';
-import { replayedMessage } from '../dead-letter.ts';
+import { partitionsToReplay, replayedMessage } from '../dead-letter.ts';
 import type { HeaderMap } from '../headers.ts';
 import type { MessageSender } from '../kafka/sender-pool.ts';
 import { headerMap } from './kafka-headers.ts';
@@ -15,14 +15,9 @@ export async function replayDeadLetters(
 ): Promise<number> {
   const offsets = await admin.fetchTopicOffsets(deadLetterTopic);
   const ends = new Map(offsets.map((p) => [p.partition, BigInt(p.high)]));
-  // A partition without a commit of the replay group starts at its first kept record (older ones expired).
   const lows = new Map(offsets.map((p) => [p.partition, BigInt(p.low)]));
-  const committed = await admin.fetchOffsets({ groupId, topics: [deadLetterTopic] });
-  const pending = new Set<number>();
-  for (const partition of committed[0]?.partitions ?? []) {
-    const start = partition.offset === '-1' ? (lows.get(partition.partition) ?? 0n) : BigInt(partition.offset);
-    if (start < (ends.get(partition.partition) ?? 0n)) pending.add(partition.partition);
-  }
+  const [committed] = await admin.fetchOffsets({ groupId, topics: [deadLetterTopic] });
+  const pending = partitionsToReplay(ends, lows, new Map((committed?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)])));
   if (pending.size === 0) return 0;
   let copied = 0;
   const consumer = kafka.consumer({ groupId });

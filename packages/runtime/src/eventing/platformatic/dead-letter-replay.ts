@@ -1,5 +1,5 @@
 import { Consumer, type Admin } from '@platformatic/kafka';
-import { replayedMessage } from '../dead-letter.ts';
+import { partitionsToReplay, replayedMessage } from '../dead-letter.ts';
 import type { HeaderMap } from '../headers.ts';
 import type { MessageSender } from '../kafka/sender-pool.ts';
 import type { KafkaSettings } from '../kafka/kafka-settings.ts';
@@ -36,11 +36,7 @@ export async function replayDeadLetters(
   const committed = new Map(
     (group?.topics.find((topic) => topic.name === deadLetterTopic)?.partitions ?? []).map((p) => [p.partitionIndex, p.committedOffset]),
   );
-  const pending = new Set<number>();
-  for (const [partition, end] of ends) {
-    const start = committed.get(partition) ?? -1n;
-    if ((start < 0n ? (low.get(partition) ?? 0n) : start) < end) pending.add(partition);
-  }
+  const pending = partitionsToReplay(ends, low, committed);
   if (pending.size === 0) return 0;
   let copied = 0;
   const consumer = new Consumer({ ...connectionOptions(settings), clientId: `${settings.clientId}-replay`, groupId, autocreateTopics: false });
