@@ -3,11 +3,10 @@ import { errorMessage } from '../errors.ts';
 import { inBatchSpan } from '../observability/batch-spans.ts';
 import type { BatchEventHandler, BatchItem } from './batch-handler.ts';
 import { allFailed, settleRound, type PendingEvent } from './batch-rounds.ts';
-import type { EventDefinition } from './event-definition.ts';
 import type { EventContext, MessageContext } from './handler.ts';
 import { waitOrInterrupt } from './retry.ts';
 import type { BatchListener, DeliveryControl, IncomingBatch, IncomingMessage } from './transport.ts';
-import { WorkerCore, type SubscriptionHealth, type SubscriptionSettings, type WorkerDependencies } from './worker.ts';
+import type { WorkerCore } from './worker.ts';
 
 /** How often the group membership is kept alive while a batch handler runs. */
 const KEEP_ALIVE_MS = 1000;
@@ -30,13 +29,8 @@ interface Decoded {
 export class BatchProcessor {
   readonly #core: WorkerCore<BatchEventHandler<unknown>>;
 
-  constructor(
-    subscription: SubscriptionSettings,
-    definition: EventDefinition<unknown>,
-    dependencies: WorkerDependencies<BatchEventHandler<unknown>>,
-    health: SubscriptionHealth,
-  ) {
-    this.#core = new WorkerCore(subscription, definition, dependencies, health);
+  constructor(core: WorkerCore<BatchEventHandler<unknown>>) {
+    this.#core = core;
   }
 
   readonly listener: BatchListener = (batch, control) =>

@@ -1,12 +1,11 @@
 import type { Span } from '@opentelemetry/api';
 import { errorMessage } from '../errors.ts';
 import { inProcessSpan } from '../observability/messaging-spans.ts';
-import type { EventDefinition } from './event-definition.ts';
 import type { EventContext, EventHandler } from './handler.ts';
 import type { MessageScope } from './message-scope.ts';
 import { waitOrInterrupt } from './retry.ts';
 import type { DeliveryControl, IncomingMessage, MessageListener } from './transport.ts';
-import { WorkerCore, type SubscriptionHealth, type SubscriptionSettings, type WorkerDependencies } from './worker.ts';
+import type { WorkerCore } from './worker.ts';
 
 /**
  * Handles one consumed message for one subscription: decode (undecodable → dead-letter topic at
@@ -17,13 +16,8 @@ import { WorkerCore, type SubscriptionHealth, type SubscriptionSettings, type Wo
 export class MessageProcessor {
   readonly #core: WorkerCore<EventHandler<unknown>>;
 
-  constructor(
-    subscription: SubscriptionSettings,
-    definition: EventDefinition<unknown>,
-    dependencies: WorkerDependencies<EventHandler<unknown>>,
-    health: SubscriptionHealth,
-  ) {
-    this.#core = new WorkerCore(subscription, definition, dependencies, health);
+  constructor(core: WorkerCore<EventHandler<unknown>>) {
+    this.#core = core;
   }
 
   /** Each message is handled in a `process <topic>` span continuing the trace of its headers. */
