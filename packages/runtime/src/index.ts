@@ -18,9 +18,8 @@ export { EventHeaders, type HeaderMap } from './eventing/headers.ts';
 // Producing and consuming
 export { EventProducer, EventProducers, definitionOf, type EventRoute, type PendingEvent, type ProducerDependencies } from './eventing/producers.ts';
 export { ConsumerHost, type ConsumerHostDependencies, type HostedSubscription } from './eventing/consumer-host.ts';
-export type { SubscriptionSettings, SubscriptionHealth } from './eventing/message-processor.ts';
-export { topicDeadLetterSink, type DeadLetterSink } from './eventing/delivery.ts';
-export { originalHeaders } from './eventing/dead-letter.ts';
+export type { SubscriptionSettings, SubscriptionHealth } from './eventing/worker.ts';
+export { originalHeaders, topicDeadLetterSink, type DeadLetterSink } from './eventing/dead-letter.ts';
 export type { RetryPolicy } from './eventing/retry.ts';
 export type * from './eventing/transport.ts';
 export { MemoryTransport } from './eventing/memory/memory-transport.ts';

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { DEAD_LETTER_SEND, type DeadLetterSink } from '../eventing/delivery.ts';
+import { DEAD_LETTER_SEND, type DeadLetterSink } from '../eventing/dead-letter.ts';
 import type { OutgoingMessage, SendOptions } from '../eventing/transport.ts';
 import type { Outbox } from './outbox.ts';
 import type { OutboxRelay } from './relay.ts';
@@ -22,7 +22,7 @@ export async function recordInInbox(db: Queryable, subscription: string, eventId
  * row: the handler does not run again and no second dead letter is written. Returns false when the message
  * was already recorded (nothing written).
  */
-export async function recordDeadLetter(
+async function recordDeadLetter(
   { databasePool, outbox, outboxRelay }: { databasePool: pg.Pool; outbox: Outbox; outboxRelay: OutboxRelay },
   subscription: string,
   eventId: string,

@@ -1,6 +1,6 @@
 import type { Queryable } from './pool.ts';
 
-export interface RetentionSettings {
+interface RetentionSettings {
   /** Sent outbox rows older than this are deleted. */
   readonly outboxHours: number;
   /** Inbox rows older than this are deleted: keep it longer than a message can be redelivered. */

@@ -116,7 +116,7 @@ export class ScopedTransaction implements Queryable {
  * Runs `send` with the connection's socket corked: the queries it sends leave in one write (with the
  * pool's `pipeline: true` they do not wait for each other's answers).
  */
-export function pipelined<Result>(client: pg.PoolClient, send: () => Result): Result {
+function pipelined<Result>(client: pg.PoolClient, send: () => Result): Result {
   const socket = client instanceof pg.Client ? client.connection.stream : undefined;
   socket?.cork();
   try {

@@ -4,13 +4,14 @@ import type { EventingMetrics } from '../observability/metrics.ts';
 import type { BatchEventHandler } from './batch-handler.ts';
 import { BatchProcessor } from './batch-processor.ts';
 import type { EventCodec } from './codec.ts';
-import type { EventCatalog } from './event-definition.ts';
-import { topicDeadLetterSink, type DeadLetterSink, type WorkerDependencies } from './delivery.ts';
+import type { EventCatalog, EventDefinition } from './event-definition.ts';
+import { topicDeadLetterSink, type DeadLetterSink } from './dead-letter.ts';
 import type { EventHandler } from './handler.ts';
-import { MessageProcessor, type SubscriptionHealth, type SubscriptionSettings } from './message-processor.ts';
+import { MessageProcessor } from './message-processor.ts';
 import type { MessageScopes } from './message-scope.ts';
 import { definitionOf } from './producers.ts';
 import type { RunningConsumer, Transport } from './transport.ts';
+import { WorkerCore, type SubscriptionHealth, type SubscriptionSettings } from './worker.ts';
 
 /** A subscription as the host runs it: its name, event and kind, and its handler class (named in errors). */
 export interface HostedSubscription {
@@ -91,12 +92,12 @@ export class ConsumerHost {
       const definition = definitionOf(this.#dependencies.events, subscription.event);
       try {
         if (subscription.batch === true) {
-          const dependencies = this.#workerDependencies<BatchEventHandler<unknown>>(settings.name, topicDeadLetterSink(transport));
-          const processor = new BatchProcessor(settings, definition, dependencies, this.#health);
+          const processor = new BatchProcessor(this.#worker<BatchEventHandler<unknown>>(settings, definition, topicDeadLetterSink(transport)));
           this.#running.push(await transport.consumeBatches(settings, processor.listener));
         } else {
-          const dependencies = this.#workerDependencies<EventHandler<unknown>>(settings.name, this.#dependencies.deadLetterSinkOf(settings.name));
-          const processor = new MessageProcessor(settings, definition, dependencies, this.#health);
+          const processor = new MessageProcessor(
+            this.#worker<EventHandler<unknown>>(settings, definition, this.#dependencies.deadLetterSinkOf(settings.name)),
+          );
           this.#running.push(await transport.consume(settings, processor.listener));
         }
       } catch (error) {
@@ -129,9 +130,16 @@ export class ConsumerHost {
     }
   }
 
-  #workerDependencies<Handler>(subscription: string, deadLetterSink: DeadLetterSink): WorkerDependencies<Handler> {
+  /** What the subscription's worker does whichever its kind (worker.ts): built from the host's dependencies. */
+  #worker<Handler>(settings: SubscriptionSettings, definition: EventDefinition<unknown>, deadLetterSink: DeadLetterSink): WorkerCore<Handler> {
     const { codec, metrics, logger } = this.#dependencies;
-    return { scopes: this.#dependencies.scopesOf<Handler>(subscription), codec, metrics, logger: logger.child({ subscription }), deadLetterSink };
+    const scopes = this.#dependencies.scopesOf<Handler>(settings.name);
+    return new WorkerCore(
+      settings,
+      definition,
+      { scopes, codec, metrics, logger: logger.child({ subscription: settings.name }), deadLetterSink },
+      this.#health,
+    );
   }
 
   #settings(): { subscription: HostedSubscription; settings: SubscriptionSettings }[] {

@@ -1,3 +1,5 @@
+import type { DeliveryControl } from './transport.ts';
+
 export interface RetryPolicy {
   /** Attempts in all, the first included; after the last one the message goes to the dead-letter topic. */
   readonly attempts: number;
@@ -26,4 +28,19 @@ export async function waitWhileAlive(ms: number, keepAlive: () => Promise<void>,
     await new Promise((resolve) => setTimeout(resolve, Math.min(TICK_MS, until - Date.now())));
   }
   return !shouldStop();
+}
+
+/** Thrown when the worker stops during a retry wait: the message is not finished and will be redelivered. */
+class DeliveryInterrupted extends Error {
+  override name = 'DeliveryInterrupted';
+}
+
+/** Waits `delay` keeping the consumer alive; throws DeliveryInterrupted when the worker stops meanwhile. */
+export async function waitOrInterrupt(delay: number, control: DeliveryControl): Promise<void> {
+  const completed = await waitWhileAlive(
+    delay,
+    () => control.heartbeat(),
+    () => control.shouldStop(),
+  );
+  if (!completed) throw new DeliveryInterrupted('worker stopping during a retry wait; the message will be redelivered');
 }

@@ -1,3 +1,6 @@
+import type { Logger } from '../../logger.ts';
+import type { KafkaSettings } from './kafka-settings.ts';
+
 /** How often, at most, the worker loop stops to resolve offsets, commit and heartbeat. */
 const CHECK_INTERVAL_MS = 100;
 
@@ -37,6 +40,13 @@ export class CommitPacer {
     this.#onFailure = onFailure;
   }
 
+  /** A consumer's pacer, as config `kafka.consumer` sets it; a failed commit is a warning naming the group. */
+  static forConsumer(settings: KafkaSettings['consumer'], groupId: string, logger: Logger): CommitPacer {
+    return new CommitPacer(settings.commitEveryMessages, settings.commitIntervalMs, (error) =>
+      logger.warn({ groupId, err: error }, 'committing offsets failed; the next commit covers them again'),
+    );
+  }
+
   /** Counts one finished message; true when the loop should check in (resolve, commit, heartbeat). */
   due(): boolean {
     this.#sinceCheck += 1;
@@ -66,6 +76,13 @@ export class CommitPacer {
   /** Resolves once no commit is in flight or waiting (never rejects). */
   async idle(): Promise<void> {
     while (this.#inFlight) await this.#inFlight;
+  }
+
+  /** On stop, before the consumer leaves its group: waits for the commits, runs the last failed one once more, waits for it. */
+  async finish(): Promise<void> {
+    await this.idle();
+    this.retryFailed();
+    await this.idle();
   }
 
   #start(commit: () => Promise<void>): void {

@@ -1,9 +1,12 @@
+/** Told of every offset commit of a consumer group (what the lag is measured from). */
+export type CommitListener = (groupId: string, topic: string, partition: number, offset: string) => void;
+
 /** Offsets this process committed, per group, topic and partition: what the lag is measured from first. */
 export class CommittedOffsets {
   readonly #offsets = new Map<string, Map<number, string>>();
 
   /** A commit of `groupId` landed: `offset` is the next message the group reads in that partition. */
-  readonly record = (groupId: string, topic: string, partition: number, offset: string): void => {
+  readonly record: CommitListener = (groupId, topic, partition, offset) => {
     const key = `${groupId}\n${topic}`;
     const committed = this.#offsets.get(key) ?? new Map<number, string>();
     committed.set(partition, offset);

@@ -2,12 +2,10 @@ import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from '../../logger.ts';
 import { MAX_BATCH_MESSAGES, type ConsumerSettings, type DeliveryControl, type Dispatch, type IncomingMessage } from '../transport.ts';
 import { CommitPacer } from '../kafka/commit-pacer.ts';
+import type { CommitListener } from '../kafka/committed-offsets.ts';
 import { HandledOffsets } from '../kafka/handled-offsets.ts';
-import { headerMap } from './kafka-headers.ts';
 import type { KafkaSettings } from '../kafka/kafka-settings.ts';
-
-/** Told of every offset commit of a consumer group (what the lag is measured from). */
-export type CommitListener = (groupId: string, topic: string, partition: number, offset: string) => void;
+import { headerMap } from './kafka-headers.ts';
 
 /**
  * One subscription's kafkajs consumer: fetches batches, hands each message to the listener in order
@@ -42,9 +40,7 @@ export class ConsumerLoop {
     await consumer.connect();
     await consumer.subscribe({ topics: [settings.topic], fromBeginning: kafkaSettings.fromBeginning });
     const handled = new HandledOffsets();
-    const pacer = new CommitPacer(kafkaSettings.commitEveryMessages, kafkaSettings.commitIntervalMs, (error) =>
-      logger.warn({ groupId: settings.groupId, err: error }, 'committing offsets failed; the next commit covers them again'),
-    );
+    const pacer = CommitPacer.forConsumer(kafkaSettings, settings.groupId, logger);
     await consumer.run({
       // Commits are the CommitPacer's, not kafkajs' (which would wait for one after every batch before
       // fetching again): only resolved offsets are committed, and an offset is resolved only once its
@@ -127,9 +123,7 @@ export class ConsumerLoop {
   stop(): Promise<void> {
     this.#stopping ??= (async () => {
       this.#pacer.stopping = true;
-      await this.#pacer.idle();
-      this.#pacer.retryFailed();
-      await this.#pacer.idle();
+      await this.#pacer.finish();
       await this.#consumer.disconnect();
     })();
     return this.#stopping;

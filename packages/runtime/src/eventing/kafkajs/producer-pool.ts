@@ -1,23 +1,9 @@
 import { CompressionTypes, Partitioners, type Kafka, type Producer, type RetryOptions } from 'kafkajs';
 import type { SendOptions } from '../transport.ts';
 import { BatchingSender, type ProduceRequest } from '../kafka/batching-sender.ts';
-import { SenderPool, type PooledSender } from '../kafka/sender-pool.ts';
+import type { PooledSender } from '../kafka/sender-pool.ts';
 import type { KafkaSettings } from '../kafka/kafka-settings.ts';
-import { Partitioning, type PartitionedMessage, type TopicMetadataSource } from './partitioning.ts';
-
-/**
- * The service's kafkajs producers: events whose producer settings (SendOptions) agree share one
- * producer and its batching sender (see SenderPool). Every message's partition is chosen first
- * (see Partitioning) and each partition is a lane of the batching sender: kafkajs is handed
- * requests of one partition each, so that a leader change can never drop part of a request, and a
- * partition without a leader holds back only the sends with messages for it.
- */
-export class ProducerPool extends SenderPool {
-  constructor(kafka: Kafka, settings: KafkaSettings['producer'], describeTopic: TopicMetadataSource) {
-    const partitioning = new Partitioning(describeTopic);
-    super((options) => createSender(kafka, settings, options, partitioning));
-  }
-}
+import type { Partitioning, PartitionedMessage } from './partitioning.ts';
 
 /** kafkajs producers behind one batching sender (see createSender). */
 const PRODUCERS_PER_SENDER = 3;
@@ -30,11 +16,18 @@ const MAX_RETRY_DELAY_MS = 1000;
  * passed, at least `settings.retries` times: long enough to ride out a leader election (about 9 s
  * with Kafka's default broker.session.timeout.ms), bounded so that a stop never waits on it for long.
  */
-export function retryOptions(retries: number, sendTimeoutMs: number): RetryOptions {
+function retryOptions(retries: number, sendTimeoutMs: number): RetryOptions {
   return { retries: Math.max(retries, Math.ceil(sendTimeoutMs / MAX_RETRY_DELAY_MS) + 3), initialRetryTime: 100, maxRetryTime: MAX_RETRY_DELAY_MS };
 }
 
-async function createSender(
+/**
+ * The kafkajs producers of the events whose producer settings (SendOptions) agree (the transport pools
+ * them: ../kafka/sender-pool.ts). Every message's partition is chosen first (see Partitioning) and each
+ * partition is a lane of the batching sender: kafkajs is handed requests of one partition each, so that
+ * a leader change can never drop part of a request, and a partition without a leader holds back only
+ * the sends with messages for it.
+ */
+export async function createSender(
   kafka: Kafka,
   settings: KafkaSettings['producer'],
   options: SendOptions,

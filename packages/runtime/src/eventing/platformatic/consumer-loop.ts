@@ -1,16 +1,13 @@
 import { Consumer, type MessagesStream } from '@platformatic/kafka';
 import type { Logger } from '../../logger.ts';
 import { CommitPacer } from '../kafka/commit-pacer.ts';
-import { withTimeout } from '../kafka/committed-offsets.ts';
+import { withTimeout, type CommitListener } from '../kafka/committed-offsets.ts';
 import type { KafkaSettings } from '../kafka/kafka-settings.ts';
 import type { ConsumerSettings, Dispatch } from '../transport.ts';
 import { headerMap } from './kafka-headers.ts';
 import { logConsumerEvents } from './kafka-logging.ts';
 import { laneKey, PartitionLanes } from './partition-lanes.ts';
 import { connectionOptions } from './producer-pool.ts';
-
-/** Told of every offset commit of a consumer group (what the lag is measured from). */
-export type CommitListener = (groupId: string, topic: string, partition: number, offset: string) => void;
 
 /** Messages fetched ahead per consumer: the stream's highWaterMark (it must hold a whole fetch). */
 const BUFFERED_MESSAGES = 1024;
@@ -55,9 +52,7 @@ export class ConsumerLoop {
       retries: true,
     });
     logConsumerEvents(this.#consumer, logger);
-    this.#pacer = new CommitPacer(kafka.consumer.commitEveryMessages, kafka.consumer.commitIntervalMs, (error) =>
-      logger.warn({ groupId: settings.groupId, err: error }, 'committing offsets failed; the next commit covers them again'),
-    );
+    this.#pacer = CommitPacer.forConsumer(kafka.consumer, settings.groupId, logger);
     const batches = dispatch.kind === 'batch';
     this.#lanes = new PartitionLanes(
       settings.concurrency,
@@ -97,9 +92,7 @@ export class ConsumerLoop {
       this.#stream?.pause();
       await this.#lanes.idle();
       this.#pacer.request(() => this.#commitFinished());
-      await this.#pacer.idle();
-      this.#pacer.retryFailed();
-      await this.#pacer.idle();
+      await this.#pacer.finish();
       await this.#stream?.close().catch(() => undefined);
       await this.#consumer.close();
     })();

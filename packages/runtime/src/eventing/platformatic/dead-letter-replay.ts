@@ -1,4 +1,5 @@
 import { Consumer, type Admin } from '@platformatic/kafka';
+import { partitionsToReplay, replayedMessage } from '../dead-letter.ts';
 import type { HeaderMap } from '../headers.ts';
 import type { MessageSender } from '../kafka/sender-pool.ts';
 import type { KafkaSettings } from '../kafka/kafka-settings.ts';
@@ -21,11 +22,7 @@ export async function endOffsets(admin: Admin, topic: string): Promise<{ low: Ma
   return { low, high };
 }
 
-/**
- * Copies every message of a dead-letter topic, up to its end when called, back into the topic it
- * came from, without the dead-letter headers. Progress is kept in its own consumer group, so a
- * second run copies only what arrived since.
- */
+/** The transport's replay (../kafka/kafka-transport.ts) with @platformatic/kafka: a consumer of the group `groupId` reads the dead-letter topic up to its end. */
 export async function replayDeadLetters(
   settings: KafkaSettings,
   admin: Admin,
@@ -39,11 +36,7 @@ export async function replayDeadLetters(
   const committed = new Map(
     (group?.topics.find((topic) => topic.name === deadLetterTopic)?.partitions ?? []).map((p) => [p.partitionIndex, p.committedOffset]),
   );
-  const pending = new Set<number>();
-  for (const [partition, end] of ends) {
-    const start = committed.get(partition) ?? -1n;
-    if ((start < 0n ? (low.get(partition) ?? 0n) : start) < end) pending.add(partition);
-  }
+  const pending = partitionsToReplay(ends, low, committed);
   if (pending.size === 0) return 0;
   let copied = 0;
   const consumer = new Consumer({ ...connectionOptions(settings), clientId: `${settings.clientId}-replay`, groupId, autocreateTopics: false });
@@ -52,10 +45,7 @@ export async function replayDeadLetters(
     for await (const message of stream) {
       const end = ends.get(message.partition) ?? 0n;
       if (message.offset < end) {
-        const headers = headerMap(message.headers);
-        const topic = headers['dead-letter-original-topic'];
-        if (!topic) throw new Error(`dead-letter message at offset ${message.offset} has no original topic header`);
-        await sender.send([{ topic, key: message.key?.toString('utf8') ?? null, value: message.value ?? Buffer.alloc(0), headers: strip(headers) }]);
+        await sender.send([replayedMessage(message, headerMap(message.headers), strip)]);
         await message.commit();
         copied += 1;
       }

@@ -8,7 +8,7 @@ export interface LaneMessage {
 }
 
 /** What the client's message offers here: commit() commits its partition up to it. */
-export interface Committable {
+interface Committable {
   commit(): void | Promise<void>;
 }
 

@@ -1,7 +1,7 @@
 import { compatibilityPartitioner, Producer, type BaseOptions, type MessageToProduce, type Partitioner } from '@platformatic/kafka';
 import { BatchingSender, type ProduceRequest } from '../kafka/batching-sender.ts';
 import { withTimeout } from '../kafka/committed-offsets.ts';
-import { SenderPool, type PooledSender } from '../kafka/sender-pool.ts';
+import type { PooledSender } from '../kafka/sender-pool.ts';
 import type { KafkaSettings } from '../kafka/kafka-settings.ts';
 import type { OutgoingMessage, SendOptions } from '../transport.ts';
 import { headerBuffers } from './kafka-headers.ts';
@@ -41,18 +41,12 @@ function toProduce({ topic, key, value, headers }: OutgoingMessage): MessageToPr
 }
 
 /**
- * The service's @platformatic/kafka producers: events whose producer settings (SendOptions) agree
- * share one producer and its batching sender (see SenderPool; the dead-letter lane gets its own).
- * Acks come from config (all by default; the client's own default is 1) and the idempotent producer
- * is on unless config turns it off.
+ * The @platformatic/kafka producer of the events whose producer settings (SendOptions) agree, behind
+ * its batching sender (the transport pools them: ../kafka/sender-pool.ts; the dead-letter lane gets its
+ * own). Acks come from config (all by default; the client's own default is 1) and the idempotent
+ * producer is on unless config turns it off.
  */
-export class ProducerPool extends SenderPool {
-  constructor(settings: KafkaSettings) {
-    super((options) => createSender(settings, options));
-  }
-}
-
-async function createSender(kafkaSettings: KafkaSettings, options: SendOptions): Promise<PooledSender> {
+export async function createSender(kafkaSettings: KafkaSettings, options: SendOptions): Promise<PooledSender> {
   const settings = kafkaSettings.producer;
   const create = () =>
     new Producer({
