@@ -9,6 +9,8 @@ import { fileURLToPath } from 'node:url';
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const runtime = path.join(repo, 'packages', 'runtime');
 const destination = path.join(repo, 'generators', 'app', 'runtime');
+// A clean build: a module removed from src/ must not ship from an old dist/.
+rmSync(path.join(runtime, 'dist'), { recursive: true, force: true });
 mkdirSync(destination, { recursive: true });
 for (const file of readdirSync(destination)) if (file.endsWith('.tgz')) rmSync(path.join(destination, file));
 const [packed] = JSON.parse(execFileSync('npm', ['pack', '--json', '--silent', '--pack-destination', destination], { cwd: runtime, encoding: 'utf8' }));
