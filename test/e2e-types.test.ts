@@ -35,7 +35,7 @@ export function registerRoutes(router: Router): void {
 `;
 
 const HANDLER = `import { appendFileSync } from 'node:fs';
-import type { EventContext, EventHandler } from '../eventing/handler.ts';
+import type { EventContext, EventHandler } from 'kafka-eventing-runtime';
 import type { ShipmentBooked } from '../events/index.ts';
 
 /** Test handler: records what it receives. */

@@ -48,6 +48,18 @@ export async function topicSize(stack: KafkaStack, topic: string): Promise<numbe
 }
 
 /** Reads every message of a topic, from the start up to its end when called. */
+/** The offsets a consumer group has committed on `topic`, summed over its partitions (a partition without a commit counts 0). */
+export async function committedCount(stack: KafkaStack, groupId: string, topic: string): Promise<number> {
+  const admin = kafkaClient(stack).admin();
+  await admin.connect();
+  try {
+    const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    return (offsets?.partitions ?? []).reduce((sum, { offset }) => sum + Math.max(0, Number(offset)), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 export async function readTopic(stack: KafkaStack, topic: string): Promise<TopicMessage[]> {
   const kafka = kafkaClient(stack);
   const admin = kafka.admin();
