@@ -50,16 +50,18 @@ const fmt = (s) => `${s.toFixed(1).padStart(7)} s`;
 
 function parseArgs(argv) {
   let jobs = Number(process.env.TEST_JOBS) || DEFAULT_JOBS;
+  let list = false;
   const files = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--jobs' || arg === '-j') jobs = Number(argv[++i]);
     else if (arg.startsWith('--jobs=')) jobs = Number(arg.slice('--jobs='.length));
+    else if (arg === '--list') list = true;
     else if (arg.startsWith('-')) throw new Error(`run-tests: unknown option ${arg}`);
     else files.push(path.resolve(arg));
   }
   if (!Number.isInteger(jobs) || jobs < 1) throw new Error('run-tests: --jobs takes a positive integer');
-  return { jobs, files };
+  return { jobs, list, files };
 }
 
 function findTestFiles(dir) {
@@ -84,8 +86,9 @@ function sourceWithImports(file, seen = new Set()) {
 function describeFile(file) {
   const text = fs.readFileSync(file, 'utf8');
   const name = path.basename(file).replace(/\.test\.js$/, '');
-  const kafka = /@kafka\b/.test(text);
-  const ownBroker = /\.stopBroker\(/.test(sourceWithImports(file));
+  const all = sourceWithImports(file);
+  const kafka = /@kafka\b/.test(text) && /(?<!function )\bkafkaStack\(/.test(all); // the cluster-only files need none
+  const ownBroker = /\.stopBroker\(/.test(all);
   const resources = [];
   if (/\bstartKafkaCluster\(|\bstartCluster\(/.test(text)) resources.push('cluster');
   if (/\b(useLedger|createDatabase)\(/.test(text)) resources.push('postgres');
@@ -98,6 +101,8 @@ function describeFile(file) {
     resources,
   };
 }
+
+const notesOf = (f) => [f.sharedBroker && 'broker', f.ownBroker && 'own broker', ...f.resources].filter(Boolean).join(', ') || 'no broker';
 
 /** Busy and total jiffies of all CPUs so far (Linux), for the share of the machine the run used. */
 function cpuTimes() {
@@ -127,10 +132,14 @@ function cpuSeconds(statFile) {
 // ---------------------------------------------------------------------------------------------------------------
 
 async function main() {
-  const { jobs, files: given } = parseArgs(process.argv.slice(2));
+  const { jobs, list, files: given } = parseArgs(process.argv.slice(2));
   const files = (given.length > 0 ? given : findTestFiles(path.join(REPO, 'test'))).map(describeFile);
   if (files.length === 0) throw new Error('run-tests: no test files (run npm run build first)');
   const queue = [...files].sort((a, b) => b.expected - a.expected || a.rel.localeCompare(b.rel));
+  if (list) {
+    for (const f of queue) process.stdout.write(`${String(f.expected).padStart(5)} s  ${f.rel}  [${notesOf(f)}]\n`);
+    return 0;
+  }
   const started = Date.now();
   const cpuAtStart = cpuTimes();
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kafka-eventing-run-tests-'));
@@ -274,9 +283,8 @@ async function main() {
   out.push('');
   out.push(`  time per test file, slowest first (${results.length} files, ${jobs} at a time; ${sum.toFixed(0)} s in all; cpu: the file's processes, user+sys):`);
   for (const r of rows) {
-    const notes = [r.f.ownBroker && 'own broker', ...r.f.resources, !r.f.sharedBroker && !r.f.ownBroker && 'no broker'].filter(Boolean).join(', ');
     const cpu = r.cpu === null ? '' : `  cpu ${r.cpu.toFixed(0).padStart(4)} s`;
-    out.push(`  ${fmt(r.seconds)}${cpu}  ${r.f.rel}${r.ok ? '' : `  FAILED (${r.status})`}  [${notes}]`);
+    out.push(`  ${fmt(r.seconds)}${cpu}  ${r.f.rel}${r.ok ? '' : `  FAILED (${r.status})`}  [${notesOf(r.f)}]`);
   }
   const total = (k) => results.reduce((s, r) => s + r[k], 0);
   const failed = results.filter((r) => !r.ok);
