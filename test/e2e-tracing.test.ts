@@ -135,6 +135,16 @@ describe('tracing across two generated services, an in-memory span exporter in e
   const spansOf = (eventId: string, kind: number): RecordedSpan | undefined =>
     readRecords<RecordedSpan>(spanFile).find((span) => span.kind === kind && span.attributes['messaging.message.id'] === eventId);
 
+  const spanWithId = (spanId: string | undefined): RecordedSpan | undefined =>
+    spanId === undefined ? undefined : readRecords<RecordedSpan>(spanFile).find((span) => span.spanId === spanId);
+
+  /**
+   * A span of the publisher once it is in the file, or undefined after 10 s: the publisher exports its spans in
+   * batches, and on a busy machine a batch came after the subscriber's process span.
+   */
+  const exported = (find: () => RecordedSpan | undefined, what: string): Promise<RecordedSpan | undefined> =>
+    eventually(find, 10_000, what).catch(() => undefined);
+
   let publisher: ServiceProcess;
 
   it('one trace from POST /payments through send to process in the other service, with the messaging attributes', async () => {
@@ -149,9 +159,9 @@ describe('tracing across two generated services, an in-memory span exporter in e
     const eventId = await pay(publisher, 12.5);
     const processSpan = await eventually(() => spansOf(eventId, CONSUMER), 60_000, 'the process span in the subscriber');
     const handledMs = Date.now() - posted;
-    const sendSpan = spansOf(eventId, PRODUCER);
+    const sendSpan = await exported(() => spansOf(eventId, PRODUCER), 'the send span');
     assert.ok(sendSpan, 'the send span in the publisher');
-    const serverSpan = readRecords<RecordedSpan>(spanFile).find((span) => span.spanId === sendSpan.parentSpanId);
+    const serverSpan = await exported(() => spanWithId(sendSpan.parentSpanId), 'the parent of the send span');
     assert.ok(serverSpan, 'the send span has a parent span in the publisher');
     process.stderr.write(
       `      trace ${sendSpan.traceId}: [${serverSpan.service}] ${serverSpan.name} -> [${sendSpan.service}] ${sendSpan.name} -> ` +
@@ -198,7 +208,7 @@ describe('tracing across two generated services, an in-memory span exporter in e
   it('a failing handler: its retries and the dead-lettering are events of its process span; the dead letter keeps the trace context', async () => {
     const eventId = await pay(publisher, -1);
     const processSpan = await eventually(() => spansOf(eventId, CONSUMER), 60_000, 'the failed process span in the subscriber');
-    const sendSpan = spansOf(eventId, PRODUCER);
+    const sendSpan = await exported(() => spansOf(eventId, PRODUCER), 'the send span');
     assert.ok(sendSpan);
     process.stderr.write(`      failed process span events: ${JSON.stringify(processSpan.events)}\n`);
     assert.equal(processSpan.traceId, sendSpan.traceId);
@@ -224,9 +234,9 @@ describe('tracing across two generated services, an in-memory span exporter in e
     assert.equal(startedLine(hooked).asyncContext, 'async_hooks');
     const eventId = await pay(hooked, 3);
     const processSpan = await eventually(() => spansOf(eventId, CONSUMER), 60_000, 'the process span in the subscriber');
-    const sendSpan = spansOf(eventId, PRODUCER);
+    const sendSpan = await exported(() => spansOf(eventId, PRODUCER), 'the send span');
     assert.ok(sendSpan);
-    const serverSpan = readRecords<RecordedSpan>(spanFile).find((span) => span.spanId === sendSpan.parentSpanId);
+    const serverSpan = await exported(() => spanWithId(sendSpan.parentSpanId), 'the parent of the send span');
     assert.equal(serverSpan?.name, 'POST /payments');
     assert.equal(processSpan.parentSpanId, sendSpan.spanId);
     assert.equal(processSpan.traceId, serverSpan.traceId);

@@ -5,6 +5,7 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -50,21 +51,69 @@ export async function linkDependencies(serviceDir: string): Promise<void> {
   for (const file of vendored) digest.update(readFileSync(path.join(serviceDir, file)));
   const hash = digest.digest('hex').slice(0, 16);
   const cache = path.join(os.homedir(), '.cache', 'kafka-eventing', `service-deps-${hash}`);
-  if (!existsSync(path.join(cache, 'node_modules', '.installed'))) {
-    const staging = `${cache}.${process.pid}`;
-    rmSync(staging, { recursive: true, force: true });
-    mkdirSync(staging, { recursive: true });
-    writeFileSync(path.join(staging, 'package.json'), JSON.stringify({ name: 'service-deps', private: true, ...wanted }, null, 2));
+  if (!installed(cache)) await installOnce(cache, wanted, (staging) => {
+    // The vendored runtime, where the file: specifiers point from the staging folder too.
     for (const file of vendored) {
       mkdirSync(path.dirname(path.join(staging, file)), { recursive: true });
       copyFileSync(path.join(serviceDir, file), path.join(staging, file));
     }
+  });
+  symlinkSync(path.join(cache, 'node_modules'), path.join(serviceDir, 'node_modules'), 'dir');
+}
+
+const installed = (cache: string) => existsSync(path.join(cache, 'node_modules', '.installed'));
+
+/**
+ * Installs one dependency set into `cache`, once also when test files running at the same time
+ * (npm test runs several) ask for it together: the first takes a lock (a folder holding its pid),
+ * the others wait for its install rather than replacing the folder under a service that uses it.
+ */
+async function installOnce(cache: string, wanted: Record<string, unknown>, prepare: (staging: string) => void): Promise<void> {
+  const lock = `${cache}.lock`;
+  mkdirSync(path.dirname(cache), { recursive: true });
+  for (;;) {
+    if (installed(cache)) return;
+    try {
+      mkdirSync(lock);
+      writeFileSync(path.join(lock, 'pid'), String(process.pid));
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    if (lockHolderGone(lock)) rmSync(lock, { recursive: true, force: true });
+    else await sleep(1000);
+  }
+  try {
+    if (installed(cache)) return;
+    const staging = `${cache}.${process.pid}`;
+    rmSync(staging, { recursive: true, force: true });
+    mkdirSync(staging, { recursive: true });
+    writeFileSync(path.join(staging, 'package.json'), JSON.stringify({ name: 'service-deps', private: true, ...wanted }, null, 2));
+    prepare(staging);
     await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline'], { cwd: staging, maxBuffer: 64 * 1024 * 1024 });
     writeFileSync(path.join(staging, 'node_modules', '.installed'), new Date().toISOString());
     rmSync(cache, { recursive: true, force: true });
     renameSync(staging, cache);
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
   }
-  symlinkSync(path.join(cache, 'node_modules'), path.join(serviceDir, 'node_modules'), 'dir');
+}
+
+/** The lock's process has ended (killed mid-install); a lock just made, without its pid yet, is not stale. */
+function lockHolderGone(lock: string): boolean {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(path.join(lock, 'pid'), 'utf8'));
+  } catch {
+    return false;
+  }
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
 }
 
 export async function npm(serviceDir: string, ...args: string[]): Promise<{ stdout: string; stderr: string }> {
@@ -86,7 +135,23 @@ export interface ServiceProcess {
   signal(signal: NodeJS.Signals): void;
 }
 
-let nextPort = 20000 + (process.pid % 5000);
+// Ports for the services, below Linux's ephemeral range (32768-60999, where the stack's and clients'
+// ports come from). npm test runs several test files at once and gives each running file a block of
+// its own (TEST_PORT_BASE); without it, the block follows the pid. A port in use is skipped.
+let nextPort = Number(process.env.TEST_PORT_BASE) || 20000 + (process.pid % 5000);
+
+/** The next port from nextPort on that nothing listens on (checked as the service listens: every address). */
+async function freeServicePort(): Promise<number> {
+  for (;;) {
+    const port = nextPort++;
+    const free = await new Promise<boolean>((resolve) => {
+      const probe = net.createServer();
+      probe.once('error', () => resolve(false));
+      probe.listen(port, () => probe.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+}
 
 /**
  * Starts a generated service as its own process: `node dist/main.js` when built, else
@@ -97,7 +162,7 @@ export async function startServiceProcess(
   env: Record<string, string>,
   { readyTimeoutMs = 60000, entry }: { readyTimeoutMs?: number; entry?: string } = {},
 ): Promise<ServiceProcess> {
-  const port = nextPort++;
+  const port = await freeServicePort();
   const main = entry ?? (existsSync(path.join(serviceDir, 'dist', 'main.js')) ? 'dist/main.js' : 'src/main.ts');
   const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', main], {
     cwd: serviceDir,
