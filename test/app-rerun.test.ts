@@ -134,7 +134,7 @@ describe('yo kafka-eventing --<setting> --yes inside a service (re-run)', functi
       expect(service);
       assert.deepEqual(changedFiles(before, snapshotFiles(service)), ['.yo-rc.json', ...files].sort(), 'exactly the files it feeds change');
       const modelAfter = readModel(service).service;
-      const changed = Object.keys(modelAfter).filter((key) => JSON.stringify(modelAfter[key]) !== JSON.stringify(modelBefore[key]));
+      const changed = (Object.keys(modelAfter) as (keyof typeof modelAfter)[]).filter((key) => JSON.stringify(modelAfter[key]) !== JSON.stringify(modelBefore[key]));
       const expected = option.includes('brokers') || option.includes('registry-url') ? ['environments'] : [option === 'schema-format' ? 'schemaFormat' : option];
       assert.deepEqual(changed, expected, 'only that setting changed in the model');
       assert.ok(!run.logged().some((line) => line.includes('Overwrote')), 'nothing edited by hand was overwritten');

@@ -74,7 +74,7 @@ describe('yo kafka-eventing (app)', function () {
     it('keeps the model in .yo-rc.json: documented defaults, no events, no subscriptions', function () {
       const environment = { brokers: ['localhost:9092'], schemaRegistryUrl: 'http://localhost:8081/apis/ccompat/v7' };
       const { renderedFiles, ...model } = readModel(service);
-      for (const file of OWNED) assert.match(renderedFiles[file], /^[0-9a-f]{16}$/, `the hash of the rendered ${file} is kept`);
+      for (const file of OWNED) assert.match(renderedFiles![file]!, /^[0-9a-f]{16}$/, `the hash of the rendered ${file} is kept`);
       assert.deepEqual(model, {
         modelVersion: 1,
         service: {

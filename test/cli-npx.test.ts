@@ -43,6 +43,7 @@ function collect(child: ReturnType<typeof spawn>, onStdout: () => void = () => {
     child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('error', reject);
     child.on('close', (status) => {
+      // eslint-disable-next-line no-control-regex -- an ANSI escape sequence starts with ESC (\u001b): matching that control character is the point
       const output = `${stdout}\n${stderr}`.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '').replace(/\r/g, '');
       resolve({ status, stdout, stderr, output });
     });
@@ -146,7 +147,7 @@ describe('npx generator-kafka-eventing, as the current user', function () {
     assert.deepEqual(placed.fields.map((field: { name: string }) => field.name), ['orderId', 'total']);
     assert.deepEqual((model.types ?? []).map((record: { name: string }) => record.name), ['Money']);
     assert.equal(model.subscriptions.length, 1);
-    assert.equal(model.subscriptions[0].event, 'OrderPlaced');
+    assert.equal(model.subscriptions[0]!.event, 'OrderPlaced');
     assert.match(readText(service, 'src/events/index.ts'), /\bOrderPlaced: \w+Event,/);
     assert.ok(!existsSync(path.join(service, 'src', '.yo-rc.json')), 'the run from src/ worked on the service');
   });

@@ -59,7 +59,7 @@ describe('yo kafka-eventing --database', () => {
     const pkg = readJson(service, 'package.json');
     assert.ok(pkg.dependencies.pg && pkg.dependencies['node-pg-migrate'] && pkg.devDependencies['@types/pg']);
     assert.equal(pkg.scripts.migrate, 'node --disable-warning=ExperimentalWarning src/scripts/migrate.ts');
-    const defaults = readJson(service, 'config/default.json').database;
+    const defaults = readJson(service, 'config/default.json').database!;
     assert.deepEqual(
       { host: defaults.host, port: defaults.port, name: defaults.name, user: defaults.user, poolSize: defaults.poolSize, delivery: defaults.delivery },
       { host: 'localhost', port: 5432, name: 'orders', user: 'postgres', poolSize: 20, delivery: 'outbox' },
@@ -67,8 +67,8 @@ describe('yo kafka-eventing --database', () => {
     for (const env of ['default', 'development', 'test', 'production']) {
       assert.equal(readJson(service, `config/${env}.json`).database?.password, undefined, `no password in config/${env}.json`);
     }
-    assert.equal(readJson(service, 'config/test.json').database.host, '127.0.0.1');
-    assert.equal(readJson(service, 'config/custom-environment-variables.json').database.password, 'DATABASE_PASSWORD');
+    assert.equal(readJson(service, 'config/test.json').database!.host, '127.0.0.1');
+    assert.equal(readJson(service, 'config/custom-environment-variables.json').database!.password, 'DATABASE_PASSWORD');
     assert.match(readText(service, 'src/http/request-scope.ts'), /await scope\.unitOfWork\.complete\(\);/);
     assert.doesNotMatch(readText(service, 'src/http/request-scope.ts'), /flushAll/);
     assert.match(readText(service, 'src/container.ts'), /from 'kafka-eventing-runtime\/postgres';/);

@@ -125,7 +125,7 @@ for (const { kafkaClient: client, suffix } of CLIENT_VARIANTS) describe(`batch s
     const records = path.join(tempDir(`batch-kill${suffix}`), 'records.jsonl');
     const total = 6000;
     await writeJobRequests(stack, path.join(serviceDir, 'schemas', 'jobs.job-requested-value.schema.json'), `jobs-batch-kill${suffix}`, total, (seq) => `k${seq % 3}`);
-    let service = await start('batch-kill', records, { ITEM_DELAY_MS: '1' });
+    const service = await start('batch-kill', records, { ITEM_DELAY_MS: '1' });
     // Slices of 500 events per partition (MAX_BATCH_MESSAGES): by 2500 done, some slices are committed, others are in hand.
     await eventually(() => (done(readRecords<BatchRecord>(records)).length >= 2500 ? true : undefined), 120_000, '2500 events handled');
     service.signal('SIGKILL');
@@ -136,7 +136,7 @@ for (const { kafkaClient: client, suffix } of CLIENT_VARIANTS) describe(`batch s
     assert.ok(beforeKill.length < total, 'killed before the end');
     assertLaneOrder(beforeKill, ['k0', 'k1', 'k2']);
 
-    service = await start('batch-kill', records);
+    await start('batch-kill', records);
     const finished = await eventually(() => {
       const list = done(readRecords<BatchRecord>(records));
       return new Set(list.map((r) => r.seq)).size >= total ? list : undefined;
@@ -160,7 +160,7 @@ for (const { kafkaClient: client, suffix } of CLIENT_VARIANTS) describe(`batch s
     const records = path.join(tempDir(`batch-sigterm${suffix}`), 'records.jsonl');
     const total = 1500;
     await writeJobRequests(stack, path.join(serviceDir, 'schemas', 'jobs.job-requested-value.schema.json'), `jobs-batch-sigterm${suffix}`, total, (seq) => `k${seq % 3}`);
-    let service = await start('batch-sigterm', records, { ITEM_DELAY_MS: '2' });
+    const service = await start('batch-sigterm', records, { ITEM_DELAY_MS: '2' });
     await eventually(() => (readRecords<BatchRecord>(records).some((r) => r.phase === 'start') ? true : undefined), 60_000, 'a batch to start');
     const signalled = Date.now();
     service.signal('SIGTERM');
@@ -172,7 +172,7 @@ for (const { kafkaClient: client, suffix } of CLIENT_VARIANTS) describe(`batch s
     assert.ok(finished.size < total, 'stopped before the end');
     assert.deepEqual([...finished].sort(), [...started].sort(), 'every event of the batches in hand finished before exit');
 
-    service = await start('batch-sigterm', records);
+    await start('batch-sigterm', records);
     const all = await eventually(() => {
       const list = readRecords<BatchRecord>(records);
       return new Set(done(list).map((r) => r.seq)).size >= total ? list : undefined;

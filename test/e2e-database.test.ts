@@ -118,7 +118,7 @@ for (const { kafkaClient, suffix } of CLIENT_VARIANTS) describe(`database: trans
     const lanes = 10;
     const perLane = 100;
     const small = { database: { outbox: { lanes: 8, pollIntervalMs: 500, batchSize: 5, retryDelayMs: 500, retentionHours: 24 } } };
-    let service = await start('relaykill', db, small);
+    const service = await start('relaykill', db, small);
     await ledger.stack.stopBroker();
     try {
       await postLanes([service], lanes, perLane);
@@ -130,7 +130,7 @@ for (const { kafkaClient, suffix } of CLIENT_VARIANTS) describe(`database: trans
     await service.exited;
     const pendingAtKill = await db.count('SELECT count(*) FROM outbox WHERE sent_at IS NULL');
     assert.ok(pendingAtKill > 0, 'killed mid-drain');
-    service = await start('relaykill', db, small);
+    await start('relaykill', db, small);
     await eventually(async () => ((await db.count('SELECT count(*) FROM outbox WHERE sent_at IS NULL')) === 0 ? true : undefined), 180_000, 'the outbox to drain');
     const duplicates = await assertOnTopic(`${name}-relaykill`, lanes, perLane);
     process.stderr.write(`      relay killed with ${pendingAtKill} of ${lanes * perLane} unsent: 0 lost, ${duplicates} sent twice (batch size 5)\n`);

@@ -60,7 +60,7 @@ describe('partitioning: the same key, the same partition with every client @kafk
       env: { ...process.env, NODE_ENV: 'test', BROKERS: stack.brokers, TOPIC: 'partitions.platformatic', KEYS: JSON.stringify(KEYS) },
     });
     const written = await readTopic(stack, 'partitions.platformatic');
-    const platformatic = Object.fromEntries(written.map((message) => [message.key, message.partition]));
+    const platformatic = Object.fromEntries(written.map((message) => [String(message.key), message.partition] as const));
     assert.equal(Object.keys(platformatic).length, KEYS.length, 'every key arrived');
 
     const { Partitioners } = await import('kafkajs');

@@ -136,7 +136,7 @@ for (const { kafkaClient: client, suffix } of CLIENT_VARIANTS) describe(`deliver
     const total = 10_000;
     // The backlog is written before the service starts, so the kill lands mid-stream, not in an idle consumer.
     await writeJobRequests(stack, path.join(serviceDir, 'schemas', 'jobs.job-requested-value.schema.json'), `jobs-kill${suffix}`, total, (seq) => `k${seq % 3}`);
-    let service = await start('kill', records, { subscription: { concurrency: 3 } });
+    const service = await start('kill', records, { subscription: { concurrency: 3 } });
     await eventually(() => (readRecords<JobRecord>(records).filter((r) => r.phase === 'done').length >= 3000 ? true : undefined), 120_000, '3000 events handled');
     service.signal('SIGKILL');
     assert.equal(await service.exited, 'SIGKILL');
@@ -154,7 +154,7 @@ for (const { kafkaClient: client, suffix } of CLIENT_VARIANTS) describe(`deliver
       assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b), `events of key ${lane} handled in order`);
     }
 
-    service = await start('kill', records, { subscription: { concurrency: 3 } });
+    await start('kill', records, { subscription: { concurrency: 3 } });
     const done = await eventually(() => {
       const list = readRecords<JobRecord>(records).filter((r) => r.phase === 'done');
       return new Set(list.map((r) => r.seq)).size >= total ? list : undefined;
@@ -174,7 +174,6 @@ for (const { kafkaClient: client, suffix } of CLIENT_VARIANTS) describe(`deliver
     const service = await start('outage', records, { config: { kafka: { producer: { sendTimeoutMs: 4000 } } } });
     const resolved: string[] = [];
     let rejected = 0;
-    let stopBrokerAt = 0;
     let startBrokerAt = 0;
     const resolvedAfterRestart: string[] = [];
     const rejectionTimes: number[] = [];
@@ -200,7 +199,7 @@ for (const { kafkaClient: client, suffix } of CLIENT_VARIANTS) describe(`deliver
       }
     })();
     await sleep(3000);
-    stopBrokerAt = Date.now();
+    const stopBrokerAt = Date.now();
     await stack.stopBroker();
     await sleep(6000);
     await stack.startBroker();
@@ -224,7 +223,7 @@ for (const { kafkaClient: client, suffix } of CLIENT_VARIANTS) describe(`deliver
 
   it('SIGTERM during handling: in-flight handlers complete, offsets are committed, exit 0; a restart does not redo them', async () => {
     const records = path.join(tempDir('sigterm'), 'records.jsonl');
-    let service = await start('sigterm', records, { subscription: { concurrency: 3 } });
+    const service = await start('sigterm', records, { subscription: { concurrency: 3 } });
     const slow = await postJobs(service, { count: 3, lane: 's', sleepMs: 2500 });
     await eventually(() => (readRecords<JobRecord>(records).some((r) => r.phase === 'start') ? true : undefined), 30_000, 'a handler to start');
     const signalled = Date.now();
@@ -239,7 +238,7 @@ for (const { kafkaClient: client, suffix } of CLIENT_VARIANTS) describe(`deliver
     assert.ok(started.length >= 1);
     assert.deepEqual(finished.sort(), [...new Set(started)].sort(), 'every handler that started finished before exit');
 
-    service = await start('sigterm', records, { subscription: { concurrency: 3 } });
+    await start('sigterm', records, { subscription: { concurrency: 3 } });
     await eventually(() => {
       const done = new Set(readRecords<JobRecord>(records).filter((r) => r.phase === 'done').map((r) => r.jobId));
       return slow.every((id) => done.has(id)) ? true : undefined;
@@ -254,7 +253,7 @@ for (const { kafkaClient: client, suffix } of CLIENT_VARIANTS) describe(`deliver
   it('SIGTERM past the drain deadline: exits 0 at the deadline without committing the unfinished message, which is redelivered', async () => {
     const records = path.join(tempDir('deadline'), 'records.jsonl');
     const overrides = { config: { shutdown: { drainTimeoutMs: 1000 } } };
-    let service = await start('deadline', records, overrides);
+    const service = await start('deadline', records, overrides);
     const [slow] = await postJobs(service, { lane: 'd', sleepMs: 6000 });
     await eventually(() => (readRecords<JobRecord>(records).some((r) => r.jobId === slow && r.phase === 'start') ? true : undefined), 30_000, 'the slow handler to start');
     const signalled = Date.now();
@@ -266,7 +265,7 @@ for (const { kafkaClient: client, suffix } of CLIENT_VARIANTS) describe(`deliver
     assert.match(service.output(), /drain deadline passed/);
     assert.equal(readRecords<JobRecord>(records).filter((r) => r.jobId === slow && r.phase === 'done').length, 0);
 
-    service = await start('deadline', records, overrides);
+    await start('deadline', records, overrides);
     const again = await eventually(() => {
       const list = readRecords<JobRecord>(records).filter((r) => r.jobId === slow);
       return list.some((r) => r.phase === 'done') ? list : undefined;

@@ -79,7 +79,7 @@ describe('the model\'s lifecycle: :event --remove, --list, the service afterward
     it('takes it out of the model, with the hashes of its files', function () {
       const model = readModel(service);
       assert.deepEqual(model.events.map((event: { name: string }) => event.name), ['OrderPlaced', 'PaymentReceived']);
-      assert.ok(!Object.keys(model.renderedFiles).some((file) => file.includes('order-shipped')), 'no hash of a removed file');
+      assert.ok(!Object.keys(model.renderedFiles!).some((file) => file.includes('order-shipped')), 'no hash of a removed file');
     });
 
     it('says what it removed; --remove is shown in --help', function () {
@@ -105,7 +105,7 @@ describe('the model\'s lifecycle: :event --remove, --list, the service afterward
 
     it('a config entry you edited goes too (it belonged to the event)', async function () {
       const dir = copyService(base);
-      editJson(dir, 'config/production.json', (json) => (json.events.OrderShipped.producer = { acks: 1 }));
+      editJson(dir, 'config/production.json', (json) => (json.events.OrderShipped!.producer = { acks: 1 }));
       await removeEvent(dir, 'OrderShipped');
       for (const config of CONFIGS) assert.equal(readJson(dir, config).events.OrderShipped, undefined, config);
     });

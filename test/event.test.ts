@@ -132,14 +132,14 @@ describe('yo kafka-eventing:event', function () {
       const service = copyService(jsonService);
       await addEvent(service, 'OrderPlaced', { fields: ORDER_FIELDS });
       assert.match(readText(service, 'src/events/order-placed.event.ts'), /keyOf: \(\) => null/);
-      assert.equal(readModel(service).events[0].key, null);
+      assert.equal(readModel(service).events[0]!.key, null);
     });
 
     it('a camelCase name becomes PascalCase, files and topic kebab-case', async function () {
       const service = copyService(jsonService);
       await addEvent(service, 'orderShipped');
       assert.match(readText(service, 'src/events/order-shipped.event.ts'), /export interface OrderShipped \{/);
-      assert.equal(readModel(service).events[0].topic, 'orders.order-shipped');
+      assert.equal(readModel(service).events[0]!.topic, 'orders.order-shipped');
     });
 
     it('--topic overrides the topic: schema file, subject and config follow', async function () {
@@ -147,7 +147,7 @@ describe('yo kafka-eventing:event', function () {
       await addEvent(service, 'OrderPlaced', { fields: ORDER_FIELDS, topic: 'legacy.orders-v2' });
       assert.deepEqual(readdirSync(path.join(service, 'schemas')), ['legacy.orders-v2-value.schema.json']);
       assert.match(readText(service, 'src/events/order-placed.event.ts'), /schema subject `legacy\.orders-v2-value`/);
-      for (const env of ENVS) assert.equal(readJson(service, `config/${env}.json`).events.OrderPlaced.topic, 'legacy.orders-v2');
+      for (const env of ENVS) assert.equal(readJson(service, `config/${env}.json`).events.OrderPlaced!.topic, 'legacy.orders-v2');
     });
 
     it('--external: consumed only, no producer, topic <kebab-name> by default', async function () {
@@ -168,8 +168,8 @@ describe('yo kafka-eventing:event', function () {
       assert.equal(path.basename(service), 'orders');
       await addEvent(service, 'OrderPlaced');
       await addSubscription(service, 'OrderPlaced');
-      assert.equal(readModel(service).events[0].topic, 'acme.orders.order-placed');
-      assert.equal(readModel(service).subscriptions[0].groupId, 'acme.orders.order-placed');
+      assert.equal(readModel(service).events[0]!.topic, 'acme.orders.order-placed');
+      assert.equal(readModel(service).subscriptions[0]!.groupId, 'acme.orders.order-placed');
       assert.equal(readJson(service, 'package.json').name, '@acme/orders');
     });
 
@@ -252,7 +252,7 @@ describe('yo kafka-eventing:event', function () {
     });
 
     it('adds the optional fields to the model, the type and the schema; changes nothing else', function () {
-      assert.deepEqual(readModel(service).events[0].fields.slice(-2), [
+      assert.deepEqual(readModel(service).events[0]!.fields.slice(-2), [
         { name: 'giftWrap', type: 'boolean', optional: true, array: false },
         { name: 'coupons', type: 'string', optional: true, array: true },
       ]);
@@ -305,7 +305,7 @@ describe('yo kafka-eventing:event', function () {
       const avro = await createService({ 'schema-format': 'avro', compatibility: 'FULL' }, 'full-avro');
       await addEvent(avro, 'OrderPlaced', ORDER_PLACED);
       await evolve(avro, 'OrderPlaced', 'giftWrap?:boolean');
-      assert.equal(readModel(avro).events[0].fields.at(-1).name, 'giftWrap');
+      assert.equal(readModel(avro).events[0]!.fields.at(-1)!.name, 'giftWrap');
     });
 
     describe('bad input: one clear error, no file changed', function () {

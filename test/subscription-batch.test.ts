@@ -111,7 +111,8 @@ describe('yo kafka-eventing:subscription --batch', function () {
     it('a model whose batch is not true', async function () {
       const copy = copyService(service);
       editJson(copy, '.yo-rc.json', (yoRc) => {
-        yoRc['generator-kafka-eventing'].subscriptions[0].batch = 'yes';
+        // Not `true`: a broken model, on purpose.
+        yoRc['generator-kafka-eventing'].subscriptions[0]!.batch = 'yes' as unknown as true;
       });
       const before = snapshotFiles(copy);
       const error = await runFailing('subscription', copy, { options: { yes: true, event: 'OrderPlaced' } });

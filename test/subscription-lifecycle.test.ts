@@ -83,7 +83,7 @@ describe('the model\'s lifecycle: :subscription --remove and --rename', function
       const dir = copyService(base);
       const handler = `${readText(dir, 'src/subscriptions/audit.handler.ts')}// my code\n`;
       writeText(dir, 'src/subscriptions/audit.handler.ts', handler);
-      editJson(dir, 'config/test.json', (json) => (json.subscriptions.Audit.concurrency = 8));
+      editJson(dir, 'config/test.json', (json) => (json.subscriptions.Audit!.concurrency = 8));
       const removal = await removeSubscription(dir, 'Audit');
       assert.equal(readText(dir, 'src/subscriptions/audit.handler.ts'), handler);
       assert.match(said(removal), /Not removed, as you edited it: src\/subscriptions\/audit\.handler\.ts\./);
@@ -118,7 +118,7 @@ describe('the model\'s lifecycle: :subscription --remove and --rename', function
     let run: Run;
     before(async function () {
       service = copyService(base);
-      editJson(service, 'config/test.json', (json) => (json.subscriptions.PaymentReceived.concurrency = 4));
+      editJson(service, 'config/test.json', (json) => (json.subscriptions.PaymentReceived!.concurrency = 4));
       untouched = snapshotFiles(service);
       run = await renameSubscription(service, 'PaymentReceived', 'SettlePayments');
     });
@@ -143,10 +143,10 @@ describe('the model\'s lifecycle: :subscription --remove and --rename', function
       for (const config of CONFIGS) {
         const subscriptions = readJson(service, config).subscriptions;
         assert.deepEqual(Object.keys(subscriptions), ['SettlePayments', 'Audit'], config);
-        assert.equal(subscriptions.SettlePayments.groupId, 'orders.payment-received', config);
-        assert.equal(subscriptions.SettlePayments.deadLetterTopic, 'orders.payment-received.dead-letter', config);
+        assert.equal(subscriptions.SettlePayments!.groupId, 'orders.payment-received', config);
+        assert.equal(subscriptions.SettlePayments!.deadLetterTopic, 'orders.payment-received.dead-letter', config);
       }
-      assert.equal(readJson(service, 'config/test.json').subscriptions.SettlePayments.concurrency, 4, 'your value is kept');
+      assert.equal(readJson(service, 'config/test.json').subscriptions.SettlePayments!.concurrency, 4, 'your value is kept');
       assert.deepEqual(readModel(service).subscriptions[0], { name: 'SettlePayments', event: 'PaymentReceived', groupId: 'orders.payment-received' });
       assert.match(said(run), /Consumer group stays orders\.payment-received: the worker goes on from the offsets committed for it\. A new group \(--group\) has none and reads payments\.received from the start again/);
       assert.match((run.result.generator as unknown as { help(): string }).help(), /--rename\s+# Rename the subscription/);
@@ -180,15 +180,15 @@ describe('the model\'s lifecycle: :subscription --remove and --rename', function
 
     it('--group gives it a new consumer group and dead-letter topic; the run says the topic is read again', async function () {
       const dir = copyService(base);
-      editJson(dir, 'config/production.json', (json) => (json.subscriptions.Audit.retry.attempts = 9));
+      editJson(dir, 'config/production.json', (json) => (json.subscriptions.Audit!.retry.attempts = 9));
       const rename = await renameSubscription(dir, 'Audit', 'OrderAudit', { group: 'orders.order-audit', yes: true });
       for (const config of CONFIGS) {
-        const entry = readJson(dir, config).subscriptions.OrderAudit;
+        const entry = readJson(dir, config).subscriptions.OrderAudit!;
         assert.equal(entry.groupId, 'orders.order-audit', config);
         assert.equal(entry.deadLetterTopic, 'orders.order-audit.dead-letter', config);
       }
-      assert.equal(readJson(dir, 'config/production.json').subscriptions.OrderAudit.retry.attempts, 9, 'your value is kept');
-      assert.equal(readModel(dir).subscriptions[1].groupId, 'orders.order-audit');
+      assert.equal(readJson(dir, 'config/production.json').subscriptions.OrderAudit!.retry.attempts, 9, 'your value is kept');
+      assert.equal(readModel(dir).subscriptions[1]!.groupId, 'orders.order-audit');
       assert.match(said(rename), /Consumer group is now orders\.order-audit \(was orders\.audit\): it has no committed offsets, so the worker reads orders\.order-placed from the start again/);
       await assertRerunChangesNothing(dir);
     });

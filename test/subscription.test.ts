@@ -90,7 +90,7 @@ describe('yo kafka-eventing:subscription', function () {
 
     it('adds topic, group, concurrency, retry and dead-letter topic to every environment', function () {
       for (const env of ENVS) {
-        const entry = readJson(service, `config/${env}.json`).subscriptions.OrderPlaced;
+        const entry = readJson(service, `config/${env}.json`).subscriptions.OrderPlaced!;
         assert.equal(entry.topic, 'orders.order-placed', env);
         assert.equal(entry.groupId, 'orders.order-placed', env);
         assert.equal(entry.deadLetterTopic, 'orders.order-placed.dead-letter', env);
@@ -110,7 +110,7 @@ describe('yo kafka-eventing:subscription', function () {
       await addSubscription(service, 'PaymentReceived');
       assert.match(readText(service, 'src/subscriptions/payment-received.handler.ts'), /export class PaymentReceivedHandler /);
       for (const env of ENVS) {
-        const entry = readJson(service, `config/${env}.json`).subscriptions.PaymentReceived;
+        const entry = readJson(service, `config/${env}.json`).subscriptions.PaymentReceived!;
         assert.equal(entry.topic, 'payments.received', env);
         assert.equal(entry.groupId, 'orders.payment-received', env);
       }
@@ -122,7 +122,7 @@ describe('yo kafka-eventing:subscription', function () {
       await addSubscription(service, 'OrderPlaced', { name: 'AuditOrders', group: 'audit' });
       assert.deepEqual(subscriptionDefinitions(service), ['OrderPlaced:OrderPlaced:OrderPlacedHandler', 'AuditOrders:OrderPlaced:AuditOrdersHandler']);
       assert.match(readText(service, 'src/subscriptions/audit-orders.handler.ts'), /export class AuditOrdersHandler /);
-      const entry = readJson(service, 'config/production.json').subscriptions.AuditOrders;
+      const entry = readJson(service, 'config/production.json').subscriptions.AuditOrders!;
       assert.equal(entry.topic, 'orders.order-placed');
       assert.equal(entry.groupId, 'audit');
       assert.equal(entry.deadLetterTopic, 'audit.dead-letter');
@@ -164,7 +164,7 @@ describe('yo kafka-eventing:subscription', function () {
       const routes = `${readText(service, 'src/routes/index.ts')}\n// my routes\n`;
       writeText(service, 'src/routes/index.ts', routes);
       editJson(service, 'config/production.json', (config) => {
-        config.subscriptions.OrderPlaced.retry.attempts = 7;
+        config.subscriptions.OrderPlaced!.retry.attempts = 7;
         config.kafka.brokers = ['kafka-prod:9092'];
         config.custom = { featureFlag: true };
       });
@@ -180,7 +180,7 @@ describe('yo kafka-eventing:subscription', function () {
       assert.equal(readText(service, handlerFile), handler, 'the edited handler is untouched');
       assert.equal(readText(service, 'src/routes/index.ts'), routes, 'the edited routes are untouched');
       const production = readJson(service, 'config/production.json');
-      assert.equal(production.subscriptions.OrderPlaced.retry.attempts, 7);
+      assert.equal(production.subscriptions.OrderPlaced!.retry.attempts, 7);
       assert.deepEqual(production.kafka.brokers, ['kafka-prod:9092']);
       assert.deepEqual(production.custom, { featureFlag: true });
       const pkg = readJson(service, 'package.json');
@@ -240,7 +240,7 @@ describe('yo kafka-eventing:subscription', function () {
     it('.yo-rc.json whose model names an unknown event', async function () {
       const service = copyService(withSubscription);
       editJson(service, '.yo-rc.json', (yoRc) => {
-        yoRc['generator-kafka-eventing'].subscriptions[0].event = 'Vanished';
+        yoRc['generator-kafka-eventing'].subscriptions[0]!.event = 'Vanished';
       });
       const before = snapshotFiles(service);
       const error = await runFailing('subscription', service, { options: { yes: true, event: 'PaymentReceived' } });

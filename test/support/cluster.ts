@@ -62,7 +62,7 @@ const describePartition = (p: PartitionMetadata & { topic: string }): string => 
  */
 export async function waitForFullIsr(cluster: KafkaCluster, topics: string[] = [], timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  let lastProblem = 'no answer yet';
+  let lastProblem: string;
   for (;;) {
     try {
       const partitions = await partitionsOf(cluster, topics);

@@ -16,7 +16,7 @@ import {
 } from './generate.js';
 
 export const ENVS = ['development', 'test', 'production'] as const;
-export const CONFIGS = ENVS.map((env) => `config/${env}.json`);
+export const CONFIGS = ENVS.map((env) => `config/${env}.json` as const);
 
 export const removeEvent = (dir: string, name: string, options: Record<string, unknown> = {}) =>
   runGenerator('event', dir, { args: [name], options: { remove: true, ...options } });
