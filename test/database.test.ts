@@ -46,7 +46,11 @@ describe('yo kafka-eventing --database', () => {
     for (const file of DATABASE_FILES) assert.equal(files[file], undefined, `${file} is not rendered`);
     for (const [file, text] of Object.entries(files)) {
       if (file === 'README.md' || file === '.yo-rc.json') continue;
-      assert.doesNotMatch(text, /unitOfWork\.complete|databasePool|from 'pg'|node-pg-migrate|recordInInbox|src\/database/, `${file} mentions no database`);
+      assert.doesNotMatch(
+        text,
+        /unitOfWork\.complete|databasePool|from 'pg'|node-pg-migrate|recordInInbox|src\/database/,
+        `${file} mentions no database`,
+      );
     }
     assert.equal(readJson(plain, 'config/default.json').database, undefined);
   });
@@ -61,7 +65,14 @@ describe('yo kafka-eventing --database', () => {
     assert.equal(pkg.scripts.migrate, 'node --disable-warning=ExperimentalWarning src/scripts/migrate.ts');
     const defaults = readJson(service, 'config/default.json').database!;
     assert.deepEqual(
-      { host: defaults.host, port: defaults.port, name: defaults.name, user: defaults.user, poolSize: defaults.poolSize, delivery: defaults.delivery },
+      {
+        host: defaults.host,
+        port: defaults.port,
+        name: defaults.name,
+        user: defaults.user,
+        poolSize: defaults.poolSize,
+        delivery: defaults.delivery,
+      },
       { host: 'localhost', port: 5432, name: 'orders', user: 'postgres', poolSize: 20, delivery: 'outbox' },
     );
     for (const env of ['default', 'development', 'test', 'production']) {
@@ -104,7 +115,10 @@ describe('yo kafka-eventing --database', () => {
     writeFileSync(path.join(service, 'README.md'), edited);
     const run = await runGenerator('app', service, { options: { yes: true, database: 'postgres' } });
     assert.equal(readText(service, 'README.md'), edited, 'the edited README stays');
-    assert.ok(run.logged().some((line) => /^Not updated, as you edited it: README\.md/.test(line)), run.logged().join('\n'));
+    assert.ok(
+      run.logged().some((line) => /^Not updated, as you edited it: README\.md/.test(line)),
+      run.logged().join('\n'),
+    );
     const fresh = await createService({ database: 'postgres' });
     assert.equal(readText(service, 'test/health.test.ts'), readText(fresh, 'test/health.test.ts'), 'the health test follows');
   });

@@ -45,7 +45,10 @@ describe('yo kafka-eventing:subscription --batch', function () {
   });
 
   it('registers it as a batch subscription', function () {
-    assert.match(readText(service, 'src/subscriptions/index.ts'), /\{ name: 'IndexOrders', event: 'OrderPlaced', batch: true, handler: IndexOrdersHandler \}/);
+    assert.match(
+      readText(service, 'src/subscriptions/index.ts'),
+      /\{ name: 'IndexOrders', event: 'OrderPlaced', batch: true, handler: IndexOrdersHandler \}/,
+    );
   });
 
   it('a re-run of the app generator keeps it and changes nothing; the edited handler stays', async function () {
@@ -84,7 +87,10 @@ describe('yo kafka-eventing:subscription --batch', function () {
     assert.equal(readModel(copy).service.kafkaClient, 'platformatic');
     assert.equal(readModel(copy).subscriptions[0]?.batch, true);
     assert.equal(readText(copy, file), handler);
-    assert.match(readText(copy, 'src/subscriptions/index.ts'), /\{ name: 'IndexOrders', event: 'OrderPlaced', batch: true, handler: IndexOrdersHandler \}/);
+    assert.match(
+      readText(copy, 'src/subscriptions/index.ts'),
+      /\{ name: 'IndexOrders', event: 'OrderPlaced', batch: true, handler: IndexOrdersHandler \}/,
+    );
     await runGenerator('app', copy, { options: { yes: true, kafkaClient: 'kafkajs' } });
     assert.equal(readModel(copy).service.kafkaClient, 'kafkajs');
     assert.equal(readModel(copy).subscriptions[0]?.batch, true);

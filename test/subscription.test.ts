@@ -120,7 +120,10 @@ describe('yo kafka-eventing:subscription', function () {
       const service = copyService(base);
       await addSubscription(service, 'OrderPlaced');
       await addSubscription(service, 'OrderPlaced', { name: 'AuditOrders', group: 'audit' });
-      assert.deepEqual(subscriptionDefinitions(service), ['OrderPlaced:OrderPlaced:OrderPlacedHandler', 'AuditOrders:OrderPlaced:AuditOrdersHandler']);
+      assert.deepEqual(subscriptionDefinitions(service), [
+        'OrderPlaced:OrderPlaced:OrderPlacedHandler',
+        'AuditOrders:OrderPlaced:AuditOrdersHandler',
+      ]);
       assert.match(readText(service, 'src/subscriptions/audit-orders.handler.ts'), /export class AuditOrdersHandler /);
       const entry = readJson(service, 'config/production.json').subscriptions.AuditOrders!;
       assert.equal(entry.topic, 'orders.order-placed');
@@ -134,7 +137,10 @@ describe('yo kafka-eventing:subscription', function () {
       const { asked } = await runGenerator('subscription', service, {
         prompts: { settings: subscriptionSettings(model), answers: { event: 'PaymentReceived' } },
       });
-      assert.deepEqual(asked.map((question) => question.key), ['event', 'name', 'groupId', 'batch']);
+      assert.deepEqual(
+        asked.map((question) => question.key),
+        ['event', 'name', 'groupId', 'batch'],
+      );
       assert.equal(asked[3]?.type, 'confirm', 'batch is a yes/no question');
       assert.equal(asked[3]?.default, false, 'per-message unless asked');
       assert.equal(asked[0]?.type, 'select', 'a select prompt (inquirer deprecates "list")');
@@ -207,7 +213,11 @@ describe('yo kafka-eventing:subscription', function () {
       { title: 'unknown event', options: { event: 'InvoiceSent' }, mentions: ['"InvoiceSent"', 'OrderPlaced, PaymentReceived', '--external'] },
       { title: 'invalid event name', options: { event: 'order placed' }, mentions: ['"order placed"'] },
       { title: 'duplicate subscription', options: { event: 'OrderPlaced' }, mentions: ['"OrderPlaced"', 'already exists', '--name'] },
-      { title: 'consumer group of another subscription', options: { event: 'OrderPlaced', name: 'Again', group: 'orders.order-placed' }, mentions: ['"orders.order-placed"'] },
+      {
+        title: 'consumer group of another subscription',
+        options: { event: 'OrderPlaced', name: 'Again', group: 'orders.order-placed' },
+        mentions: ['"orders.order-placed"'],
+      },
       { title: 'invalid consumer group', options: { event: 'OrderPlaced', name: 'Again', group: 'my group' }, mentions: ['"my group"'] },
       { title: 'no --event with --yes and several events', options: {}, mentions: ['--event'] },
     ];

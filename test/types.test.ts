@@ -24,9 +24,12 @@ import {
 import { avroComplex, type AvroType } from './support/json-files.js';
 import { assertRerunChangesNothing } from './support/lifecycle.js';
 
-const addType = (dir: string, name: string, options: Record<string, unknown>) => runGenerator('type', dir, { args: [name], options: { yes: true, ...options } });
-const addEvent = (dir: string, name: string, options: Record<string, unknown>) => runGenerator('event', dir, { args: [name], options: { yes: true, ...options } });
-const ORDER = 'orderId:uuid, status:enum(pending|paid|shipped), lines:OrderLine[], shipping?:Address, total:decimal(10,2), placedOn:date, placedAt:timestamp, label?:bytes, attributes:map<string>';
+const addType = (dir: string, name: string, options: Record<string, unknown>) =>
+  runGenerator('type', dir, { args: [name], options: { yes: true, ...options } });
+const addEvent = (dir: string, name: string, options: Record<string, unknown>) =>
+  runGenerator('event', dir, { args: [name], options: { yes: true, ...options } });
+const ORDER =
+  'orderId:uuid, status:enum(pending|paid|shipped), lines:OrderLine[], shipping?:Address, total:decimal(10,2), placedOn:date, placedAt:timestamp, label?:bytes, attributes:map<string>';
 
 for (const schemaFormat of ['json', 'avro'] as const) {
   describe(`record types and the new field types (${schemaFormat})`, function () {
@@ -52,7 +55,10 @@ for (const schemaFormat of ['json', 'avro'] as const) {
           { name: 'currency', type: 'enum(EUR|USD)', optional: false, array: false },
         ],
       });
-      assert.match(readText(service, 'src/events/records.ts'), /export interface Money \{\n.*\n {2}amount: string;\n {2}currency: 'EUR' \| 'USD';\n\}/);
+      assert.match(
+        readText(service, 'src/events/records.ts'),
+        /export interface Money \{\n.*\n {2}amount: string;\n {2}currency: 'EUR' \| 'USD';\n\}/,
+      );
       await assertRerunChangesNothing(service);
     });
 
@@ -61,7 +67,13 @@ for (const schemaFormat of ['json', 'avro'] as const) {
       await addEvent(service, 'OrderPlaced', { fields: ORDER, key: 'orderId' });
       const module = readText(service, 'src/events/order-placed.event.ts');
       assert.match(module, /import type \{ Address, OrderLine \} from '\.\/records\.ts';/);
-      for (const line of ["status: 'pending' | 'paid' | 'shipped';", 'lines: OrderLine[];', 'shipping?: Address;', 'total: string;', 'attributes: Record<string, string>;']) {
+      for (const line of [
+        "status: 'pending' | 'paid' | 'shipped';",
+        'lines: OrderLine[];',
+        'shipping?: Address;',
+        'total: string;',
+        'attributes: Record<string, string>;',
+      ]) {
         assert.ok(module.includes(line), `the interface has ${line}`);
       }
       const topic = readModel(service).events[0]!.topic;
@@ -128,10 +140,16 @@ for (const schemaFormat of ['json', 'avro'] as const) {
     it(':event --add-fields takes the new types, and appends enum symbols (BACKWARD)', async function () {
       const service = copyService(base);
       await addEvent(service, 'OrderPlaced', { fields: ORDER });
-      await runGenerator('event', service, { args: ['OrderPlaced'], options: { addFields: 'status:enum(pending|paid|shipped|refunded), gift?:Address, due?:date, fee?:decimal(6,2), tags?:map<int>' } });
+      await runGenerator('event', service, {
+        args: ['OrderPlaced'],
+        options: { addFields: 'status:enum(pending|paid|shipped|refunded), gift?:Address, due?:date, fee?:decimal(6,2), tags?:map<int>' },
+      });
       const fields = readModel(service).events[0]!.fields;
       assert.equal(fields.find((field) => field.name === 'status')?.type, 'enum(pending|paid|shipped|refunded)');
-      assert.deepEqual(fields.slice(-4).map((field) => field.type), ['Address', 'date', 'decimal(6,2)', 'map<int>']);
+      assert.deepEqual(
+        fields.slice(-4).map((field) => field.type),
+        ['Address', 'date', 'decimal(6,2)', 'map<int>'],
+      );
       const before = snapshotFiles(service);
       const error = await runFailing('event', service, { args: ['OrderPlaced'], options: { addFields: 'status:enum(paid|pending)' } });
       assertUserError(error, 'status', 'appended');
@@ -177,7 +195,10 @@ describe('.yo-rc.json is checked against the model schema when it is read', func
       [(model) => delete (model.events[0] as Partial<EventModel>).topic, ['events.OrderPlaced', '"topic" is missing']],
       [(model) => (model.events[0]!.fields[1]!.optional = 'no' as unknown as boolean), ['events.OrderPlaced.fields[1].optional', 'must be boolean']],
       [(model) => (model.service.schemaFormat = 'xml' as SchemaFormat), ['service.schemaFormat', 'must be one of json, avro']],
-      [(model) => (model.types = [{ name: 'Loop', description: '', fields: [{ name: 'next', type: 'Loop', optional: true, array: false }] }]), ['"Loop" is recursive']],
+      [
+        (model) => (model.types = [{ name: 'Loop', description: '', fields: [{ name: 'next', type: 'Loop', optional: true, array: false }] }]),
+        ['"Loop" is recursive'],
+      ],
     ];
     for (const [edit, fragments] of edits) {
       const copy = copyService(service);

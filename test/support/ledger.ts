@@ -162,7 +162,11 @@ export function useLedger(options: { schemaFormat?: 'json' | 'avro'; name?: stri
         const seqs = events.filter((event) => event.lane === `l${lane}`).map((event) => event.seq);
         // With at-least-once a batch may come again after a crash; first occurrences must be in order.
         const firsts = seqs.filter((seq, index) => seqs.indexOf(seq) === index);
-        assert.deepEqual(firsts, Array.from({ length: perLane }, (_, seq) => seq), `lane l${lane} in order`);
+        assert.deepEqual(
+          firsts,
+          Array.from({ length: perLane }, (_, seq) => seq),
+          `lane l${lane} in order`,
+        );
         for (let index = 1; index < seqs.length; index += 1) {
           const previous = seqs[index - 1] as number;
           const current = seqs[index] as number;

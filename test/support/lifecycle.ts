@@ -3,17 +3,7 @@
  * a service holding a bit of everything, and the checks each command ends with.
  */
 import assert from 'node:assert/strict';
-import {
-  addEvent,
-  addSubscription,
-  changedFiles,
-  createService,
-  ORDER_FIELDS,
-  readText,
-  runGenerator,
-  snapshotFiles,
-  type Run,
-} from './generate.js';
+import { addEvent, addSubscription, changedFiles, createService, ORDER_FIELDS, readText, runGenerator, snapshotFiles, type Run } from './generate.js';
 
 export const ENVS = ['development', 'test', 'production'] as const;
 export const CONFIGS = ENVS.map((env) => `config/${env}.json` as const);
