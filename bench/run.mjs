@@ -33,8 +33,30 @@ const { values: cli } = parseArgs({
 });
 
 const settings = cli.smoke
-  ? { reps: 1, events: 5_000, perRequestEvents: 2_000, batchSize: 500, concurrency: 500, rate: 1000, floorRate: 250, warmupMs: 500, measureMs: 2_000, scaffold: [1, 3] }
-  : { reps: 3, events: 100_000, perRequestEvents: 20_000, batchSize: 500, concurrency: 500, rate: 1000, floorRate: 250, warmupMs: 2_000, measureMs: 10_000, scaffold: [1, 10, 50] };
+  ? {
+      reps: 1,
+      events: 5_000,
+      perRequestEvents: 2_000,
+      batchSize: 500,
+      concurrency: 500,
+      rate: 1000,
+      floorRate: 250,
+      warmupMs: 500,
+      measureMs: 2_000,
+      scaffold: [1, 3],
+    }
+  : {
+      reps: 3,
+      events: 100_000,
+      perRequestEvents: 20_000,
+      batchSize: 500,
+      concurrency: 500,
+      rate: 1000,
+      floorRate: 250,
+      warmupMs: 2_000,
+      measureMs: 10_000,
+      scaffold: [1, 10, 50],
+    };
 if (cli.reps) settings.reps = Number(cli.reps);
 if (cli.events) settings.events = Number(cli.events);
 const only = cli.only ? cli.only.split(',').map((name) => name.trim()) : SCENARIOS;
@@ -91,9 +113,19 @@ let admin;
 const child = {
   raw: (mode, params) => ({ script: path.join(BENCH_DIR, 'children', 'raw.mjs'), cwd: BENCH_DIR, mode, params: common(params) }),
   nest: (mode, params) => ({ script: path.join(BENCH_DIR, 'children', 'nest.mjs'), cwd: BENCH_DIR, mode, params: common(params) }),
-  rawPlatformatic: (mode, params) => ({ script: path.join(BENCH_DIR, 'children', 'raw-platformatic.mjs'), cwd: BENCH_DIR, mode, params: common(params) }),
+  rawPlatformatic: (mode, params) => ({
+    script: path.join(BENCH_DIR, 'children', 'raw-platformatic.mjs'),
+    cwd: BENCH_DIR,
+    mode,
+    params: common(params),
+  }),
   bus: (mode, params) => ({ script: path.join(serviceDir, 'bench', 'generated.mjs'), cwd: serviceDir, mode, params: common(params) }),
-  busPlatformatic: (mode, params) => ({ script: path.join(platformaticDir, 'bench', 'generated.mjs'), cwd: platformaticDir, mode, params: common(params) }),
+  busPlatformatic: (mode, params) => ({
+    script: path.join(platformaticDir, 'bench', 'generated.mjs'),
+    cwd: platformaticDir,
+    mode,
+    params: common(params),
+  }),
 };
 const raw = (mode, params) => runChild(child.raw(mode, params));
 const nest = (mode, params) => runChild(child.nest(mode, params));
@@ -111,7 +143,8 @@ const busOnAsyncHooks = (mode, params) => runChild({ ...child.bus(mode, params),
 const SAMPLED_10_PERCENT = { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.1' };
 const busSampled = (mode, params) => runChild({ ...child.bus(mode, params), env: SAMPLED_10_PERCENT });
 /** How a traced service runs on Node 22 (src/main.ts restarts itself so): given to the raw client's traced contender too. */
-const ASYNC_CONTEXT_FRAME = process.versions.node.startsWith('22.') || process.versions.node.startsWith('23.') ? ['--experimental-async-context-frame'] : [];
+const ASYNC_CONTEXT_FRAME =
+  process.versions.node.startsWith('22.') || process.versions.node.startsWith('23.') ? ['--experimental-async-context-frame'] : [];
 const common = (params) => ({ brokers: stack.brokers, registryUrl: stack.registryUrl, schemaId, ...params });
 
 /**
@@ -158,8 +191,16 @@ const scenarioDefinitions = {
     metric: 'throughput',
     baseline: 'raw',
     contenders: [
-      { id: 'raw', label: `raw kafkajs \`send\`, batches of ${settings.batchSize}`, run: async (rep) => raw('bulk', { ...publishParams(), topic: await freshTopic('bulk', 'raw', rep) }) },
-      { id: 'bus', label: `generated bus: ${settings.batchSize} x \`publish\` + \`flushAll\` per unit of work`, run: async (rep) => bus('bulk', { ...publishParams(), topic: await freshTopic('bulk', 'bus', rep) }) },
+      {
+        id: 'raw',
+        label: `raw kafkajs \`send\`, batches of ${settings.batchSize}`,
+        run: async (rep) => raw('bulk', { ...publishParams(), topic: await freshTopic('bulk', 'raw', rep) }),
+      },
+      {
+        id: 'bus',
+        label: `generated bus: ${settings.batchSize} x \`publish\` + \`flushAll\` per unit of work`,
+        run: async (rep) => bus('bulk', { ...publishParams(), topic: await freshTopic('bulk', 'bus', rep) }),
+      },
       {
         id: 'bus-platformatic',
         label: `generated bus on @platformatic/kafka (\`--kafka-client platformatic\`): ${settings.batchSize} x \`publish\` + \`flushAll\` per unit of work`,
@@ -170,8 +211,16 @@ const scenarioDefinitions = {
         label: `raw @platformatic/kafka \`send\`, batches of ${settings.batchSize}`,
         run: async (rep) => rawPlatformatic('bulk', { ...publishParams(), topic: await freshTopic('bulk', 'raw-platformatic', rep) }),
       },
-      { id: 'nest-emit', label: `NestJS \`emit\`, ${settings.concurrency} in flight${perRequestNote()}`, run: async (rep) => nest('bulk-emit', { ...perRequestParams(), topic: await freshTopic('bulk', 'nest-emit', rep) }) },
-      { id: 'nest-batch', label: `NestJS \`emitBatch\`, ${settings.batchSize} per call`, run: async (rep) => nest('bulk-emit-batch', { ...publishParams(), topic: await freshTopic('bulk', 'nest-batch', rep) }) },
+      {
+        id: 'nest-emit',
+        label: `NestJS \`emit\`, ${settings.concurrency} in flight${perRequestNote()}`,
+        run: async (rep) => nest('bulk-emit', { ...perRequestParams(), topic: await freshTopic('bulk', 'nest-emit', rep) }),
+      },
+      {
+        id: 'nest-batch',
+        label: `NestJS \`emitBatch\`, ${settings.batchSize} per call`,
+        run: async (rep) => nest('bulk-emit-batch', { ...publishParams(), topic: await freshTopic('bulk', 'nest-batch', rep) }),
+      },
     ],
   },
   concurrent: {
@@ -179,9 +228,21 @@ const scenarioDefinitions = {
     metric: 'throughput',
     baseline: 'raw-batched',
     contenders: [
-      { id: 'raw-batched', label: `raw kafkajs \`send\`, batches of ${settings.batchSize} (target baseline)`, run: async (rep) => raw('bulk', { ...publishParams(), topic: await freshTopic('conc', 'raw-batched', rep) }) },
-      { id: 'raw', label: `raw kafkajs, 1 \`send\` per event, ${settings.concurrency} in flight${perRequestNote()}`, run: async (rep) => raw('concurrent', { ...perRequestParams(), topic: await freshTopic('conc', 'raw', rep) }) },
-      { id: 'bus', label: `generated bus: ${settings.concurrency} units of work in flight`, run: async (rep) => bus('concurrent', { ...publishParams(), topic: await freshTopic('conc', 'bus', rep) }) },
+      {
+        id: 'raw-batched',
+        label: `raw kafkajs \`send\`, batches of ${settings.batchSize} (target baseline)`,
+        run: async (rep) => raw('bulk', { ...publishParams(), topic: await freshTopic('conc', 'raw-batched', rep) }),
+      },
+      {
+        id: 'raw',
+        label: `raw kafkajs, 1 \`send\` per event, ${settings.concurrency} in flight${perRequestNote()}`,
+        run: async (rep) => raw('concurrent', { ...perRequestParams(), topic: await freshTopic('conc', 'raw', rep) }),
+      },
+      {
+        id: 'bus',
+        label: `generated bus: ${settings.concurrency} units of work in flight`,
+        run: async (rep) => bus('concurrent', { ...publishParams(), topic: await freshTopic('conc', 'bus', rep) }),
+      },
       {
         id: 'bus-platformatic',
         label: `generated bus on @platformatic/kafka: ${settings.concurrency} units of work in flight`,
@@ -192,7 +253,11 @@ const scenarioDefinitions = {
         label: `raw @platformatic/kafka, 1 \`send\` per event, ${settings.concurrency} in flight${perRequestNote()}`,
         run: async (rep) => rawPlatformatic('concurrent', { ...perRequestParams(), topic: await freshTopic('conc', 'raw-platformatic', rep) }),
       },
-      { id: 'nest', label: `NestJS \`emit\`, ${settings.concurrency} in flight${perRequestNote()}`, run: async (rep) => nest('concurrent', { ...perRequestParams(), topic: await freshTopic('conc', 'nest', rep) }) },
+      {
+        id: 'nest',
+        label: `NestJS \`emit\`, ${settings.concurrency} in flight${perRequestNote()}`,
+        run: async (rep) => nest('concurrent', { ...perRequestParams(), topic: await freshTopic('conc', 'nest', rep) }),
+      },
     ],
   },
   consume: {
@@ -206,8 +271,16 @@ const scenarioDefinitions = {
       return { topic };
     },
     contenders: [
-      { id: 'raw', label: 'raw kafkajs `eachBatch` (resolveOffset + heartbeat per message)', run: (rep, { topic }) => raw('consume', { topic, events: settings.events, groupId: `${topic}.raw` }) },
-      { id: 'bus', label: 'generated worker (decode + validate, DI scope, handler, flush, commit after success)', run: (rep, { topic }) => bus('consume', { topic, events: settings.events, groupId: `${topic}.bus` }) },
+      {
+        id: 'raw',
+        label: 'raw kafkajs `eachBatch` (resolveOffset + heartbeat per message)',
+        run: (rep, { topic }) => raw('consume', { topic, events: settings.events, groupId: `${topic}.raw` }),
+      },
+      {
+        id: 'bus',
+        label: 'generated worker (decode + validate, DI scope, handler, flush, commit after success)',
+        run: (rep, { topic }) => bus('consume', { topic, events: settings.events, groupId: `${topic}.bus` }),
+      },
       {
         id: 'bus-platformatic',
         label: 'generated worker on @platformatic/kafka (per message, commit after success)',
@@ -228,11 +301,21 @@ const scenarioDefinitions = {
         label: 'generated batch handler on @platformatic/kafka (one DI scope per batch of a partition, commit after the batch)',
         run: (rep, { topic }) => busPlatformatic('consume', { topic, events: settings.events, groupId: `${topic}.batch-platformatic`, batch: true }),
       },
-      { id: 'nest', label: 'NestJS `@EventPattern` handler', run: (rep, { topic }) => nest('consume', { topic, events: settings.events, groupId: `${topic}.nest` }) },
+      {
+        id: 'nest',
+        label: 'NestJS `@EventPattern` handler',
+        run: (rep, { topic }) => nest('consume', { topic, events: settings.events, groupId: `${topic}.nest` }),
+      },
       {
         id: 'bus-c5000',
         label: 'generated worker with `kafka.consumer.commitEveryMessages` 5000 instead of 100 (information)',
-        run: (rep, { topic }) => bus('consume', { topic, events: settings.events, groupId: `${topic}.bus-c5000`, config: { kafka: { consumer: { commitEveryMessages: 5000 } } } }),
+        run: (rep, { topic }) =>
+          bus('consume', {
+            topic,
+            events: settings.events,
+            groupId: `${topic}.bus-c5000`,
+            config: { kafka: { consumer: { commitEveryMessages: 5000 } } },
+          }),
       },
     ],
   },
@@ -241,10 +324,26 @@ const scenarioDefinitions = {
     metric: 'latency',
     baseline: 'raw',
     contenders: [
-      { id: 'raw', label: 'raw kafkajs: 1 `send` per event -> `eachMessage` consumer, two processes', run: async (rep) => splitLatency('raw', { ...latencyParams(), topic: await freshTopic('latency', 'raw', rep) }) },
-      { id: 'bus', label: 'generated: 1 unit of work (publish + flushAll) per event -> generated worker, two processes', run: async (rep) => splitLatency('bus', { ...latencyParams(), topic: await freshTopic('latency', 'bus', rep) }) },
-      { id: 'raw-1p', label: 'the same raw kafkajs pair in one process', run: async (rep) => raw('latency', { ...latencyParams(), topic: await freshTopic('latency', 'raw-1p', rep) }) },
-      { id: 'bus-1p', label: 'the same generated pair in one process (one service publishing and handling)', run: async (rep) => bus('latency', { ...latencyParams(), topic: await freshTopic('latency', 'bus-1p', rep) }) },
+      {
+        id: 'raw',
+        label: 'raw kafkajs: 1 `send` per event -> `eachMessage` consumer, two processes',
+        run: async (rep) => splitLatency('raw', { ...latencyParams(), topic: await freshTopic('latency', 'raw', rep) }),
+      },
+      {
+        id: 'bus',
+        label: 'generated: 1 unit of work (publish + flushAll) per event -> generated worker, two processes',
+        run: async (rep) => splitLatency('bus', { ...latencyParams(), topic: await freshTopic('latency', 'bus', rep) }),
+      },
+      {
+        id: 'raw-1p',
+        label: 'the same raw kafkajs pair in one process',
+        run: async (rep) => raw('latency', { ...latencyParams(), topic: await freshTopic('latency', 'raw-1p', rep) }),
+      },
+      {
+        id: 'bus-1p',
+        label: 'the same generated pair in one process (one service publishing and handling)',
+        run: async (rep) => bus('latency', { ...latencyParams(), topic: await freshTopic('latency', 'bus-1p', rep) }),
+      },
       {
         id: 'raw-floor',
         label: `raw kafkajs pair in one process at ${settings.floorRate} events/s (what this machine allows at a rate kafkajs sustains; information)`,
@@ -257,7 +356,11 @@ const scenarioDefinitions = {
     metric: 'throughput',
     baseline: 'bus',
     contenders: [
-      { id: 'bus', label: 'generated bus, tracing off (baseline of this table)', run: async (rep) => bus('concurrent', { ...publishParams(), topic: await freshTopic('trace-pub', 'off', rep) }) },
+      {
+        id: 'bus',
+        label: 'generated bus, tracing off (baseline of this table)',
+        run: async (rep) => bus('concurrent', { ...publishParams(), topic: await freshTopic('trace-pub', 'off', rep) }),
+      },
       {
         id: 'bus-traced',
         label: 'generated bus, tracing on: a `send` span per event, to an in-process exporter (Node as `npm start` runs it: AsyncContextFrame)',
@@ -271,18 +374,28 @@ const scenarioDefinitions = {
       {
         id: 'bus-traced-hooks',
         label: 'the same as the first on, Node 22 kept on async_hooks (`--no-experimental-async-context-frame`; information)',
-        run: async (rep) => busOnAsyncHooks('concurrent', { ...publishParams(), tracing: true, topic: await freshTopic('trace-pub', 'on-hooks', rep) }),
+        run: async (rep) =>
+          busOnAsyncHooks('concurrent', { ...publishParams(), tracing: true, topic: await freshTopic('trace-pub', 'on-hooks', rep) }),
       },
       {
         id: 'bus-traced-sampled',
-        label: 'the same as the first on, 10 % of traces sampled (`OTEL_TRACES_SAMPLER=parentbased_traceidratio`, `OTEL_TRACES_SAMPLER_ARG=0.1`; information)',
+        label:
+          'the same as the first on, 10 % of traces sampled (`OTEL_TRACES_SAMPLER=parentbased_traceidratio`, `OTEL_TRACES_SAMPLER_ARG=0.1`; information)',
         run: async (rep) => busSampled('concurrent', { ...publishParams(), tracing: true, topic: await freshTopic('trace-pub', 'on-sampled', rep) }),
       },
-      { id: 'raw-batched', label: `raw kafkajs \`send\`, batches of ${settings.batchSize} (information)`, run: async (rep) => raw('bulk', { ...publishParams(), topic: await freshTopic('trace-pub', 'raw', rep) }) },
+      {
+        id: 'raw-batched',
+        label: `raw kafkajs \`send\`, batches of ${settings.batchSize} (information)`,
+        run: async (rep) => raw('bulk', { ...publishParams(), topic: await freshTopic('trace-pub', 'raw', rep) }),
+      },
       {
         id: 'raw-batched-traced',
         label: `the same raw kafkajs with a \`send\` span per message as the service writes it (attributes, traceparent header, ended at the ack), same exporter and Node flags: what the SDK costs a bare client (information)`,
-        run: async (rep) => runChild({ ...child.raw('bulk', { ...publishParams(), tracing: true, topic: await freshTopic('trace-pub', 'raw-traced', rep) }), nodeFlags: ASYNC_CONTEXT_FRAME }),
+        run: async (rep) =>
+          runChild({
+            ...child.raw('bulk', { ...publishParams(), tracing: true, topic: await freshTopic('trace-pub', 'raw-traced', rep) }),
+            nodeFlags: ASYNC_CONTEXT_FRAME,
+          }),
       },
     ],
   },
@@ -296,7 +409,11 @@ const scenarioDefinitions = {
       return { topic };
     },
     contenders: [
-      { id: 'bus', label: 'generated worker, tracing off (baseline of this table)', run: (rep, { topic }) => bus('consume', { topic, events: settings.events, groupId: `${topic}.off` }) },
+      {
+        id: 'bus',
+        label: 'generated worker, tracing off (baseline of this table)',
+        run: (rep, { topic }) => bus('consume', { topic, events: settings.events, groupId: `${topic}.off` }),
+      },
       {
         id: 'bus-traced',
         label: 'generated worker, tracing on: a `process` span per event, to an in-process exporter (Node as `npm start` runs it: AsyncContextFrame)',
@@ -314,10 +431,15 @@ const scenarioDefinitions = {
       },
       {
         id: 'bus-traced-sampled',
-        label: 'the same as the first on, 10 % of traces sampled (`OTEL_TRACES_SAMPLER=parentbased_traceidratio`, `OTEL_TRACES_SAMPLER_ARG=0.1`; information)',
+        label:
+          'the same as the first on, 10 % of traces sampled (`OTEL_TRACES_SAMPLER=parentbased_traceidratio`, `OTEL_TRACES_SAMPLER_ARG=0.1`; information)',
         run: (rep, { topic }) => busSampled('consume', { topic, events: settings.events, tracing: true, groupId: `${topic}.on-sampled` }),
       },
-      { id: 'raw', label: 'raw kafkajs `eachBatch` (information)', run: (rep, { topic }) => raw('consume', { topic, events: settings.events, groupId: `${topic}.raw` }) },
+      {
+        id: 'raw',
+        label: 'raw kafkajs `eachBatch` (information)',
+        run: (rep, { topic }) => raw('consume', { topic, events: settings.events, groupId: `${topic}.raw` }),
+      },
     ],
   },
 };
@@ -340,7 +462,9 @@ async function runScenario(name) {
     for (const contender of order) {
       const result = await contender.run(rep, context);
       results[contender.id][rep] = result;
-      log(`  rep ${rep + 1}/${settings.reps} ${contender.id}: ${scenario.metric === 'latency' ? `p50 ${fmtMs(result.p50)} p99 ${fmtMs(result.p99)} max ${fmtMs(result.max)} ms` : `${fmtInt(result.eventsPerSecond)} events/s`}`);
+      log(
+        `  rep ${rep + 1}/${settings.reps} ${contender.id}: ${scenario.metric === 'latency' ? `p50 ${fmtMs(result.p50)} p99 ${fmtMs(result.p99)} max ${fmtMs(result.max)} ms` : `${fmtInt(result.eventsPerSecond)} events/s`}`,
+      );
     }
   }
   return { name, scenario, results };
@@ -353,7 +477,12 @@ async function runScaffold() {
     results[count] = [];
     for (let rep = 0; rep < settings.reps; rep += 1) {
       const started = performance.now();
-      const result = await runChild({ script: path.join(BENCH_DIR, 'children', 'scaffold.mjs'), cwd: BENCH_DIR, mode: 'scaffold', params: { count } });
+      const result = await runChild({
+        script: path.join(BENCH_DIR, 'children', 'scaffold.mjs'),
+        cwd: BENCH_DIR,
+        mode: 'scaffold',
+        params: { count },
+      });
       result.processMs = performance.now() - started;
       results[count].push(result);
       log(`  rep ${rep + 1}/${settings.reps} ${count} + ${count}: ${fmtMs(result.totalMs)} ms (process ${fmtMs(result.processMs)} ms)`);
@@ -400,9 +529,14 @@ function throughputTable({ scenario, results }) {
     const s = stats(values);
     const mb = median(results[contender.id].map((r) => r.mbPerSecond));
     const cpu = median(results[contender.id].map((r) => r.cpuUsPerEvent));
-    lines.push(`| ${contender.label} | ${fmtInt(s.min)} / **${fmtInt(s.median)}** / ${fmtInt(s.max)} | ${mb.toFixed(1)} | ${fmtRatios(ratios(values, base))} | ${fmtMs(cpu)} |`);
+    lines.push(
+      `| ${contender.label} | ${fmtInt(s.min)} / **${fmtInt(s.median)}** / ${fmtInt(s.max)} | ${mb.toFixed(1)} | ${fmtRatios(ratios(values, base))} | ${fmtMs(cpu)} |`,
+    );
   }
-  lines.push('', `Ratios: median over median of \`${scenario.baseline}\`; in brackets the range of the ratios within each repetition. CPU: user + system time of the measuring process per event.`);
+  lines.push(
+    '',
+    `Ratios: median over median of \`${scenario.baseline}\`; in brackets the range of the ratios within each repetition. CPU: user + system time of the measuring process per event.`,
+  );
   return lines.join('\n');
 }
 
@@ -419,7 +553,12 @@ function latencyTable({ scenario, results }) {
     const p50 = stats(rs.map((r) => r.p50));
     const p99 = stats(rs.map((r) => r.p99));
     lines.push(
-      `| ${contender.label} | ${fmtMs(p50.min)} / **${fmtMs(p50.median)}** / ${fmtMs(p50.max)} | ${fmtMs(p99.min)} / **${fmtMs(p99.median)}** / ${fmtMs(p99.max)} | ${fmtMs(median(rs.map((r) => r.max)))} | ${fmtRatios(ratios(rs.map((r) => r.p99), baseP99))} | ${fmtInt(median(rs.map((r) => r.achievedRate)))}/s | ${fmtMs(median(rs.map((r) => r.flush.p99)))} |`,
+      `| ${contender.label} | ${fmtMs(p50.min)} / **${fmtMs(p50.median)}** / ${fmtMs(p50.max)} | ${fmtMs(p99.min)} / **${fmtMs(p99.median)}** / ${fmtMs(p99.max)} | ${fmtMs(median(rs.map((r) => r.max)))} | ${fmtRatios(
+        ratios(
+          rs.map((r) => r.p99),
+          baseP99,
+        ),
+      )} | ${fmtInt(median(rs.map((r) => r.achievedRate)))}/s | ${fmtMs(median(rs.map((r) => r.flush.p99)))} |`,
     );
   }
   return lines.join('\n');
@@ -436,7 +575,9 @@ function scaffoldTable({ results }) {
     const total = stats(rs.map((r) => r.totalMs));
     const perPair = median(rs.map((r) => (r.totalMs - r.appMs) / r.count));
     const lastPair = median(rs.map((r) => r.lastEventMs + r.lastSubscriptionMs));
-    lines.push(`| ${count} + ${count} | ${fmtInt(total.min)} / **${fmtInt(total.median)}** / ${fmtInt(total.max)} | ${fmtInt(perPair)} | ${fmtInt(lastPair)} | ${fmtInt(median(rs.map((r) => r.processMs)))} |`);
+    lines.push(
+      `| ${count} + ${count} | ${fmtInt(total.min)} / **${fmtInt(total.median)}** / ${fmtInt(total.max)} | ${fmtInt(perPair)} | ${fmtInt(lastPair)} | ${fmtInt(median(rs.map((r) => r.processMs)))} |`,
+    );
   }
   return lines.join('\n');
 }
@@ -477,7 +618,11 @@ function targets(done) {
   if (done.latency?.results.bus && done.latency.results.raw) {
     const busP99 = median(done.latency.results.bus.map((r) => r.p99));
     const rawP99 = median(done.latency.results.raw.map((r) => r.p99));
-    check('p99 publish -> handler <= 1.2 x raw p99', `${fmtMs(busP99)} ms vs ${fmtMs(rawP99)} ms: ${fmtRatio(busP99 / rawP99)}`, busP99 <= 1.2 * rawP99);
+    check(
+      'p99 publish -> handler <= 1.2 x raw p99',
+      `${fmtMs(busP99)} ms vs ${fmtMs(rawP99)} ms: ${fmtRatio(busP99 / rawP99)}`,
+      busP99 <= 1.2 * rawP99,
+    );
     check('p99 publish -> handler <= 20 ms', `${fmtMs(busP99)} ms`, busP99 <= 20);
   }
   outboxTargets(done, { median, check, fmtRatio, fmtMs });
@@ -488,7 +633,11 @@ function targets(done) {
     check(`${name}: tracing on >= 0.85 x tracing off (${fmtInt(spans)} spans exported per run)`, fmtRatio(r), r >= 0.85);
     const cpu = (id) => median(done[name].results[id].map((result) => result.cpuUsPerEvent));
     const cpuRatio = cpu('bus-traced') / cpu('bus');
-    check(`${name}: tracing on, CPU per event <= 1.15 x tracing off`, `${fmtMs(cpu('bus-traced'))} vs ${fmtMs(cpu('bus'))} µs: ${fmtRatio(cpuRatio)}`, cpuRatio <= 1.15);
+    check(
+      `${name}: tracing on, CPU per event <= 1.15 x tracing off`,
+      `${fmtMs(cpu('bus-traced'))} vs ${fmtMs(cpu('bus'))} µs: ${fmtRatio(cpuRatio)}`,
+      cpuRatio <= 1.15,
+    );
     if (done[name].results['bus-traced-sampled']) {
       const sampled = median(eps(name, 'bus-traced-sampled')) / median(eps(name, 'bus'));
       lines.push(
@@ -510,7 +659,11 @@ function targets(done) {
     if (batchedResults) {
       const batched = median(eps(name, 'bus-traced-batched')) / median(eps(name, 'bus'));
       const batchedSpans = median(batchedResults.map((result) => result.spansExported));
-      check(`${name}: tracing on, spans batched (BatchSpanProcessor), >= 0.85 x tracing off (${fmtInt(batchedSpans)} spans exported per run)`, fmtRatio(batched), batched >= 0.85);
+      check(
+        `${name}: tracing on, spans batched (BatchSpanProcessor), >= 0.85 x tracing off (${fmtInt(batchedSpans)} spans exported per run)`,
+        fmtRatio(batched),
+        batched >= 0.85,
+      );
     }
   }
   if (done.scaffold) {

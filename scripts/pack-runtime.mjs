@@ -13,7 +13,9 @@ const destination = path.join(repo, 'generators', 'app', 'runtime');
 rmSync(path.join(runtime, 'dist'), { recursive: true, force: true });
 mkdirSync(destination, { recursive: true });
 for (const file of readdirSync(destination)) if (file.endsWith('.tgz')) rmSync(path.join(destination, file));
-const [packed] = JSON.parse(execFileSync('npm', ['pack', '--json', '--silent', '--pack-destination', destination], { cwd: runtime, encoding: 'utf8' }));
+const [packed] = JSON.parse(
+  execFileSync('npm', ['pack', '--json', '--silent', '--pack-destination', destination], { cwd: runtime, encoding: 'utf8' }),
+);
 writeFileSync(
   path.join(destination, 'runtime.json'),
   `${JSON.stringify({ name: packed.name, version: packed.version, file: packed.filename, integrity: packed.integrity }, null, 2)}\n`,

@@ -142,7 +142,10 @@ function cpuTimes() {
 function cpuSeconds(statFile) {
   try {
     const text = fs.readFileSync(statFile, 'utf8');
-    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ').map(Number);
+    const fields = text
+      .slice(text.lastIndexOf(')') + 2)
+      .split(' ')
+      .map(Number);
     const [utime, stime, cutime, cstime] = fields.slice(11, 15); // fields 14-17 of proc(5)
     const seconds = (utime + stime + cutime + cstime) / 100; // USER_HZ
     return Number.isFinite(seconds) ? seconds : null;
@@ -231,7 +234,16 @@ async function main() {
       const count = (word) => Number(plain.match(new RegExp(`^\\s*(\\d+) ${word}\\b`, 'm'))?.[1] ?? 0);
       const cpu = cpuSeconds(cpuFile);
       const status = code ?? signal;
-      const r = { f, seconds: secondsSince(t0), ok: code === 0, status, passing: count('passing'), failing: count('failing'), pending: count('pending'), cpu };
+      const r = {
+        f,
+        seconds: secondsSince(t0),
+        ok: code === 0,
+        status,
+        passing: count('passing'),
+        failing: count('failing'),
+        pending: count('pending'),
+        cpu,
+      };
       if (!r.ok && r.failing === 0) r.failing = 1; // crashed, or did not load: count the file itself
       results.push(r);
       const header = `${r.ok ? 'passed' : `FAILED (exit ${status})`}, ${r.seconds.toFixed(1)} s`;
@@ -303,7 +315,9 @@ async function main() {
   const rows = [...results].sort((a, b) => b.seconds - a.seconds);
   const out = [];
   out.push('');
-  out.push(`  time per test file, slowest first (${results.length} files, ${jobs} at a time; ${sum.toFixed(0)} s in all; cpu: the file's processes, user+sys):`);
+  out.push(
+    `  time per test file, slowest first (${results.length} files, ${jobs} at a time; ${sum.toFixed(0)} s in all; cpu: the file's processes, user+sys):`,
+  );
   for (const r of rows) {
     const cpu = r.cpu === null ? '' : `  cpu ${r.cpu.toFixed(0).padStart(4)} s`;
     out.push(`  ${fmt(r.seconds)}${cpu}  ${r.f.rel}${r.ok ? '' : `  FAILED (${r.status})`}  [${notesOf(r.f)}]`);
@@ -314,7 +328,9 @@ async function main() {
   out.push(`  ${total('passing')} passing, ${total('failing')} failing, ${total('pending')} pending`);
   if (failed.length > 0) out.push(`  failed files: ${failed.map((r) => r.f.rel).join(', ')}`);
   if (aborting) out.push(`  stopped by ${aborting}: ${files.length - results.length} files did not run`);
-  out.push(`  wall time: ${wall.toFixed(0)} s (${Math.floor(wall / 60)} min ${Math.round(wall % 60)} s)${busy === null ? '' : `, CPUs ${busy.toFixed(0)} % busy (${os.cpus().length} cores)`}`);
+  out.push(
+    `  wall time: ${wall.toFixed(0)} s (${Math.floor(wall / 60)} min ${Math.round(wall % 60)} s)${busy === null ? '' : `, CPUs ${busy.toFixed(0)} % busy (${os.cpus().length} cores)`}`,
+  );
   process.stdout.write(`${out.join('\n')}\n`);
   if (aborting) return 128 + (os.constants.signals[aborting] ?? 1);
   return failed.length === 0 && results.length === files.length ? 0 : 1;

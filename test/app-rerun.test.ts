@@ -134,8 +134,11 @@ describe('yo kafka-eventing --<setting> --yes inside a service (re-run)', functi
       expect(service);
       assert.deepEqual(changedFiles(before, snapshotFiles(service)), ['.yo-rc.json', ...files].sort(), 'exactly the files it feeds change');
       const modelAfter = readModel(service).service;
-      const changed = Object.keys(modelAfter).filter((key) => JSON.stringify(modelAfter[key]) !== JSON.stringify(modelBefore[key]));
-      const expected = option.includes('brokers') || option.includes('registry-url') ? ['environments'] : [option === 'schema-format' ? 'schemaFormat' : option];
+      const changed = (Object.keys(modelAfter) as (keyof typeof modelAfter)[]).filter(
+        (key) => JSON.stringify(modelAfter[key]) !== JSON.stringify(modelBefore[key]),
+      );
+      const expected =
+        option.includes('brokers') || option.includes('registry-url') ? ['environments'] : [option === 'schema-format' ? 'schemaFormat' : option];
       assert.deepEqual(changed, expected, 'only that setting changed in the model');
       assert.ok(!run.logged().some((line) => line.includes('Overwrote')), 'nothing edited by hand was overwritten');
     });
@@ -158,7 +161,10 @@ describe('yo kafka-eventing --<setting> --yes inside a service (re-run)', functi
 
     const replaced = await runGenerator('app', service, { options: { yes: true, 'production-brokers': 'kafka.prod:9093' } });
     assert.deepEqual(readJson(service, 'config/production.json').kafka.brokers, ['kafka.prod:9093']);
-    assert.ok(replaced.logged().includes('Overwrote your value of config/production.json: kafka.brokers with the setting given.'), replaced.logged().join('\n'));
+    assert.ok(
+      replaced.logged().includes('Overwrote your value of config/production.json: kafka.brokers with the setting given.'),
+      replaced.logged().join('\n'),
+    );
     assert.equal(readJson(service, 'config/default.json').service.port, 4000, 'a setting not given keeps its value');
   });
 
@@ -167,14 +173,20 @@ describe('yo kafka-eventing --<setting> --yes inside a service (re-run)', functi
     writeText(service, 'README.md', `${readText(service, 'README.md')}\nMy notes.\n`);
     const run = await runGenerator('app', service, { options: { yes: true, port: '4000' } });
     assert.match(readText(service, 'README.md'), /curl localhost:3000\/health\/ready[\s\S]*My notes\./);
-    assert.ok(run.logged().some((line) => /^Not updated, as you edited it: README\.md/.test(line)), run.logged().join('\n'));
+    assert.ok(
+      run.logged().some((line) => /^Not updated, as you edited it: README\.md/.test(line)),
+      run.logged().join('\n'),
+    );
   });
 
   it('run from a folder inside the service (src/), it updates that service', async function () {
     const service = copyService(base);
     await runGenerator('app', path.join(service, 'src'), { options: { yes: true, port: '4100' } });
     assert.equal(readJson(service, 'config/default.json').service.port, 4100);
-    assert.ok(!existsSync(path.join(service, 'src', 'my-service')) && !existsSync(path.join(service, 'src', '.yo-rc.json')), 'no service inside src/');
+    assert.ok(
+      !existsSync(path.join(service, 'src', 'my-service')) && !existsSync(path.join(service, 'src', '.yo-rc.json')),
+      'no service inside src/',
+    );
   });
 
   describe('--schema-format', function () {

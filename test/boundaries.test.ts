@@ -59,13 +59,20 @@ describe('runtime package: module boundaries', function () {
     for (const [file, modules] of graph) {
       const crossing = modules.filter((module) => module === 'awilix' || (!graph.has(module) && module.startsWith('.')) || module.startsWith('../'));
       assert.deepEqual(crossing, [], `${file} imports ${crossing.join(', ')}`);
-      for (const module of modules) if (!module.startsWith('node:') && module.includes('/') && module.endsWith('.ts')) assert.ok(graph.has(module), `${file} imports ${module}, which is not in the package`);
+      for (const module of modules)
+        if (!module.startsWith('node:') && module.includes('/') && module.endsWith('.ts'))
+          assert.ok(graph.has(module), `${file} imports ${module}, which is not in the package`);
     }
     assert.ok(graph.get('eventing/message-processor.ts')?.includes('eventing/message-scope.ts'), 'the worker uses the MessageScope port');
   });
 
   it('each Kafka client only in its own folder, PostgreSQL only in database/', () => {
-    const owners: Record<string, string> = { kafkajs: 'eventing/kafkajs/', '@platformatic/kafka': 'eventing/platformatic/', pg: 'database/', 'node-pg-migrate': 'database/' };
+    const owners: Record<string, string> = {
+      kafkajs: 'eventing/kafkajs/',
+      '@platformatic/kafka': 'eventing/platformatic/',
+      pg: 'database/',
+      'node-pg-migrate': 'database/',
+    };
     for (const [file, modules] of graph) {
       for (const module of modules) {
         const owner = owners[module];
@@ -101,11 +108,19 @@ describe('generated service: module boundaries', function () {
       const runtimeImports = [...imports.values()].flat().filter((module) => module.startsWith('kafka-eventing-runtime'));
       assert.ok(runtimeImports.length > 5);
       for (const module of runtimeImports) {
-        assert.ok(['kafka-eventing-runtime', 'kafka-eventing-runtime/kafkajs', 'kafka-eventing-runtime/postgres'].includes(module), `${module} is an entry point`);
+        assert.ok(
+          ['kafka-eventing-runtime', 'kafka-eventing-runtime/kafkajs', 'kafka-eventing-runtime/postgres'].includes(module),
+          `${module} is an entry point`,
+        );
       }
-      assert.equal(runtimeImports.includes('kafka-eventing-runtime/postgres'), database !== undefined, 'the database entry point only with a database');
+      assert.equal(
+        runtimeImports.includes('kafka-eventing-runtime/postgres'),
+        database !== undefined,
+        'the database entry point only with a database',
+      );
       for (const [file, modules] of imports) {
-        for (const module of modules) if (module.startsWith('src/')) assert.ok(module in files, `${file} imports ${module}, which the service does not have`);
+        for (const module of modules)
+          if (module.startsWith('src/')) assert.ok(module in files, `${file} imports ${module}, which the service does not have`);
       }
     });
   }

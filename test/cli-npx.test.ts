@@ -43,6 +43,7 @@ function collect(child: ReturnType<typeof spawn>, onStdout: () => void = () => {
     child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('error', reject);
     child.on('close', (status) => {
+      // eslint-disable-next-line no-control-regex -- an ANSI escape sequence starts with ESC (\u001b): matching that control character is the point
       const output = `${stdout}\n${stderr}`.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '').replace(/\r/g, '');
       resolve({ status, stdout, stderr, output });
     });
@@ -99,11 +100,21 @@ describe('npx generator-kafka-eventing, as the current user', function () {
       assert.ok(run.stdout.includes(`npx generator-kafka-eventing ${usage}`), `usage "${usage}" in:\n${run.stdout}`);
     }
     for (const name of ['app', 'event', 'subscription', 'type']) assert.match(run.stdout, new RegExp(`^  ${name} +\\S`, 'm'), `${name} is listed`);
-    for (const option of ['--schema-format', '--kafka-client', '--fields', '--add-fields', '--event', '--batch', '--skip-install', '--force', '--yes']) {
+    for (const option of [
+      '--schema-format',
+      '--kafka-client',
+      '--fields',
+      '--add-fields',
+      '--event',
+      '--batch',
+      '--skip-install',
+      '--force',
+      '--yes',
+    ]) {
       assert.ok(run.stdout.includes(option), `--help shows ${option}`);
     }
     const start = run.stdout.indexOf('== app ==');
-    assert.ok(start > 0, 'the generators\' own help follows the list');
+    assert.ok(start > 0, "the generators' own help follows the list");
     const generatorsHelp = run.stdout.slice(start);
     assert.doesNotMatch(generatorsHelp, /\byo kafka-eventing/, 'usage and examples speak of this command, not of yo');
     assert.deepEqual(readdirSync(work), [], 'nothing written');
@@ -111,7 +122,7 @@ describe('npx generator-kafka-eventing, as the current user', function () {
     const event = await npx(work, ['event', '--help']);
     assert.equal(event.status, 0, event.output);
     assert.match(event.stdout, /^ {2}npx generator-kafka-eventing event OrderPlaced --fields/m, 'examples of the event generator');
-    assert.doesNotMatch(event.stdout, /--schema-format/, 'only the event generator\'s options');
+    assert.doesNotMatch(event.stdout, /--schema-format/, "only the event generator's options");
   });
 
   it('`orders --yes --skip-install` creates the service, owned by the user who ran it', async function () {
@@ -131,7 +142,16 @@ describe('npx generator-kafka-eventing, as the current user', function () {
   });
 
   it('the subgenerators run in that service: event, type, subscription', async function () {
-    const event = await npx(service, ['event', 'OrderPlaced', '--fields', 'orderId:uuid, total:number', '--key', 'orderId', '--yes', '--skip-install']);
+    const event = await npx(service, [
+      'event',
+      'OrderPlaced',
+      '--fields',
+      'orderId:uuid, total:number',
+      '--key',
+      'orderId',
+      '--yes',
+      '--skip-install',
+    ]);
     assert.equal(event.status, 0, event.output);
     const type = await npx(service, ['type', 'Money', '--fields', 'amount:number, currency:string', '--yes', '--skip-install']);
     assert.equal(type.status, 0, type.output);
@@ -143,10 +163,16 @@ describe('npx generator-kafka-eventing, as the current user', function () {
     const placed = model.events.find((candidate: { name: string }) => candidate.name === 'OrderPlaced');
     assert.ok(placed, 'OrderPlaced is in the model');
     assert.equal(placed.key, 'orderId');
-    assert.deepEqual(placed.fields.map((field: { name: string }) => field.name), ['orderId', 'total']);
-    assert.deepEqual((model.types ?? []).map((record: { name: string }) => record.name), ['Money']);
+    assert.deepEqual(
+      placed.fields.map((field: { name: string }) => field.name),
+      ['orderId', 'total'],
+    );
+    assert.deepEqual(
+      (model.types ?? []).map((record: { name: string }) => record.name),
+      ['Money'],
+    );
     assert.equal(model.subscriptions.length, 1);
-    assert.equal(model.subscriptions[0].event, 'OrderPlaced');
+    assert.equal(model.subscriptions[0]!.event, 'OrderPlaced');
     assert.match(readText(service, 'src/events/index.ts'), /\bOrderPlaced: \w+Event,/);
     assert.ok(!existsSync(path.join(service, 'src', '.yo-rc.json')), 'the run from src/ worked on the service');
   });
@@ -163,23 +189,39 @@ describe('npx generator-kafka-eventing, as the current user', function () {
     }
 
     it('event: an invalid name', async function () {
-      await assertOneMessage(service, ['event', 'order placed', '--fields', 'id:uuid', '--yes', '--skip-install'],
-        'Event name "order placed" is not a valid identifier', () => snapshotFiles(service));
+      await assertOneMessage(
+        service,
+        ['event', 'order placed', '--fields', 'id:uuid', '--yes', '--skip-install'],
+        'Event name "order placed" is not a valid identifier',
+        () => snapshotFiles(service),
+      );
     });
 
     it('app: port 70000', async function () {
-      await assertOneMessage(work, ['payments', '--port', '70000', '--yes', '--skip-install'],
-        'HTTP port 70000 is out of range: give a whole number from 1 to 65535.', () => readdirSync(work));
+      await assertOneMessage(
+        work,
+        ['payments', '--port', '70000', '--yes', '--skip-install'],
+        'HTTP port 70000 is out of range: give a whole number from 1 to 65535.',
+        () => readdirSync(work),
+      );
     });
 
     it('event: a mistyped option is named, with the closest one', async function () {
-      await assertOneMessage(service, ['event', 'OrderShipped', '--fields', 'id:uuid', '--topc', 'x', '--yes', '--skip-install'],
-        'Unknown option --topc: did you mean --topic?', () => snapshotFiles(service));
+      await assertOneMessage(
+        service,
+        ['event', 'OrderShipped', '--fields', 'id:uuid', '--topc', 'x', '--yes', '--skip-install'],
+        'Unknown option --topc: did you mean --topic?',
+        () => snapshotFiles(service),
+      );
     });
 
     it('no terminal and no --yes: says which option to give', async function () {
-      await assertOneMessage(service, ['event', 'OrderShipped', '--fields', 'id:uuid', '--skip-install'],
-        'No terminal to ask for "Description": give it as --description, or add --yes', () => snapshotFiles(service));
+      await assertOneMessage(
+        service,
+        ['event', 'OrderShipped', '--fields', 'id:uuid', '--skip-install'],
+        'No terminal to ask for "Description": give it as --description, or add --yes',
+        () => snapshotFiles(service),
+      );
     });
   });
 

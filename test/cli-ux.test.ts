@@ -62,7 +62,7 @@ describe('the yo CLI as a new user meets it', function () {
   });
   after(removeTmpDirs);
 
-  it('the README\'s first command, `yo kafka-eventing orders --yes`, installs the dependencies; the next command it prints then works', async function () {
+  it("the README's first command, `yo kafka-eventing orders --yes`, installs the dependencies; the next command it prints then works", async function () {
     const run = await yo(work, ['kafka-eventing', 'orders', '--yes'], 200_000);
     assert.equal(run.status, 0, run.output);
     assert.doesNotMatch(run.output, /No change to package\.json was detected/);
@@ -94,15 +94,27 @@ describe('the yo CLI as a new user meets it', function () {
 
   describe('options are checked: exit code 1, one clear message, nothing written', function () {
     const cases: { args: string[]; message: string }[] = [
-      { args: ['kafka-eventing:event', 'Custom', '--fields', 'id:uuid', '--topc', 'custom.topic', '--yes'], message: 'Unknown option --topc: did you mean --topic?' },
-      { args: ['kafka-eventing:event', 'Paid', '--fields', 'id:uuid', '--extrenal', '--yes'], message: 'Unknown option --extrenal: did you mean --external?' },
+      {
+        args: ['kafka-eventing:event', 'Custom', '--fields', 'id:uuid', '--topc', 'custom.topic', '--yes'],
+        message: 'Unknown option --topc: did you mean --topic?',
+      },
+      {
+        args: ['kafka-eventing:event', 'Paid', '--fields', 'id:uuid', '--extrenal', '--yes'],
+        message: 'Unknown option --extrenal: did you mean --external?',
+      },
       { args: ['kafka-eventing', '--prot', '4000', '--yes'], message: 'Unknown option --prot: did you mean --port?' },
       { args: ['kafka-eventing:subscription', '--evnt', 'OrderPlaced', '--yes'], message: 'Unknown option --evnt: did you mean --event?' },
       { args: ['kafka-eventing:event', 'DryThing', '--fields', 'id:uuid', '--dry-run', '--yes'], message: '--dry-run is not supported' },
       { args: ['kafka-eventing:event', 'OrderCancelled', '--remove'], message: 'Event "OrderCancelled" is not in this service\'s model' },
-      { args: ['kafka-eventing:subscription', '--name', 'Nope', '--rename', 'Other', '--yes'], message: 'Subscription "Nope" is not in this service\'s model' },
+      {
+        args: ['kafka-eventing:subscription', '--name', 'Nope', '--rename', 'Other', '--yes'],
+        message: 'Subscription "Nope" is not in this service\'s model',
+      },
       { args: ['kafka-eventing', '--list', '--port', '4000'], message: '--list only prints the model; --port cannot go with it.' },
-      { args: ['kafka-eventing', '--kafka-client', 'rdkafka', '--yes'], message: 'Kafka client "rdkafka" is not supported: choose one of kafkajs, platformatic' },
+      {
+        args: ['kafka-eventing', '--kafka-client', 'rdkafka', '--yes'],
+        message: 'Kafka client "rdkafka" is not supported: choose one of kafkajs, platformatic',
+      },
     ];
     for (const { args, message } of cases) {
       it(args.filter((arg) => arg.startsWith('--') && arg !== '--yes' && arg !== '--fields').join(' '), async function () {
@@ -131,9 +143,13 @@ describe('the yo CLI as a new user meets it', function () {
       }
       const examples = /^Examples:\n((?: {2}yo .+\n){2})/m.exec(run.stdout);
       assert.ok(examples, `${generator} --help ends with two examples:\n${run.stdout}`);
-      for (const line of examples[1]!.trim().split('\n')) assert.ok(line.trim().startsWith(`yo ${generator} `) || line.trim().startsWith(`yo ${generator}\t`), line);
+      for (const line of examples[1]!.trim().split('\n'))
+        assert.ok(line.trim().startsWith(`yo ${generator} `) || line.trim().startsWith(`yo ${generator}\t`), line);
     }
-    assert.match(helps['kafka-eventing'] ?? '', /BACKWARD \| BACKWARD_TRANSITIVE \| FORWARD \| FORWARD_TRANSITIVE \| FULL \| FULL_TRANSITIVE \| NONE/);
+    assert.match(
+      helps['kafka-eventing'] ?? '',
+      /BACKWARD \| BACKWARD_TRANSITIVE \| FORWARD \| FORWARD_TRANSITIVE \| FULL \| FULL_TRANSITIVE \| NONE/,
+    );
     assert.match(helps['kafka-eventing'] ?? '', /json \| avro/);
     assert.match(helps['kafka-eventing:event'] ?? '', /string, int, number, boolean, datetime, uuid/);
     assert.match(helps['kafka-eventing:type'] ?? '', /decimal\(precision,scale\), enum\(a\|b\|c\), map<type>/);
@@ -141,27 +157,57 @@ describe('the yo CLI as a new user meets it', function () {
 
   it('a subgenerator run from a folder inside the service (src/) works on that service', async function () {
     const run = await yo(path.join(service, 'src'), [
-      'kafka-eventing:event', 'OrderPlaced', '--fields', 'orderId:uuid, total:number', '--key', 'orderId', '--yes', '--skip-install',
+      'kafka-eventing:event',
+      'OrderPlaced',
+      '--fields',
+      'orderId:uuid, total:number',
+      '--key',
+      'orderId',
+      '--yes',
+      '--skip-install',
     ]);
     assert.equal(run.status, 0, run.output);
-    assert.deepEqual(readModel(service).events.map((event: { name: string }) => event.name), ['OrderPlaced']);
+    assert.deepEqual(
+      readModel(service).events.map((event: { name: string }) => event.name),
+      ['OrderPlaced'],
+    );
     assert.ok(existsSync(path.join(service, 'src', 'events', 'order-placed.event.ts')));
-    assert.ok(!existsSync(path.join(service, 'src', 'src')) && !existsSync(path.join(service, 'src', '.yo-rc.json')), 'nothing written under src/ as a root');
+    assert.ok(
+      !existsSync(path.join(service, 'src', 'src')) && !existsSync(path.join(service, 'src', '.yo-rc.json')),
+      'nothing written under src/ as a root',
+    );
     assert.match(run.output, /^Wrote 2 new and \d+ changed files \(changed: .*src\/events\/index\.ts/m, 'the summary names what changed');
     assert.match(run.output, /Publish it with: eventBus\.publish\('OrderPlaced'/, 'and the next step');
 
-    const subscription = await yo(path.join(service, 'src', 'events'), ['kafka-eventing:subscription', '--event', 'OrderPlaced', '--yes', '--skip-install']);
+    const subscription = await yo(path.join(service, 'src', 'events'), [
+      'kafka-eventing:subscription',
+      '--event',
+      'OrderPlaced',
+      '--yes',
+      '--skip-install',
+    ]);
     assert.equal(subscription.status, 0, subscription.output);
     assert.ok(readJson(service, 'config/test.json').subscriptions.OrderPlaced);
     assert.match(subscription.output, /^Next: fill in src\/subscriptions\/order-placed\.handler\.ts/m);
   });
 
-  it('on a terminal: select prompts without inquirer\'s deprecation warning, the key chosen from the fields, external events marked', async function () {
-    const event = await runYoOnTerminal(root, service, ['kafka-eventing:event', 'PaymentReceived', '--external', '--fields', 'paymentId:uuid, note?:string, tags:string[]', '--skip-install']);
+  it("on a terminal: select prompts without inquirer's deprecation warning, the key chosen from the fields, external events marked", async function () {
+    const event = await runYoOnTerminal(root, service, [
+      'kafka-eventing:event',
+      'PaymentReceived',
+      '--external',
+      '--fields',
+      'paymentId:uuid, note?:string, tags:string[]',
+      '--skip-install',
+    ]);
     assert.equal(event.status, 0, event.output);
     assert.doesNotMatch(event.output, /deprecated/i);
     assert.match(event.output, /Message key field[\s\S]*\(none: no key, no order per key\)[\s\S]*paymentId/, 'the key is chosen from the fields');
-    assert.doesNotMatch(event.output.split('Message key field')[1]?.split('Topic')[0] ?? '', /note|tags/, 'optional and array fields are not offered as key');
+    assert.doesNotMatch(
+      event.output.split('Message key field')[1]?.split('Topic')[0] ?? '',
+      /note|tags/,
+      'optional and array fields are not offered as key',
+    );
 
     const subscription = await runYoOnTerminal(root, service, ['kafka-eventing:subscription', '--name', 'SecondLook', '--skip-install']);
     assert.equal(subscription.status, 0, subscription.output);
@@ -192,7 +238,10 @@ describe('the yo CLI as a new user meets it', function () {
     assert.ok(!existsSync(path.join(service, 'src', 'subscriptions', 'later.handler.ts')));
 
     const list = await step(['kafka-eventing', '--list']);
-    assert.match(list.output, /^ {2}OrderPlaced {2}published by this service\n {4}topic orders\.order-placed, subject orders\.order-placed-value, key orderId$/m);
+    assert.match(
+      list.output,
+      /^ {2}OrderPlaced {2}published by this service\n {4}topic orders\.order-placed, subject orders\.order-placed-value, key orderId$/m,
+    );
     assert.match(list.output, /^ {2}Afterwards {2}to OrderPlaced\n {4}group orders\.later, dead-letter topic orders\.later\.dead-letter$/m);
 
     const refused = await yo(service, ['kafka-eventing:event', 'OrderPlaced', '--remove', '--skip-install']);

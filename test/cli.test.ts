@@ -99,8 +99,16 @@ describe('the yo CLI, without a terminal', function () {
     });
 
     const serviceCases: { title: string; args: string[]; message: string }[] = [
-      { title: 'event: invalid name', args: ['kafka-eventing:event', 'order placed', '--fields', 'id:uuid', '--yes'], message: 'Event name "order placed" is not a valid identifier' },
-      { title: 'subscription: unknown event', args: ['kafka-eventing:subscription', '--event', 'InvoiceSent', '--yes'], message: 'Event "InvoiceSent" is not in this service\'s model' },
+      {
+        title: 'event: invalid name',
+        args: ['kafka-eventing:event', 'order placed', '--fields', 'id:uuid', '--yes'],
+        message: 'Event name "order placed" is not a valid identifier',
+      },
+      {
+        title: 'subscription: unknown event',
+        args: ['kafka-eventing:subscription', '--event', 'InvoiceSent', '--yes'],
+        message: 'Event "InvoiceSent" is not in this service\'s model',
+      },
     ];
     for (const { title, args, message } of serviceCases) {
       it(title, async function () {

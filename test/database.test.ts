@@ -46,7 +46,11 @@ describe('yo kafka-eventing --database', () => {
     for (const file of DATABASE_FILES) assert.equal(files[file], undefined, `${file} is not rendered`);
     for (const [file, text] of Object.entries(files)) {
       if (file === 'README.md' || file === '.yo-rc.json') continue;
-      assert.doesNotMatch(text, /unitOfWork\.complete|databasePool|from 'pg'|node-pg-migrate|recordInInbox|src\/database/, `${file} mentions no database`);
+      assert.doesNotMatch(
+        text,
+        /unitOfWork\.complete|databasePool|from 'pg'|node-pg-migrate|recordInInbox|src\/database/,
+        `${file} mentions no database`,
+      );
     }
     assert.equal(readJson(plain, 'config/default.json').database, undefined);
   });
@@ -59,16 +63,23 @@ describe('yo kafka-eventing --database', () => {
     const pkg = readJson(service, 'package.json');
     assert.ok(pkg.dependencies.pg && pkg.dependencies['node-pg-migrate'] && pkg.devDependencies['@types/pg']);
     assert.equal(pkg.scripts.migrate, 'node --disable-warning=ExperimentalWarning src/scripts/migrate.ts');
-    const defaults = readJson(service, 'config/default.json').database;
+    const defaults = readJson(service, 'config/default.json').database!;
     assert.deepEqual(
-      { host: defaults.host, port: defaults.port, name: defaults.name, user: defaults.user, poolSize: defaults.poolSize, delivery: defaults.delivery },
+      {
+        host: defaults.host,
+        port: defaults.port,
+        name: defaults.name,
+        user: defaults.user,
+        poolSize: defaults.poolSize,
+        delivery: defaults.delivery,
+      },
       { host: 'localhost', port: 5432, name: 'orders', user: 'postgres', poolSize: 20, delivery: 'outbox' },
     );
     for (const env of ['default', 'development', 'test', 'production']) {
       assert.equal(readJson(service, `config/${env}.json`).database?.password, undefined, `no password in config/${env}.json`);
     }
-    assert.equal(readJson(service, 'config/test.json').database.host, '127.0.0.1');
-    assert.equal(readJson(service, 'config/custom-environment-variables.json').database.password, 'DATABASE_PASSWORD');
+    assert.equal(readJson(service, 'config/test.json').database!.host, '127.0.0.1');
+    assert.equal(readJson(service, 'config/custom-environment-variables.json').database!.password, 'DATABASE_PASSWORD');
     assert.match(readText(service, 'src/http/request-scope.ts'), /await scope\.unitOfWork\.complete\(\);/);
     assert.doesNotMatch(readText(service, 'src/http/request-scope.ts'), /flushAll/);
     assert.match(readText(service, 'src/container.ts'), /from 'kafka-eventing-runtime\/postgres';/);
@@ -104,7 +115,10 @@ describe('yo kafka-eventing --database', () => {
     writeFileSync(path.join(service, 'README.md'), edited);
     const run = await runGenerator('app', service, { options: { yes: true, database: 'postgres' } });
     assert.equal(readText(service, 'README.md'), edited, 'the edited README stays');
-    assert.ok(run.logged().some((line) => /^Not updated, as you edited it: README\.md/.test(line)), run.logged().join('\n'));
+    assert.ok(
+      run.logged().some((line) => /^Not updated, as you edited it: README\.md/.test(line)),
+      run.logged().join('\n'),
+    );
     const fresh = await createService({ database: 'postgres' });
     assert.equal(readText(service, 'test/health.test.ts'), readText(fresh, 'test/health.test.ts'), 'the health test follows');
   });

@@ -16,7 +16,10 @@ describe('database: dead letters recorded in the inbox @kafka', function () {
     const db = await ledger.database('deadletter');
     const topic = 'ledger-deadletter';
     // Offsets are committed only at the end of a batch: the slow job after the poison keeps the batch open.
-    const settings = { subscription: { retry: { attempts: 3, initialDelayMs: 200, maxDelayMs: 200, multiplier: 1 } }, config: { kafka: { consumer: { commitEveryMessages: 100, commitIntervalMs: 600_000 } } } };
+    const settings = {
+      subscription: { retry: { attempts: 3, initialDelayMs: 200, maxDelayMs: 200, multiplier: 1 } },
+      config: { kafka: { consumer: { commitEveryMessages: 100, commitIntervalMs: 600_000 } } },
+    };
     let service = await ledger.start('deadletter', db, settings);
     // Both events in one unit of work: committed together, the relay sends them in one request, the worker
     // takes them in one batch (two requests could be fetched apart, and the poison's offset committed alone).
@@ -28,8 +31,15 @@ describe('database: dead letters recorded in the inbox @kafka', function () {
       120_000,
       'the dead letter recorded',
     );
-    await eventually(async () => ((await topicSize(ledger.stack, `${topic}.dead-letter`).catch(() => 0)) >= 1 ? true : undefined), 30_000, 'the dead letter sent by the relay');
-    const attemptsBefore = service.output().split('\n').filter((line) => line.includes('handler failed; retrying')).length;
+    await eventually(
+      async () => ((await topicSize(ledger.stack, `${topic}.dead-letter`).catch(() => 0)) >= 1 ? true : undefined),
+      30_000,
+      'the dead letter sent by the relay',
+    );
+    const attemptsBefore = service
+      .output()
+      .split('\n')
+      .filter((line) => line.includes('handler failed; retrying')).length;
     service.signal('SIGKILL');
     await service.exited;
     assert.equal(await db.count('SELECT count(*) FROM handled WHERE seq = 1'), 0, 'killed while the slow job of the batch was in hand');
@@ -39,9 +49,16 @@ describe('database: dead letters recorded in the inbox @kafka', function () {
     const acknowledged = (line: string) => line.includes(deadLettered.event_id) && line.includes('already handled (inbox)');
     await eventually(() => (service.output().split('\n').some(acknowledged) ? true : undefined), 120_000, 'the redelivered poison acknowledged');
     const skippedMs = Date.now() - skippedAt;
-    await eventually(async () => ((await db.count('SELECT count(*) FROM handled WHERE seq = 1')) === 1 ? true : undefined), 120_000, 'the slow job handled after the restart');
+    await eventually(
+      async () => ((await db.count('SELECT count(*) FROM handled WHERE seq = 1')) === 1 ? true : undefined),
+      120_000,
+      'the slow job handled after the restart',
+    );
     await sleep(1500);
-    const attemptsAfter = service.output().split('\n').filter((line) => line.includes('handler failed; retrying')).length;
+    const attemptsAfter = service
+      .output()
+      .split('\n')
+      .filter((line) => line.includes('handler failed; retrying')).length;
     const dead = await readTopic(ledger.stack, `${topic}.dead-letter`);
     process.stderr.write(
       `      poison failed ${attemptsBefore + 1} times, dead-lettered, kill -9 before its offset commit; after restart: redelivery acknowledged by the inbox ` +
@@ -52,7 +69,11 @@ describe('database: dead letters recorded in the inbox @kafka', function () {
     assert.equal(dead[0]?.headers['dead-letter-attempts'], '3');
     assert.equal(await db.count('SELECT count(*) FROM handled WHERE job_id = $1', [poison]), 0, 'the failing handler’s rows were rolled back');
     assert.equal(await db.count("SELECT count(*) FROM inbox WHERE outcome = 'dead-lettered'"), 1);
-    assert.equal(await db.count('SELECT count(*) FROM outbox WHERE topic = $1', [`${topic}.dead-letter`]), 1, 'one dead letter written to the outbox');
+    assert.equal(
+      await db.count('SELECT count(*) FROM outbox WHERE topic = $1', [`${topic}.dead-letter`]),
+      1,
+      'one dead letter written to the outbox',
+    );
   });
 });
 
@@ -80,11 +101,19 @@ describe('database: SIGTERM with the broker down @kafka', function () {
     }
     const pending = await db.count('SELECT count(*) FROM outbox WHERE sent_at IS NULL');
     await ledger.start('sigterm', db, settings);
-    await eventually(async () => ((await db.count('SELECT count(DISTINCT job_id) FROM handled')) >= 100 ? true : undefined), 180_000, 'every event handled');
+    await eventually(
+      async () => ((await db.count('SELECT count(DISTINCT job_id) FROM handled')) >= 100 ? true : undefined),
+      180_000,
+      'every event handled',
+    );
     const duplicates = await ledger.assertOnTopic('ledgerstop-sigterm', 4, 25);
     // What the stopping service logged from the signal on (its shutdown steps).
     const lines = stopping.output().split('\n');
-    const shutdown = [...new Set(lines.slice(lines.findIndex((line) => line.includes('"msg":"shutting down"'))).flatMap((line) => /"msg":"([^"]*)"/.exec(line)?.[1] ?? []))];
+    const shutdown = [
+      ...new Set(
+        lines.slice(lines.findIndex((line) => line.includes('"msg":"shutting down"'))).flatMap((line) => /"msg":"([^"]*)"/.exec(line)?.[1] ?? []),
+      ),
+    ];
     process.stderr.write(
       `      SIGTERM with the broker down and 100 events in the outbox: stopped in ${stopMs} ms (exit ${exit}, drain deadline ${drainTimeoutMs} ms; logged ${JSON.stringify(shutdown)}), ` +
         `${pending} rows kept; after restart 100 on the topic, 0 lost, ${duplicates} duplicates\n`,
@@ -110,7 +139,10 @@ describe('database: the outbox and inbox with Avro @kafka', function () {
     const duplicates = await ledger.assertOnTopic('ledgeravro-avro', 4, 25);
     const messages = await readTopic(ledger.stack, 'ledgeravro-avro');
     const ids = new Set(messages.map((message) => message.value?.readInt32BE(1)));
-    assert.ok(messages.every((message) => message.value?.[0] === 0), 'Confluent framing (magic byte 0)');
+    assert.ok(
+      messages.every((message) => message.value?.[0] === 0),
+      'Confluent framing (magic byte 0)',
+    );
     assert.equal(ids.size, 1, 'one schema id');
     const registered = (await registryGet(ledger.stack, `/schemas/ids/${[...ids][0]}`)) as { schemaType?: string; schema: string };
     assert.equal(registered.schemaType ?? 'AVRO', 'AVRO');
@@ -122,6 +154,8 @@ describe('database: the outbox and inbox with Avro @kafka', function () {
     assert.equal(refused.status, 500, 'the Avro schema refuses a string seq');
     assert.equal(await db.count("SELECT count(*) FROM jobs WHERE lane = 'x'"), 0, 'the operation rolled back');
     assert.equal(await db.count('SELECT count(*) FROM outbox'), 100, 'no outbox row for it');
-    process.stderr.write(`      Avro through the outbox: 100 events posted, relayed and handled in ${tookMs} ms, ${duplicates} duplicates, schema id ${[...ids][0]}; a refused event: HTTP 500, no row\n`);
+    process.stderr.write(
+      `      Avro through the outbox: 100 events posted, relayed and handled in ${tookMs} ms, ${duplicates} duplicates, schema id ${[...ids][0]}; a refused event: HTTP 500, no row\n`,
+    );
   });
 });

@@ -50,7 +50,11 @@ describe('database: 500 concurrent units of work @kafka', function () {
     );
     const answered = performance.now() - began;
     const ok = statuses['201'] ?? 0;
-    await eventually(async () => ((await db.count('SELECT count(*) FROM handled')) >= handledBefore + ok ? true : undefined), 300_000, `${ok} events handled`);
+    await eventually(
+      async () => ((await db.count('SELECT count(*) FROM handled')) >= handledBefore + ok ? true : undefined),
+      300_000,
+      `${ok} events handled`,
+    );
     const handled = performance.now() - began;
     latencies.sort((a, b) => a - b);
     return {
@@ -74,7 +78,14 @@ describe('database: 500 concurrent units of work @kafka', function () {
     const first = await burst(service, db, 500, 500);
     const second = await burst(service, db, 2000, 500);
     process.stderr.write(line('500 at once', first) + line('2,000 more, 500 in flight', second));
-    assert.equal(first.errors, 0, `500 at once: ${JSON.stringify(first.statuses)}; ${service.output().split('\n').find((entry) => entry.includes('"level":50'))}`);
+    assert.equal(
+      first.errors,
+      0,
+      `500 at once: ${JSON.stringify(first.statuses)}; ${service
+        .output()
+        .split('\n')
+        .find((entry) => entry.includes('"level":50'))}`,
+    );
     assert.equal(second.errors, 0, `2,000 with 500 in flight: ${JSON.stringify(second.statuses)}`);
     assert.equal(await db.count('SELECT count(*) FROM jobs'), 2500);
     assert.equal(await db.count('SELECT count(DISTINCT job_id) FROM handled'), 2500);
@@ -82,7 +93,12 @@ describe('database: 500 concurrent units of work @kafka', function () {
 
   it('the burst on the former pool defaults (10 connections, 5 s wait) for comparison, and outbox against direct flush', async () => {
     const formerDb = await ledger.database('former');
-    const former = await burst(await ledger.start('former', formerDb, { defaults: true, database: { poolSize: 10, connectionTimeoutMs: 5000 } }), formerDb, 2000, 500);
+    const former = await burst(
+      await ledger.start('former', formerDb, { defaults: true, database: { poolSize: 10, connectionTimeoutMs: 5000 } }),
+      formerDb,
+      2000,
+      500,
+    );
     const directDb = await ledger.database('direct');
     const direct = await burst(await ledger.start('direct', directDb, { defaults: true, database: { delivery: 'direct' } }), directDb, 2000, 500);
     process.stderr.write(line('former defaults (pool 10, 5 s), outbox', former) + line('generated defaults, direct flush', direct));

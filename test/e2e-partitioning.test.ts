@@ -49,7 +49,10 @@ describe('partitioning: the same key, the same partition with every client @kafk
     serviceDir = await renderSmallService('json', 'partitions-platformatic', 'platformatic');
     const admin = kafkaClient(stack).admin();
     await admin.connect();
-    await admin.createTopics({ topics: ['partitions.platformatic', 'partitions.python'].map((topic) => ({ topic, numPartitions: PARTITIONS })), waitForLeaders: true });
+    await admin.createTopics({
+      topics: ['partitions.platformatic', 'partitions.python'].map((topic) => ({ topic, numPartitions: PARTITIONS })),
+      waitForLeaders: true,
+    });
     await admin.disconnect();
   });
 
@@ -60,12 +63,21 @@ describe('partitioning: the same key, the same partition with every client @kafk
       env: { ...process.env, NODE_ENV: 'test', BROKERS: stack.brokers, TOPIC: 'partitions.platformatic', KEYS: JSON.stringify(KEYS) },
     });
     const written = await readTopic(stack, 'partitions.platformatic');
-    const platformatic = Object.fromEntries(written.map((message) => [message.key, message.partition]));
+    const platformatic = Object.fromEntries(written.map((message) => [String(message.key), message.partition] as const));
     assert.equal(Object.keys(platformatic).length, KEYS.length, 'every key arrived');
 
     const { Partitioners } = await import('kafkajs');
     const partitioner = Partitioners.DefaultPartitioner();
-    const metadata = { topic: 't', partitionMetadata: Array.from({ length: PARTITIONS }, (_, partitionId) => ({ partitionId, leader: 0, partitionErrorCode: 0, replicas: [0], isr: [0] })) };
+    const metadata = {
+      topic: 't',
+      partitionMetadata: Array.from({ length: PARTITIONS }, (_, partitionId) => ({
+        partitionId,
+        leader: 0,
+        partitionErrorCode: 0,
+        replicas: [0],
+        isr: [0],
+      })),
+    };
     const kafkajs = Object.fromEntries(KEYS.map((key) => [key, partitioner({ ...metadata, message: { key, value: 'x' } })]));
 
     const { stdout } = await run('/usr/bin/python3', ['-c', PYTHON, stack.brokers, 'partitions.python', JSON.stringify(KEYS)]);
@@ -73,6 +85,8 @@ describe('partitioning: the same key, the same partition with every client @kafk
 
     assert.deepEqual(platformatic, kafkajs, 'platformatic = kafkajs');
     assert.deepEqual(platformatic, python, 'platformatic = librdkafka murmur2_random');
-    console.log(`      ${KEYS.length} keys over ${new Set(Object.values(platformatic)).size} of ${PARTITIONS} partitions, the same with all three clients`);
+    console.log(
+      `      ${KEYS.length} keys over ${new Set(Object.values(platformatic)).size} of ${PARTITIONS} partitions, the same with all three clients`,
+    );
   });
 });

@@ -67,7 +67,11 @@ describe('tracing across two generated services, an in-memory span exporter in e
     writeFileSync(path.join(publisherDir, 'src/routes/index.ts'), ROUTE);
     await generate(workspace, 'app', ['shop-traces'], {});
     subscriberDir = path.join(workspace, 'shop-traces');
-    await generate(subscriberDir, 'event', ['PaymentReceived'], { fields: 'paymentId:uuid, orderId:uuid, amount:number', external: true, topic: TOPIC });
+    await generate(subscriberDir, 'event', ['PaymentReceived'], {
+      fields: 'paymentId:uuid, orderId:uuid, amount:number',
+      external: true,
+      topic: TOPIC,
+    });
     await generate(subscriberDir, 'subscription', [], { event: 'PaymentReceived' });
     copyFileSync(path.join(FIXTURES, 'payment-received.handler.ts'), path.join(subscriberDir, 'src/subscriptions/payment-received.handler.ts'));
     for (const dir of [publisherDir, subscriberDir]) {
@@ -149,7 +153,9 @@ describe('tracing across two generated services, an in-memory span exporter in e
 
   it('one trace from POST /payments through send to process in the other service, with the messaging attributes', async () => {
     publisher = await start(publisherDir);
-    const subscriber = await start(subscriberDir, { subscriptions: { PaymentReceived: { retry: { attempts: 3, initialDelayMs: 50, maxDelayMs: 50, multiplier: 1 } } } });
+    const subscriber = await start(subscriberDir, {
+      subscriptions: { PaymentReceived: { retry: { attempts: 3, initialDelayMs: 50, maxDelayMs: 50, multiplier: 1 } } },
+    });
     for (const service of [publisher, subscriber]) {
       // Tracing on: Node 22 restarted itself (same pid) with --experimental-async-context-frame; Node 24 is there already.
       assert.equal(startedLine(service).asyncContext, 'AsyncContextFrame');
@@ -222,10 +228,14 @@ describe('tracing across two generated services, an in-memory span exporter in e
       processSpan.events.filter((event) => event.name === 'retry').map((event) => event.attributes?.['messaging.retry.attempt']),
       [1, 2],
     );
-    const dead = await eventually(async () => {
-      const messages = await readTopic(stack, `${GROUP}.dead-letter`);
-      return messages.find((message) => message.headers['event-id'] === eventId);
-    }, 60_000, 'the dead letter');
+    const dead = await eventually(
+      async () => {
+        const messages = await readTopic(stack, `${GROUP}.dead-letter`);
+        return messages.find((message) => message.headers['event-id'] === eventId);
+      },
+      60_000,
+      'the dead letter',
+    );
     assert.equal(dead.headers.traceparent, `00-${sendSpan.traceId}-${sendSpan.spanId}-01`);
   });
   it('with --no-experimental-async-context-frame (Node 22) the trace context is carried by async hooks: still one trace', async function () {
@@ -243,7 +253,7 @@ describe('tracing across two generated services, an in-memory span exporter in e
     assert.equal(await stop(hooked), 0);
   });
 
-  it('npm start\'s entry (src/main.ts) restarts on AsyncContextFrame only when tracing is configured on, and drains on SIGTERM', async () => {
+  it("npm start's entry (src/main.ts) restarts on AsyncContextFrame only when tracing is configured on, and drains on SIGTERM", async () => {
     const traced = await start(publisherDir, { tracing: { exporter: 'console' } }, { entry: 'src/main.ts' });
     assert.equal(startedLine(traced).asyncContext, 'AsyncContextFrame');
     if (BEFORE_NODE_24) assert.ok(commandLineOf(traced).includes('--experimental-async-context-frame'), 'the spawned pid runs with the flag');

@@ -38,7 +38,7 @@ import {
 } from './support/lifecycle.js';
 import { linkDependencies, npm } from './support/service.js';
 
-describe('the model\'s lifecycle: :event --remove, --list, the service afterwards', function () {
+describe("the model's lifecycle: :event --remove, --list, the service afterwards", function () {
   /** OrderPlaced and OrderShipped published, PaymentReceived external; subscriptions PaymentReceived and Audit (to OrderPlaced). */
   let base: string;
   before(async function () {
@@ -57,16 +57,19 @@ describe('the model\'s lifecycle: :event --remove, --list, the service afterward
     });
 
     it('removes its module, its schema, its registration and its config entries; nothing else changes', function () {
-      assert.deepEqual(changedFiles(untouched, snapshotFiles(service)), [
-        '.yo-rc.json',
-        ...CONFIGS,
-        'schemas/orders.order-shipped-value.schema.json',
-        'src/events/index.ts',
-        'src/events/order-shipped.event.ts',
-        'test/eventing.test.ts',
-        'test/metrics.test.ts',
-        'test/tracing.test.ts',
-      ].sort());
+      assert.deepEqual(
+        changedFiles(untouched, snapshotFiles(service)),
+        [
+          '.yo-rc.json',
+          ...CONFIGS,
+          'schemas/orders.order-shipped-value.schema.json',
+          'src/events/index.ts',
+          'src/events/order-shipped.event.ts',
+          'test/eventing.test.ts',
+          'test/metrics.test.ts',
+          'test/tracing.test.ts',
+        ].sort(),
+      );
       assert.ok(!existsSync(path.join(service, 'src/events/order-shipped.event.ts')));
       assert.ok(!existsSync(path.join(service, 'schemas/orders.order-shipped-value.schema.json')));
       assert.doesNotMatch(readText(service, 'src/events/index.ts'), /OrderShipped/);
@@ -78,8 +81,11 @@ describe('the model\'s lifecycle: :event --remove, --list, the service afterward
 
     it('takes it out of the model, with the hashes of its files', function () {
       const model = readModel(service);
-      assert.deepEqual(model.events.map((event: { name: string }) => event.name), ['OrderPlaced', 'PaymentReceived']);
-      assert.ok(!Object.keys(model.renderedFiles).some((file) => file.includes('order-shipped')), 'no hash of a removed file');
+      assert.deepEqual(
+        model.events.map((event: { name: string }) => event.name),
+        ['OrderPlaced', 'PaymentReceived'],
+      );
+      assert.ok(!Object.keys(model.renderedFiles!).some((file) => file.includes('order-shipped')), 'no hash of a removed file');
     });
 
     it('says what it removed; --remove is shown in --help', function () {
@@ -105,7 +111,7 @@ describe('the model\'s lifecycle: :event --remove, --list, the service afterward
 
     it('a config entry you edited goes too (it belonged to the event)', async function () {
       const dir = copyService(base);
-      editJson(dir, 'config/production.json', (json) => (json.events.OrderShipped.producer = { acks: 1 }));
+      editJson(dir, 'config/production.json', (json) => (json.events.OrderShipped!.producer = { acks: 1 }));
       await removeEvent(dir, 'OrderShipped');
       for (const config of CONFIGS) assert.equal(readJson(dir, config).events.OrderShipped, undefined, config);
     });
@@ -132,10 +138,23 @@ describe('the model\'s lifecycle: :event --remove, --list, the service afterward
 
     describe('bad input: one clear error, exit 1, no file changed', function () {
       const cases: { title: string; args: string[]; options?: Record<string, unknown>; mentions: string[] }[] = [
-        { title: 'an event that does not exist', args: ['OrderCancelled'], mentions: ['"OrderCancelled"', 'not in this service\'s model', 'OrderPlaced, OrderShipped, PaymentReceived'] },
-        { title: 'an event a subscription uses', args: ['OrderPlaced'], mentions: ['"OrderPlaced"', 'used by subscription Audit', 'yo kafka-eventing:subscription --name Audit --remove'] },
+        {
+          title: 'an event that does not exist',
+          args: ['OrderCancelled'],
+          mentions: ['"OrderCancelled"', "not in this service's model", 'OrderPlaced, OrderShipped, PaymentReceived'],
+        },
+        {
+          title: 'an event a subscription uses',
+          args: ['OrderPlaced'],
+          mentions: ['"OrderPlaced"', 'used by subscription Audit', 'yo kafka-eventing:subscription --name Audit --remove'],
+        },
         { title: 'no event name', args: [], mentions: ['--remove needs the event'] },
-        { title: 'other settings with it', args: ['OrderShipped'], options: { topic: 'x', addFields: 'a?:string' }, mentions: ['--remove takes only', '--topic', '--add-fields'] },
+        {
+          title: 'other settings with it',
+          args: ['OrderShipped'],
+          options: { topic: 'x', addFields: 'a?:string' },
+          mentions: ['--remove takes only', '--topic', '--add-fields'],
+        },
       ];
       for (const { title, args, options = {}, mentions } of cases) {
         it(title, async function () {
@@ -157,7 +176,6 @@ describe('the model\'s lifecycle: :event --remove, --list, the service afterward
       });
     });
   });
-
 
   describe('yo kafka-eventing --list', function () {
     it('prints events (published or external, topic, subject, key, fields) and subscriptions (event, group, dead-letter topic); changes nothing', async function () {
@@ -211,7 +229,6 @@ describe('the model\'s lifecycle: :event --remove, --list, the service afterward
       assert.deepEqual(changedFiles(before, snapshotFiles(dir)), []);
     });
   });
-
 
   describe('the generated service afterwards', function () {
     this.timeout(600_000);

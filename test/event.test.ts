@@ -53,7 +53,10 @@ describe('yo kafka-eventing:event', function () {
     it('renders a TypeScript interface with optional and array fields', function () {
       const module = readText(service, 'src/events/order-placed.event.ts');
       const body = /export interface OrderPlaced \{([\s\S]*?)\n\}/.exec(module)?.[1] ?? '';
-      const members = body.split('\n').map((line) => line.trim()).filter((line) => line !== '' && !line.startsWith('/**'));
+      const members = body
+        .split('\n')
+        .map((line) => line.trim())
+        .filter((line) => line !== '' && !line.startsWith('/**'));
       assert.deepEqual(members, [
         'orderId: string;',
         'total: number;',
@@ -132,14 +135,14 @@ describe('yo kafka-eventing:event', function () {
       const service = copyService(jsonService);
       await addEvent(service, 'OrderPlaced', { fields: ORDER_FIELDS });
       assert.match(readText(service, 'src/events/order-placed.event.ts'), /keyOf: \(\) => null/);
-      assert.equal(readModel(service).events[0].key, null);
+      assert.equal(readModel(service).events[0]!.key, null);
     });
 
     it('a camelCase name becomes PascalCase, files and topic kebab-case', async function () {
       const service = copyService(jsonService);
       await addEvent(service, 'orderShipped');
       assert.match(readText(service, 'src/events/order-shipped.event.ts'), /export interface OrderShipped \{/);
-      assert.equal(readModel(service).events[0].topic, 'orders.order-shipped');
+      assert.equal(readModel(service).events[0]!.topic, 'orders.order-shipped');
     });
 
     it('--topic overrides the topic: schema file, subject and config follow', async function () {
@@ -147,7 +150,7 @@ describe('yo kafka-eventing:event', function () {
       await addEvent(service, 'OrderPlaced', { fields: ORDER_FIELDS, topic: 'legacy.orders-v2' });
       assert.deepEqual(readdirSync(path.join(service, 'schemas')), ['legacy.orders-v2-value.schema.json']);
       assert.match(readText(service, 'src/events/order-placed.event.ts'), /schema subject `legacy\.orders-v2-value`/);
-      for (const env of ENVS) assert.equal(readJson(service, `config/${env}.json`).events.OrderPlaced.topic, 'legacy.orders-v2');
+      for (const env of ENVS) assert.equal(readJson(service, `config/${env}.json`).events.OrderPlaced!.topic, 'legacy.orders-v2');
     });
 
     it('--external: consumed only, no producer, topic <kebab-name> by default', async function () {
@@ -168,8 +171,8 @@ describe('yo kafka-eventing:event', function () {
       assert.equal(path.basename(service), 'orders');
       await addEvent(service, 'OrderPlaced');
       await addSubscription(service, 'OrderPlaced');
-      assert.equal(readModel(service).events[0].topic, 'acme.orders.order-placed');
-      assert.equal(readModel(service).subscriptions[0].groupId, 'acme.orders.order-placed');
+      assert.equal(readModel(service).events[0]!.topic, 'acme.orders.order-placed');
+      assert.equal(readModel(service).subscriptions[0]!.groupId, 'acme.orders.order-placed');
       assert.equal(readJson(service, 'package.json').name, '@acme/orders');
     });
 
@@ -212,7 +215,10 @@ describe('yo kafka-eventing:event', function () {
       const { asked } = await runGenerator('event', service, {
         prompts: { settings: eventSettings('orders'), answers: { name: 'OrderPlaced', ...ORDER_PLACED } },
       });
-      assert.deepEqual(asked.map((question) => question.key), ['name', 'description', 'external', 'fields', 'key', 'topic']);
+      assert.deepEqual(
+        asked.map((question) => question.key),
+        ['name', 'description', 'external', 'fields', 'key', 'topic'],
+      );
       const topic = asked.find((question) => question.key === 'topic');
       assert.equal(topic?.default, 'orders.order-placed', 'the topic prompt offers the default topic');
       assert.equal(asked.find((question) => question.key === 'external')?.type, 'confirm');
@@ -252,7 +258,7 @@ describe('yo kafka-eventing:event', function () {
     });
 
     it('adds the optional fields to the model, the type and the schema; changes nothing else', function () {
-      assert.deepEqual(readModel(service).events[0].fields.slice(-2), [
+      assert.deepEqual(readModel(service).events[0]!.fields.slice(-2), [
         { name: 'giftWrap', type: 'boolean', optional: true, array: false },
         { name: 'coupons', type: 'string', optional: true, array: true },
       ]);
@@ -305,17 +311,42 @@ describe('yo kafka-eventing:event', function () {
       const avro = await createService({ 'schema-format': 'avro', compatibility: 'FULL' }, 'full-avro');
       await addEvent(avro, 'OrderPlaced', ORDER_PLACED);
       await evolve(avro, 'OrderPlaced', 'giftWrap?:boolean');
-      assert.equal(readModel(avro).events[0].fields.at(-1).name, 'giftWrap');
+      assert.equal(readModel(avro).events[0]!.fields.at(-1)!.name, 'giftWrap');
     });
 
     describe('bad input: one clear error, no file changed', function () {
       const cases: { title: string; args: string[]; options: Record<string, unknown>; mentions: string[] }[] = [
-        { title: 'a required new field', args: ['OrderPlaced'], options: { addFields: 'wrapping:boolean' }, mentions: ['"wrapping"', 'must be optional', 'wrapping?:boolean', 'BACKWARD'] },
-        { title: 'an existing field with another type', args: ['OrderPlaced'], options: { addFields: 'note?:int' }, mentions: ['"note"', 'note?:string', 'not note?:int', 'Add a new field'] },
-        { title: 'an existing optional field made required', args: ['OrderPlaced'], options: { addFields: 'note:string' }, mentions: ['"note"', 'become required'] },
-        { title: 'an event not in the model', args: ['OrderShipped'], options: { addFields: 'note?:string' }, mentions: ['"OrderShipped"', 'not in this service\'s model'] },
+        {
+          title: 'a required new field',
+          args: ['OrderPlaced'],
+          options: { addFields: 'wrapping:boolean' },
+          mentions: ['"wrapping"', 'must be optional', 'wrapping?:boolean', 'BACKWARD'],
+        },
+        {
+          title: 'an existing field with another type',
+          args: ['OrderPlaced'],
+          options: { addFields: 'note?:int' },
+          mentions: ['"note"', 'note?:string', 'not note?:int', 'Add a new field'],
+        },
+        {
+          title: 'an existing optional field made required',
+          args: ['OrderPlaced'],
+          options: { addFields: 'note:string' },
+          mentions: ['"note"', 'become required'],
+        },
+        {
+          title: 'an event not in the model',
+          args: ['OrderShipped'],
+          options: { addFields: 'note?:string' },
+          mentions: ['"OrderShipped"', "not in this service's model"],
+        },
         { title: 'no event name', args: [], options: { addFields: 'note?:string' }, mentions: ['--add-fields needs the event'] },
-        { title: 'other settings with it', args: ['OrderPlaced'], options: { addFields: 'gift?:string', key: 'orderId', topic: 'x' }, mentions: ['--add-fields changes only the fields', '--key', '--topic'] },
+        {
+          title: 'other settings with it',
+          args: ['OrderPlaced'],
+          options: { addFields: 'gift?:string', key: 'orderId', topic: 'x' },
+          mentions: ['--add-fields changes only the fields', '--key', '--topic'],
+        },
         { title: 'a bad field spec', args: ['OrderPlaced'], options: { addFields: 'gift?:money' }, mentions: ['"gift"', '"money"'] },
       ];
       for (const { title, args, options, mentions } of cases) {
@@ -350,15 +381,35 @@ describe('yo kafka-eventing:event', function () {
       { title: 'name with a space', args: ['order placed'], mentions: ['"order placed"', 'identifier'] },
       { title: 'name starting with a digit', args: ['1Order'], mentions: ['"1Order"', 'identifier'] },
       { title: 'duplicate event', args: ['OrderPlaced'], mentions: ['"OrderPlaced"', 'already exists', '--add-fields'] },
-      { title: 'topic of another event', args: ['OrderAgain'], options: { topic: 'orders.order-placed' }, mentions: ['"orders.order-placed"', '--topic'] },
+      {
+        title: 'topic of another event',
+        args: ['OrderAgain'],
+        options: { topic: 'orders.order-placed' },
+        mentions: ['"orders.order-placed"', '--topic'],
+      },
       { title: 'invalid topic', args: ['OrderShipped'], options: { topic: 'orders/shipped' }, mentions: ['"orders/shipped"'] },
       { title: 'no fields', args: ['OrderShipped'], options: { fields: '' }, mentions: ['at least one field', '--fields'] },
-      { title: 'unknown field type', args: ['OrderShipped'], options: { fields: 'id:uuid, at:timestampz' }, mentions: ['"at"', '"timestampz"', 'datetime'] },
+      {
+        title: 'unknown field type',
+        args: ['OrderShipped'],
+        options: { fields: 'id:uuid, at:timestampz' },
+        mentions: ['"at"', '"timestampz"', 'datetime'],
+      },
       { title: 'duplicate field', args: ['OrderShipped'], options: { fields: 'id:uuid, id:string' }, mentions: ['"id"', 'twice'] },
       { title: 'field without type', args: ['OrderShipped'], options: { fields: 'id:uuid, total' }, mentions: ['"total"', 'name:type'] },
-      { title: 'key that is not a field', args: ['OrderShipped'], options: { fields: 'id:uuid', key: 'orderId' }, mentions: ['"orderId"', 'not a field'] },
+      {
+        title: 'key that is not a field',
+        args: ['OrderShipped'],
+        options: { fields: 'id:uuid', key: 'orderId' },
+        mentions: ['"orderId"', 'not a field'],
+      },
       { title: 'optional key', args: ['OrderShipped'], options: { fields: 'id:uuid, note?:string', key: 'note' }, mentions: ['"note"', 'required'] },
-      { title: 'array key', args: ['OrderShipped'], options: { fields: 'id:uuid, tags:string[]', key: 'tags' }, mentions: ['"tags"', 'single-valued'] },
+      {
+        title: 'array key',
+        args: ['OrderShipped'],
+        options: { fields: 'id:uuid, tags:string[]', key: 'tags' },
+        mentions: ['"tags"', 'single-valued'],
+      },
     ];
     for (const { title, args, options = {}, mentions } of cases) {
       it(title, async function () {

@@ -66,7 +66,7 @@ describe('app generator: --kafka-client', function () {
       const other = client === 'kafkajs' ? '@platformatic/kafka' : 'kafkajs';
       assert.ok(manifest.dependencies[expected], `${expected} is a dependency`);
       assert.equal(manifest.dependencies[other], undefined, `${other} is not`);
-      assert.match(manifest.dependencies['kafka-eventing-runtime'], /^file:vendor\//, 'the runtime package, vendored');
+      assert.match(manifest.dependencies['kafka-eventing-runtime']!, /^file:vendor\//, 'the runtime package, vendored');
       if (client === 'platformatic') assert.match(manifest.engines.node, /\^22\.22\.0/, 'engines say Node.js >= 22.22');
     });
   }

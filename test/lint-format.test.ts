@@ -47,7 +47,8 @@ for (const { schemaFormat, database, kafkaClient } of variants) {
           ':event StockReserved',
           () =>
             generate(dir, 'event', ['StockReserved'], {
-              fields: 'reservationId:uuid, sku:string, quantity:int, weight:number, reservedAt:datetime, fragile:boolean, note?:string, bins:string[], lots?:int[]',
+              fields:
+                'reservationId:uuid, sku:string, quantity:int, weight:number, reservedAt:datetime, fragile:boolean, note?:string, bins:string[], lots?:int[]',
               key: 'reservationId',
             }),
         ],
@@ -55,7 +56,8 @@ for (const { schemaFormat, database, kafkaClient } of variants) {
           ':event WarehouseRestockedAfterALongAndCarefullyNamedProcess --external',
           () =>
             generate(dir, 'event', ['WarehouseRestockedAfterALongAndCarefullyNamedProcess'], {
-              fields: 'warehouseIdentifierForTheRestock:uuid, stockKeepingUnitsThatWereRestocked:string[], quantitiesPerStockKeepingUnit:int[], restockedAt:datetime, comment?:string',
+              fields:
+                'warehouseIdentifierForTheRestock:uuid, stockKeepingUnitsThatWereRestocked:string[], quantitiesPerStockKeepingUnit:int[], restockedAt:datetime, comment?:string',
               external: true,
               topic: 'warehouse.restocked',
             }),
@@ -63,13 +65,17 @@ for (const { schemaFormat, database, kafkaClient } of variants) {
         [':subscription StockReserved', () => generate(dir, 'subscription', [], { event: 'StockReserved' })],
         [
           ':subscription WarehouseRestocked… --name',
-          () =>
-            generate(dir, 'subscription', [], { event: 'WarehouseRestockedAfterALongAndCarefullyNamedProcess', name: 'RestockAudit' }),
+          () => generate(dir, 'subscription', [], { event: 'WarehouseRestockedAfterALongAndCarefullyNamedProcess', name: 'RestockAudit' }),
         ],
         // A batch subscription (not with a database: the generator refuses --batch there).
         ...(database
           ? []
-          : [[':subscription StockReserved --name IndexStock --batch', () => generate(dir, 'subscription', [], { event: 'StockReserved', name: 'IndexStock', batch: true })] as [string, () => Promise<void>]]),
+          : [
+              [
+                ':subscription StockReserved --name IndexStock --batch',
+                () => generate(dir, 'subscription', [], { event: 'StockReserved', name: 'IndexStock', batch: true }),
+              ] as [string, () => Promise<void>],
+            ]),
         [':event StockReserved --add-fields', () => generate(dir, 'event', ['StockReserved'], { addFields: 'giftWrap?:boolean, labels?:string[]' })],
         [':type Money, OrderLine, Address, :event OrderShipped with every new type, :subscription OrderShipped', () => addEveryTypeEvent(dir)],
         [':type Address --add-fields', () => generate(dir, 'type', ['Address'], { addFields: 'country?:string' })],

@@ -183,7 +183,14 @@ describe('model', function () {
       compatibility: 'BACKWARD',
       environments: { development: environment, test: environment, production: environment },
     });
-    const event = (name: string, topic: string): EventModel => ({ name, description: '', topic, key: null, external: false, fields: parseFields('id:uuid') });
+    const event = (name: string, topic: string): EventModel => ({
+      name,
+      description: '',
+      topic,
+      key: null,
+      external: false,
+      fields: parseFields('id:uuid'),
+    });
     const model: EventingModel = addEvent(empty, event('OrderPlaced', 'orders.order-placed'));
 
     it('addEvent refuses a second event of the same name or topic, without changing the model', function () {

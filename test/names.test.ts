@@ -17,9 +17,18 @@ interface Refused {
 }
 
 const refused: Refused[] = [
-  ...['Events', 'events', 'EventName', 'PublishedEvents', 'PublishedEventName', 'EventDefinition', 'EventContext', 'EventHandler', 'EventBus', 'Logger'].map(
-    (name) => ({ title: `event ${name} (a generated identifier)`, name, fields: 'id:uuid', mentions: ['taken by the generated code'] }),
-  ),
+  ...[
+    'Events',
+    'events',
+    'EventName',
+    'PublishedEvents',
+    'PublishedEventName',
+    'EventDefinition',
+    'EventContext',
+    'EventHandler',
+    'EventBus',
+    'Logger',
+  ].map((name) => ({ title: `event ${name} (a generated identifier)`, name, fields: 'id:uuid', mentions: ['taken by the generated code'] })),
   ...['Promise', 'promise', 'Object', 'String', 'Array', 'Buffer', 'Record', 'Partial', 'Error', 'Map', 'Date', 'JSON'].map((name) => ({
     title: `event ${name} (a built-in)`,
     name,
@@ -78,7 +87,7 @@ for (const schemaFormat of ['json', 'avro'] as const) {
       await linkDependencies(dir);
     });
 
-    it('type-checks with the service\'s strict settings', async () => {
+    it("type-checks with the service's strict settings", async () => {
       const outcome = await typecheck(dir);
       assert.ok(outcome.ok, `tsc failed:\n${outcome.output}`);
     });

@@ -23,10 +23,24 @@ describe('options are checked', function () {
   after(removeTmpDirs);
 
   const cases: { generator: GeneratorName; args?: string[]; options: Record<string, unknown>; mentions: string[] }[] = [
-    { generator: 'event', args: ['Custom'], options: { fields: 'id:uuid', topc: 'custom.topic' }, mentions: ['Unknown option --topc: did you mean --topic?'] },
-    { generator: 'event', args: ['Paid'], options: { fields: 'id:uuid', extrenal: true }, mentions: ['Unknown option --extrenal: did you mean --external?'] },
+    {
+      generator: 'event',
+      args: ['Custom'],
+      options: { fields: 'id:uuid', topc: 'custom.topic' },
+      mentions: ['Unknown option --topc: did you mean --topic?'],
+    },
+    {
+      generator: 'event',
+      args: ['Paid'],
+      options: { fields: 'id:uuid', extrenal: true },
+      mentions: ['Unknown option --extrenal: did you mean --external?'],
+    },
     { generator: 'app', options: { prot: '4000' }, mentions: ['Unknown option --prot: did you mean --port?'] },
-    { generator: 'app', options: { productionBroker: 'kafka:9092' }, mentions: ['Unknown option --production-broker: did you mean --production-brokers?'] },
+    {
+      generator: 'app',
+      options: { productionBroker: 'kafka:9092' },
+      mentions: ['Unknown option --production-broker: did you mean --production-brokers?'],
+    },
     { generator: 'subscription', options: { evnt: 'OrderPlaced' }, mentions: ['Unknown option --evnt: did you mean --event?'] },
     { generator: 'subscription', options: { event: 'OrderPlaced', zzzzzzzz: true }, mentions: ['Unknown option --zzzzzzzz: see --help', '--event'] },
     { generator: 'event', args: ['DryThing'], options: { fields: 'id:uuid', dryRun: true }, mentions: ['--dry-run is not supported', 'git diff'] },
@@ -37,7 +51,10 @@ describe('options are checked', function () {
       const error = await runFailing(generator, service, { args, options: { yes: true, ...options } });
       assertUserError(error, ...mentions);
       assert.deepEqual(changedFiles(before, snapshotFiles(service)), [], 'nothing written');
-      assert.deepEqual(readModel(service).events.map((event: { name: string }) => event.name), ['OrderPlaced']);
+      assert.deepEqual(
+        readModel(service).events.map((event: { name: string }) => event.name),
+        ['OrderPlaced'],
+      );
     });
   }
 

@@ -55,9 +55,7 @@ describe("the generated README's examples (no broker)", function () {
 
     const services = section(readme, 'Your own services: handlers and routes');
     writeFileSync(path.join(dir, 'src/services.ts'), codeBlock(services));
-    const [dependency, constructor, routeSnippet] = spans(services).filter((span) =>
-      /readonly orderBook|constructor\(|unitOfWork\(/.test(span),
-    );
+    const [dependency, constructor, routeSnippet] = spans(services).filter((span) => /readonly orderBook|constructor\(|unitOfWork\(/.test(span));
     assert.ok(dependency && constructor && routeSnippet, 'the section shows the dependency, the constructor and the route snippet');
 
     // The route file of "Publishing from a route", plus the route that reads the service from the scope.
@@ -69,7 +67,12 @@ describe("the generated README's examples (no broker)", function () {
     let handler = readFileSync(handlerFile, 'utf8');
     handler = `import type { OrderBook } from '../services.ts';\n${handler}`;
     handler = replaceOnce(handler, '  readonly eventBus: EventBus;\n', `  readonly eventBus: EventBus;\n  ${dependency}\n`, 'its dependencies');
-    handler = replaceOnce(handler, /constructor\(\{ logger \}: OrderPlacedHandlerDependencies\) \{/, `${constructor} {\n    this.#orderBook = orderBook;`, 'its constructor');
+    handler = replaceOnce(
+      handler,
+      /constructor\(\{ logger \}: OrderPlacedHandlerDependencies\) \{/,
+      `${constructor} {\n    this.#orderBook = orderBook;`,
+      'its constructor',
+    );
     handler = replaceOnce(handler, '  readonly #logger: Logger;\n', '  readonly #logger: Logger;\n  readonly #orderBook: OrderBook;\n', 'its fields');
     handler = replaceOnce(
       handler,

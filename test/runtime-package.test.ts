@@ -29,6 +29,7 @@ describe('runtime package (kafka-eventing-runtime)', function () {
     const peers = Object.entries(runtime.peerDependencies ?? {});
     assert.deepEqual(peers.map(([name]) => name).sort(), ['@platformatic/kafka', 'express', 'kafkajs', 'node-pg-migrate', 'pg']);
     for (const [name, range] of peers) assert.equal(range, serviceVersions[name], `${name}: the runtime's peer range is what services get`);
-    for (const name of ['@opentelemetry/api', 'pino']) assert.equal(runtime.dependencies?.[name], serviceVersions[name], `${name}: one copy in a service`);
+    for (const name of ['@opentelemetry/api', 'pino'])
+      assert.equal(runtime.dependencies?.[name], serviceVersions[name], `${name}: one copy in a service`);
   });
 });

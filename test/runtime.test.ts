@@ -22,7 +22,7 @@ for (const { schemaFormat, kafkaClient } of variants) {
       dir = await renderSmallService(schemaFormat, `shop-${schemaFormat}-${kafkaClient}`, kafkaClient);
     });
 
-    it('passes tsc --noEmit with the service\'s strict settings', async () => {
+    it("passes tsc --noEmit with the service's strict settings", async () => {
       const outcome = await typecheck(dir);
       assert.ok(outcome.ok, `tsc failed:\n${outcome.output}`);
       console.log(`      tsc --noEmit: ${outcome.ms} ms`);
@@ -32,7 +32,13 @@ for (const { schemaFormat, kafkaClient } of variants) {
       const outcome = await serviceTests(dir);
       assert.ok(outcome.ok, `the service's tests failed:\n${outcome.output}`);
       const suites = ['runs the PaymentReceived handler'];
-      suites.push('GET /metrics, in-memory transport', 'counts retries and dead letters of a handler', 'counts events published and failed', 'in-memory span exporter', 'one trace from publish to the');
+      suites.push(
+        'GET /metrics, in-memory transport',
+        'counts retries and dead letters of a handler',
+        'counts events published and failed',
+        'in-memory span exporter',
+        'one trace from publish to the',
+      );
       suites.push('runs the IndexOrders handler');
       for (const suite of suites) {
         assert.match(outcome.output, new RegExp(suite), `ran ${suite}`);

@@ -159,7 +159,11 @@ describe('stack.mjs three-node cluster @kafka', function () {
     const ackedSet = new Set(acknowledged);
     const readAcked = values.filter((v) => ackedSet.has(v));
     log(`read ${values.length} messages, ${readAcked.length} of them acknowledged ones (${acknowledged.length} acknowledged)`);
-    assert.deepEqual(acknowledged.filter((v) => !values.includes(v)), [], 'acknowledged messages missing');
+    assert.deepEqual(
+      acknowledged.filter((v) => !values.includes(v)),
+      [],
+      'acknowledged messages missing',
+    );
     assert.equal(readAcked.length, acknowledged.length, 'every acknowledged message is read back exactly once');
   });
 });

@@ -45,7 +45,10 @@ describe('yo kafka-eventing:subscription --batch', function () {
   });
 
   it('registers it as a batch subscription', function () {
-    assert.match(readText(service, 'src/subscriptions/index.ts'), /\{ name: 'IndexOrders', event: 'OrderPlaced', batch: true, handler: IndexOrdersHandler \}/);
+    assert.match(
+      readText(service, 'src/subscriptions/index.ts'),
+      /\{ name: 'IndexOrders', event: 'OrderPlaced', batch: true, handler: IndexOrdersHandler \}/,
+    );
   });
 
   it('a re-run of the app generator keeps it and changes nothing; the edited handler stays', async function () {
@@ -84,7 +87,10 @@ describe('yo kafka-eventing:subscription --batch', function () {
     assert.equal(readModel(copy).service.kafkaClient, 'platformatic');
     assert.equal(readModel(copy).subscriptions[0]?.batch, true);
     assert.equal(readText(copy, file), handler);
-    assert.match(readText(copy, 'src/subscriptions/index.ts'), /\{ name: 'IndexOrders', event: 'OrderPlaced', batch: true, handler: IndexOrdersHandler \}/);
+    assert.match(
+      readText(copy, 'src/subscriptions/index.ts'),
+      /\{ name: 'IndexOrders', event: 'OrderPlaced', batch: true, handler: IndexOrdersHandler \}/,
+    );
     await runGenerator('app', copy, { options: { yes: true, kafkaClient: 'kafkajs' } });
     assert.equal(readModel(copy).service.kafkaClient, 'kafkajs');
     assert.equal(readModel(copy).subscriptions[0]?.batch, true);
@@ -111,7 +117,8 @@ describe('yo kafka-eventing:subscription --batch', function () {
     it('a model whose batch is not true', async function () {
       const copy = copyService(service);
       editJson(copy, '.yo-rc.json', (yoRc) => {
-        yoRc['generator-kafka-eventing'].subscriptions[0].batch = 'yes';
+        // Not `true`: a broken model, on purpose.
+        yoRc['generator-kafka-eventing'].subscriptions[0]!.batch = 'yes' as unknown as true;
       });
       const before = snapshotFiles(copy);
       const error = await runFailing('subscription', copy, { options: { yes: true, event: 'OrderPlaced' } });

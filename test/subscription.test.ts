@@ -90,7 +90,7 @@ describe('yo kafka-eventing:subscription', function () {
 
     it('adds topic, group, concurrency, retry and dead-letter topic to every environment', function () {
       for (const env of ENVS) {
-        const entry = readJson(service, `config/${env}.json`).subscriptions.OrderPlaced;
+        const entry = readJson(service, `config/${env}.json`).subscriptions.OrderPlaced!;
         assert.equal(entry.topic, 'orders.order-placed', env);
         assert.equal(entry.groupId, 'orders.order-placed', env);
         assert.equal(entry.deadLetterTopic, 'orders.order-placed.dead-letter', env);
@@ -110,7 +110,7 @@ describe('yo kafka-eventing:subscription', function () {
       await addSubscription(service, 'PaymentReceived');
       assert.match(readText(service, 'src/subscriptions/payment-received.handler.ts'), /export class PaymentReceivedHandler /);
       for (const env of ENVS) {
-        const entry = readJson(service, `config/${env}.json`).subscriptions.PaymentReceived;
+        const entry = readJson(service, `config/${env}.json`).subscriptions.PaymentReceived!;
         assert.equal(entry.topic, 'payments.received', env);
         assert.equal(entry.groupId, 'orders.payment-received', env);
       }
@@ -120,9 +120,12 @@ describe('yo kafka-eventing:subscription', function () {
       const service = copyService(base);
       await addSubscription(service, 'OrderPlaced');
       await addSubscription(service, 'OrderPlaced', { name: 'AuditOrders', group: 'audit' });
-      assert.deepEqual(subscriptionDefinitions(service), ['OrderPlaced:OrderPlaced:OrderPlacedHandler', 'AuditOrders:OrderPlaced:AuditOrdersHandler']);
+      assert.deepEqual(subscriptionDefinitions(service), [
+        'OrderPlaced:OrderPlaced:OrderPlacedHandler',
+        'AuditOrders:OrderPlaced:AuditOrdersHandler',
+      ]);
       assert.match(readText(service, 'src/subscriptions/audit-orders.handler.ts'), /export class AuditOrdersHandler /);
-      const entry = readJson(service, 'config/production.json').subscriptions.AuditOrders;
+      const entry = readJson(service, 'config/production.json').subscriptions.AuditOrders!;
       assert.equal(entry.topic, 'orders.order-placed');
       assert.equal(entry.groupId, 'audit');
       assert.equal(entry.deadLetterTopic, 'audit.dead-letter');
@@ -134,7 +137,10 @@ describe('yo kafka-eventing:subscription', function () {
       const { asked } = await runGenerator('subscription', service, {
         prompts: { settings: subscriptionSettings(model), answers: { event: 'PaymentReceived' } },
       });
-      assert.deepEqual(asked.map((question) => question.key), ['event', 'name', 'groupId', 'batch']);
+      assert.deepEqual(
+        asked.map((question) => question.key),
+        ['event', 'name', 'groupId', 'batch'],
+      );
       assert.equal(asked[3]?.type, 'confirm', 'batch is a yes/no question');
       assert.equal(asked[3]?.default, false, 'per-message unless asked');
       assert.equal(asked[0]?.type, 'select', 'a select prompt (inquirer deprecates "list")');
@@ -164,7 +170,7 @@ describe('yo kafka-eventing:subscription', function () {
       const routes = `${readText(service, 'src/routes/index.ts')}\n// my routes\n`;
       writeText(service, 'src/routes/index.ts', routes);
       editJson(service, 'config/production.json', (config) => {
-        config.subscriptions.OrderPlaced.retry.attempts = 7;
+        config.subscriptions.OrderPlaced!.retry.attempts = 7;
         config.kafka.brokers = ['kafka-prod:9092'];
         config.custom = { featureFlag: true };
       });
@@ -180,7 +186,7 @@ describe('yo kafka-eventing:subscription', function () {
       assert.equal(readText(service, handlerFile), handler, 'the edited handler is untouched');
       assert.equal(readText(service, 'src/routes/index.ts'), routes, 'the edited routes are untouched');
       const production = readJson(service, 'config/production.json');
-      assert.equal(production.subscriptions.OrderPlaced.retry.attempts, 7);
+      assert.equal(production.subscriptions.OrderPlaced!.retry.attempts, 7);
       assert.deepEqual(production.kafka.brokers, ['kafka-prod:9092']);
       assert.deepEqual(production.custom, { featureFlag: true });
       const pkg = readJson(service, 'package.json');
@@ -207,7 +213,11 @@ describe('yo kafka-eventing:subscription', function () {
       { title: 'unknown event', options: { event: 'InvoiceSent' }, mentions: ['"InvoiceSent"', 'OrderPlaced, PaymentReceived', '--external'] },
       { title: 'invalid event name', options: { event: 'order placed' }, mentions: ['"order placed"'] },
       { title: 'duplicate subscription', options: { event: 'OrderPlaced' }, mentions: ['"OrderPlaced"', 'already exists', '--name'] },
-      { title: 'consumer group of another subscription', options: { event: 'OrderPlaced', name: 'Again', group: 'orders.order-placed' }, mentions: ['"orders.order-placed"'] },
+      {
+        title: 'consumer group of another subscription',
+        options: { event: 'OrderPlaced', name: 'Again', group: 'orders.order-placed' },
+        mentions: ['"orders.order-placed"'],
+      },
       { title: 'invalid consumer group', options: { event: 'OrderPlaced', name: 'Again', group: 'my group' }, mentions: ['"my group"'] },
       { title: 'no --event with --yes and several events', options: {}, mentions: ['--event'] },
     ];
@@ -240,7 +250,7 @@ describe('yo kafka-eventing:subscription', function () {
     it('.yo-rc.json whose model names an unknown event', async function () {
       const service = copyService(withSubscription);
       editJson(service, '.yo-rc.json', (yoRc) => {
-        yoRc['generator-kafka-eventing'].subscriptions[0].event = 'Vanished';
+        yoRc['generator-kafka-eventing'].subscriptions[0]!.event = 'Vanished';
       });
       const before = snapshotFiles(service);
       const error = await runFailing('subscription', service, { options: { yes: true, event: 'PaymentReceived' } });

@@ -6,6 +6,7 @@
  * appended); bad input fails with one message and changes nothing; `.yo-rc.json` is checked against its schema.
  */
 import assert from 'node:assert/strict';
+import type { EventModel, EventingModel, SchemaFormat } from '../generators/lib/model.js';
 import {
   assertUserError,
   changedFiles,
@@ -20,11 +21,15 @@ import {
   runGenerator,
   snapshotFiles,
 } from './support/generate.js';
+import { avroComplex, type AvroType } from './support/json-files.js';
 import { assertRerunChangesNothing } from './support/lifecycle.js';
 
-const addType = (dir: string, name: string, options: Record<string, unknown>) => runGenerator('type', dir, { args: [name], options: { yes: true, ...options } });
-const addEvent = (dir: string, name: string, options: Record<string, unknown>) => runGenerator('event', dir, { args: [name], options: { yes: true, ...options } });
-const ORDER = 'orderId:uuid, status:enum(pending|paid|shipped), lines:OrderLine[], shipping?:Address, total:decimal(10,2), placedOn:date, placedAt:timestamp, label?:bytes, attributes:map<string>';
+const addType = (dir: string, name: string, options: Record<string, unknown>) =>
+  runGenerator('type', dir, { args: [name], options: { yes: true, ...options } });
+const addEvent = (dir: string, name: string, options: Record<string, unknown>) =>
+  runGenerator('event', dir, { args: [name], options: { yes: true, ...options } });
+const ORDER =
+  'orderId:uuid, status:enum(pending|paid|shipped), lines:OrderLine[], shipping?:Address, total:decimal(10,2), placedOn:date, placedAt:timestamp, label?:bytes, attributes:map<string>';
 
 for (const schemaFormat of ['json', 'avro'] as const) {
   describe(`record types and the new field types (${schemaFormat})`, function () {
@@ -42,7 +47,7 @@ for (const schemaFormat of ['json', 'avro'] as const) {
       const before = snapshotFiles(service);
       await addType(service, 'Money', { fields: 'amount:decimal(12,2), currency:enum(EUR|USD)' });
       assert.deepEqual(changedFiles(before, snapshotFiles(service)), ['.yo-rc.json', 'src/events/records.ts']);
-      assert.deepEqual(readModel(service).types.at(-1), {
+      assert.deepEqual(readModel(service).types!.at(-1), {
         name: 'Money',
         description: 'Money.',
         fields: [
@@ -50,7 +55,10 @@ for (const schemaFormat of ['json', 'avro'] as const) {
           { name: 'currency', type: 'enum(EUR|USD)', optional: false, array: false },
         ],
       });
-      assert.match(readText(service, 'src/events/records.ts'), /export interface Money \{\n.*\n  amount: string;\n  currency: 'EUR' \| 'USD';\n\}/);
+      assert.match(
+        readText(service, 'src/events/records.ts'),
+        /export interface Money \{\n.*\n {2}amount: string;\n {2}currency: 'EUR' \| 'USD';\n\}/,
+      );
       await assertRerunChangesNothing(service);
     });
 
@@ -59,33 +67,39 @@ for (const schemaFormat of ['json', 'avro'] as const) {
       await addEvent(service, 'OrderPlaced', { fields: ORDER, key: 'orderId' });
       const module = readText(service, 'src/events/order-placed.event.ts');
       assert.match(module, /import type \{ Address, OrderLine \} from '\.\/records\.ts';/);
-      for (const line of ["status: 'pending' | 'paid' | 'shipped';", 'lines: OrderLine[];', 'shipping?: Address;', 'total: string;', 'attributes: Record<string, string>;']) {
+      for (const line of [
+        "status: 'pending' | 'paid' | 'shipped';",
+        'lines: OrderLine[];',
+        'shipping?: Address;',
+        'total: string;',
+        'attributes: Record<string, string>;',
+      ]) {
         assert.ok(module.includes(line), `the interface has ${line}`);
       }
-      const topic = readModel(service).events[0].topic as string;
+      const topic = readModel(service).events[0]!.topic;
       if (schemaFormat === 'json') {
         const schema = readJson(service, `schemas/${topic}-value.schema.json`);
         assert.deepEqual(schema.properties.status, { type: 'string', enum: ['pending', 'paid', 'shipped'] });
         assert.deepEqual(schema.properties.total, { type: 'string', pattern: '^-?(?:0|[1-9]\\d{0,7})\\.\\d{2}$' });
         assert.deepEqual(schema.properties.placedOn, { type: 'string', format: 'date' });
         assert.deepEqual(schema.properties.attributes, { type: 'object', additionalProperties: { type: 'string' } });
-        assert.equal(schema.properties.lines.items.title, 'OrderLine');
-        assert.deepEqual(schema.properties.lines.items.required, ['sku', 'quantity', 'price']);
-        assert.equal(schema.properties.lines.items.additionalProperties, false);
-        assert.deepEqual(schema.properties.shipping.required, ['street', 'city']);
-        assert.equal(schema.properties.label.contentEncoding, 'base64');
+        assert.equal(schema.properties.lines!.items!.title, 'OrderLine');
+        assert.deepEqual(schema.properties.lines!.items!.required, ['sku', 'quantity', 'price']);
+        assert.equal(schema.properties.lines!.items!.additionalProperties, false);
+        assert.deepEqual(schema.properties.shipping!.required, ['street', 'city']);
+        assert.equal(schema.properties.label!.contentEncoding, 'base64');
         assert.deepEqual(schema.required, ['orderId', 'status', 'lines', 'total', 'placedOn', 'placedAt', 'attributes']);
       } else {
         const schema = readJson(service, `schemas/${topic}-value.avsc`);
-        const type = (name: string) => schema.fields.find((field: { name: string }) => field.name === name).type;
+        const type = (name: string) => schema.fields.find((field) => field.name === name)!.type;
         assert.deepEqual(type('status'), { type: 'enum', name: 'OrderPlacedStatus', symbols: ['pending', 'paid', 'shipped'] });
         assert.deepEqual(type('total'), { type: 'bytes', logicalType: 'decimal', precision: 10, scale: 2 });
         assert.deepEqual(type('placedOn'), { type: 'int', logicalType: 'date' });
         assert.deepEqual(type('placedAt'), { type: 'long', logicalType: 'timestamp-millis' });
         assert.deepEqual(type('label'), ['null', 'bytes']);
         assert.deepEqual(type('attributes'), { type: 'map', values: 'string' });
-        assert.equal(type('lines').items.name, 'OrderLine');
-        assert.equal(type('shipping')[1].name, 'Address');
+        assert.equal(avroComplex(avroComplex(type('lines')).items).name, 'OrderLine');
+        assert.equal(avroComplex((type('shipping') as AvroType[])[1]).name, 'Address');
         assert.match(module, /payloadSchema: \{/, 'Avro payloads are checked against the JSON Schema of the same definition');
       }
       await assertRerunChangesNothing(service);
@@ -94,11 +108,11 @@ for (const schemaFormat of ['json', 'avro'] as const) {
     it('a record used twice in one event is written out once in Avro, then named', async function () {
       const service = copyService(base);
       await addEvent(service, 'Moved', { fields: 'from:Address, to:Address' });
-      const topic = readModel(service).events[0].topic as string;
+      const topic = readModel(service).events[0]!.topic;
       if (schemaFormat === 'avro') {
         const schema = readJson(service, `schemas/${topic}-value.avsc`);
-        assert.equal(schema.fields[0].type.name, 'Address');
-        assert.equal(schema.fields[1].type, 'Address');
+        assert.equal(avroComplex(schema.fields[0]!.type).name, 'Address');
+        assert.equal(schema.fields[1]!.type, 'Address');
       } else {
         const schema = readJson(service, `schemas/${topic}-value.schema.json`);
         assert.deepEqual(schema.properties.from, schema.properties.to);
@@ -126,10 +140,16 @@ for (const schemaFormat of ['json', 'avro'] as const) {
     it(':event --add-fields takes the new types, and appends enum symbols (BACKWARD)', async function () {
       const service = copyService(base);
       await addEvent(service, 'OrderPlaced', { fields: ORDER });
-      await runGenerator('event', service, { args: ['OrderPlaced'], options: { addFields: 'status:enum(pending|paid|shipped|refunded), gift?:Address, due?:date, fee?:decimal(6,2), tags?:map<int>' } });
-      const fields = readModel(service).events[0].fields as { name: string; type: string }[];
+      await runGenerator('event', service, {
+        args: ['OrderPlaced'],
+        options: { addFields: 'status:enum(pending|paid|shipped|refunded), gift?:Address, due?:date, fee?:decimal(6,2), tags?:map<int>' },
+      });
+      const fields = readModel(service).events[0]!.fields;
       assert.equal(fields.find((field) => field.name === 'status')?.type, 'enum(pending|paid|shipped|refunded)');
-      assert.deepEqual(fields.slice(-4).map((field) => field.type), ['Address', 'date', 'decimal(6,2)', 'map<int>']);
+      assert.deepEqual(
+        fields.slice(-4).map((field) => field.type),
+        ['Address', 'date', 'decimal(6,2)', 'map<int>'],
+      );
       const before = snapshotFiles(service);
       const error = await runFailing('event', service, { args: ['OrderPlaced'], options: { addFields: 'status:enum(paid|pending)' } });
       assertUserError(error, 'status', 'appended');
@@ -169,12 +189,16 @@ describe('.yo-rc.json is checked against the model schema when it is read', func
   it('names the broken path in one message, and changes nothing', async function () {
     const service = await createService({ skipInstall: true }, 'checked');
     await runGenerator('event', service, { args: ['OrderPlaced'], options: { yes: true, fields: 'orderId:uuid, total:number, note:string' } });
-    const edits: [(model: Record<string, any>) => void, string[]][] = [
-      [(model) => (model.events[0].fields[2].type = 'strnig'), ['events.OrderPlaced.fields[2].type', 'unknown type "strnig"']],
-      [(model) => delete model.events[0].topic, ['events.OrderPlaced', '"topic" is missing']],
-      [(model) => (model.events[0].fields[1].optional = 'no'), ['events.OrderPlaced.fields[1].optional', 'must be boolean']],
-      [(model) => (model.service.schemaFormat = 'xml'), ['service.schemaFormat', 'must be one of json, avro']],
-      [(model) => (model.types = [{ name: 'Loop', description: '', fields: [{ name: 'next', type: 'Loop', optional: true, array: false }] }]), ['"Loop" is recursive']],
+    // Each edit breaks the model on purpose: the values of the wrong type are cast to the type the model declares.
+    const edits: [(model: EventingModel) => void, string[]][] = [
+      [(model) => (model.events[0]!.fields[2]!.type = 'strnig'), ['events.OrderPlaced.fields[2].type', 'unknown type "strnig"']],
+      [(model) => delete (model.events[0] as Partial<EventModel>).topic, ['events.OrderPlaced', '"topic" is missing']],
+      [(model) => (model.events[0]!.fields[1]!.optional = 'no' as unknown as boolean), ['events.OrderPlaced.fields[1].optional', 'must be boolean']],
+      [(model) => (model.service.schemaFormat = 'xml' as SchemaFormat), ['service.schemaFormat', 'must be one of json, avro']],
+      [
+        (model) => (model.types = [{ name: 'Loop', description: '', fields: [{ name: 'next', type: 'Loop', optional: true, array: false }] }]),
+        ['"Loop" is recursive'],
+      ],
     ];
     for (const [edit, fragments] of edits) {
       const copy = copyService(service);

@@ -31,14 +31,17 @@ describe('upgrade: a service made by the version that copied the runtime into sr
     cpSync(FIXTURE, dir, { recursive: true });
     // A runtime file edited by hand: it must stay, and be listed.
     appendFileSync(path.join(dir, 'src/eventing/retry.ts'), '// tuned by hand\n');
-    previouslyRendered = (JSON.parse(read(dir, '.yo-rc.json')) as { 'generator-kafka-eventing': { renderedFiles: Record<string, string> } })['generator-kafka-eventing']
-      .renderedFiles;
+    previouslyRendered = (JSON.parse(read(dir, '.yo-rc.json')) as { 'generator-kafka-eventing': { renderedFiles: Record<string, string> } })[
+      'generator-kafka-eventing'
+    ].renderedFiles;
     const run = await runGenerator('app', dir, { options: { yes: true, skipInstall: true } });
     logged = run.logged();
   });
 
   it('removes the runtime files it owned, keeps and lists the edited one, and leaves no empty folder', () => {
-    const runtimeFiles = Object.keys(previouslyRendered).filter((file) => /^(src\/(eventing|observability|database)\/|src\/errors\.ts$|test\/unit\/)/.test(file));
+    const runtimeFiles = Object.keys(previouslyRendered).filter((file) =>
+      /^(src\/(eventing|observability|database)\/|src\/errors\.ts$|test\/unit\/)/.test(file),
+    );
     assert.ok(runtimeFiles.length > 50, `the fixture owned ${runtimeFiles.length} runtime files`);
     const left = runtimeFiles.filter((file) => existsSync(path.join(dir, file)));
     assert.deepEqual(left, ['src/eventing/retry.ts']);

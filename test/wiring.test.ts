@@ -33,7 +33,10 @@ describe('generated service: handler wiring (no broker)', function () {
   it('fails tsc, in the subscription list, when the handler declares itself for another event', async () => {
     editHandler((text) =>
       text
-        .replace("import type { PaymentReceived, EventBus } from '../events/index.ts';", "import type { OrderPlaced, EventBus } from '../events/index.ts';")
+        .replace(
+          "import type { PaymentReceived, EventBus } from '../events/index.ts';",
+          "import type { OrderPlaced, EventBus } from '../events/index.ts';",
+        )
         .replace('EventHandler<PaymentReceived>', 'EventHandler<OrderPlaced>')
         .replace('async handle(event: PaymentReceived,', 'async handle(event: OrderPlaced,'),
     );
@@ -43,7 +46,12 @@ describe('generated service: handler wiring (no broker)', function () {
   });
 
   it('fails tsc when a handler depends on a service the container does not declare', async () => {
-    editHandler((text) => text.replace('  readonly eventBus: EventBus;\n}', '  readonly eventBus: EventBus;\n  readonly refunds: { refund(id: string): Promise<void> };\n}'));
+    editHandler((text) =>
+      text.replace(
+        '  readonly eventBus: EventBus;\n}',
+        '  readonly eventBus: EventBus;\n  readonly refunds: { refund(id: string): Promise<void> };\n}',
+      ),
+    );
     const outcome = await typecheck(dir);
     assert.equal(outcome.ok, false, 'tsc should fail');
     assert.match(outcome.output, /src\/subscriptions\/index\.ts\(\d+,\d+\): error TS/);
@@ -54,10 +62,16 @@ describe('generated service: handler wiring (no broker)', function () {
     const services = readFileSync(servicesFile, 'utf8');
     try {
       // Declared in Services (so it compiles) but never registered in registerServices.
-      writeFileSync(servicesFile, services.replace(/export interface Services \{\}/, 'export interface Services {\n  refunds: { refund(id: string): Promise<void> };\n}'));
+      writeFileSync(
+        servicesFile,
+        services.replace(/export interface Services \{\}/, 'export interface Services {\n  refunds: { refund(id: string): Promise<void> };\n}'),
+      );
       editHandler((text) =>
         text
-          .replace('  readonly eventBus: EventBus;\n}', "  readonly eventBus: EventBus;\n  readonly refunds: import('../services.ts').Services['refunds'];\n}")
+          .replace(
+            '  readonly eventBus: EventBus;\n}',
+            "  readonly eventBus: EventBus;\n  readonly refunds: import('../services.ts').Services['refunds'];\n}",
+          )
           .replace('constructor({ logger }:', 'constructor({ logger, refunds }:')
           .replace('this.#logger = logger', 'void refunds;\n    this.#logger = logger'),
       );
@@ -75,7 +89,7 @@ describe('generated service: handler wiring (no broker)', function () {
           "  console.log('STARTED');",
           '  await service.stop();',
           '} catch (error) {',
-          "  console.log(`REFUSED: ${error instanceof Error ? error.message : String(error)}`);",
+          '  console.log(`REFUSED: ${error instanceof Error ? error.message : String(error)}`);',
           '}',
         ].join('\n'),
       );

@@ -61,14 +61,16 @@ async function start({ publishTopic, consumeTopic, groupId, batch = false }) {
   const idle = `${consumeTopic}.idle`;
   const reading = { topic: consumeTopic, groupId, deadLetterTopic: `${consumeTopic}.dead-letter` };
   const notReading = { topic: idle, groupId: `${groupId}.idle`, deadLetterTopic: `${idle}.dead-letter` };
-  const config = loadConfig(merge(params.config ?? {}, {
-    service: { port: 0 },
-    log: { level: 'silent' },
-    kafka: { brokers: params.brokers.split(','), createTopics: true },
-    schemaRegistry: { url: params.registryUrl },
-    events: { Payload: { topic: publishTopic } },
-    subscriptions: { Payload: batch ? notReading : reading, PayloadBatch: batch ? reading : notReading },
-  }));
+  const config = loadConfig(
+    merge(params.config ?? {}, {
+      service: { port: 0 },
+      log: { level: 'silent' },
+      kafka: { brokers: params.brokers.split(','), createTopics: true },
+      schemaRegistry: { url: params.registryUrl },
+      events: { Payload: { topic: publishTopic } },
+      subscriptions: { Payload: batch ? notReading : reading, PayloadBatch: batch ? reading : notReading },
+    }),
+  );
   return startService(config, tracingOverrides());
 }
 

@@ -14,7 +14,13 @@ import { lastValueFrom } from 'rxjs';
 import { childArgs, consumeMeter, makePayload, makePayloads, measurePublish, report, runConcurrently, runMode } from '../lib/common.mjs';
 
 const { mode, params } = childArgs();
-const client = { clientId: 'bench-nest', brokers: params.brokers.split(','), connectionTimeout: 3000, requestTimeout: 30000, logLevel: logLevel.WARN };
+const client = {
+  clientId: 'bench-nest',
+  brokers: params.brokers.split(','),
+  connectionTimeout: 3000,
+  requestTimeout: 30000,
+  logLevel: logLevel.WARN,
+};
 
 async function publishRun() {
   const { topic, events, batchSize, concurrency } = params;

@@ -9,7 +9,20 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { asValue } from 'awilix';
-import { childArgs, latencySummary, makePayload, makePayloads, now, report, runConcurrently, runMode, sleep, steadyRate, throughput, until } from './common.mjs';
+import {
+  childArgs,
+  latencySummary,
+  makePayload,
+  makePayloads,
+  now,
+  report,
+  runConcurrently,
+  runMode,
+  sleep,
+  steadyRate,
+  throughput,
+  until,
+} from './common.mjs';
 
 const { mode, params } = childArgs();
 const serviceModule = (file) => import(pathToFileURL(path.join(process.cwd(), 'src', file)).href);

@@ -11,7 +11,14 @@ const { mode, params } = childArgs();
 
 async function burst() {
   const { topic, events, concurrency, schemaId, database } = params;
-  const pool = new pg.Pool({ host: database.host, port: database.port, user: database.user, database: database.name, max: database.poolSize, connectionTimeoutMillis: database.connectionTimeoutMs });
+  const pool = new pg.Pool({
+    host: database.host,
+    port: database.port,
+    user: database.user,
+    database: database.name,
+    max: database.poolSize,
+    connectionTimeoutMillis: database.connectionTimeoutMs,
+  });
   await pool.query('CREATE TABLE IF NOT EXISTS bench_rows (id uuid PRIMARY KEY, seq integer NOT NULL)');
   const kafka = new Kafka({ clientId: 'bench-raw-pg', brokers: params.brokers.split(','), logLevel: logLevel.WARN });
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, retry: { retries: 5 } });

@@ -7,10 +7,27 @@
 //   modes: bulk | concurrent | consume
 import { randomUUID } from 'node:crypto';
 import { Consumer, Producer, ProduceAcks, stringSerializer } from '@platformatic/kafka';
-import { childArgs, consumeMeter, eventHeaders, frame, makePayload, makePayloads, measurePublish, report, runConcurrently, runMode } from '../lib/common.mjs';
+import {
+  childArgs,
+  consumeMeter,
+  eventHeaders,
+  frame,
+  makePayload,
+  makePayloads,
+  measurePublish,
+  report,
+  runConcurrently,
+  runMode,
+} from '../lib/common.mjs';
 
 const { mode, params } = childArgs();
-const base = { clientId: 'bench-raw-platformatic', bootstrapBrokers: params.brokers.split(','), connectTimeout: 3000, requestTimeout: 30000, retries: 5 };
+const base = {
+  clientId: 'bench-raw-platformatic',
+  bootstrapBrokers: params.brokers.split(','),
+  connectTimeout: 3000,
+  requestTimeout: 30000,
+  retries: 5,
+};
 
 // Header names and values as strings, as with kafkajs (the client's string serializer turns them into bytes).
 const serializers = { headerKey: stringSerializer, headerValue: stringSerializer };
@@ -38,7 +55,14 @@ async function publishRun() {
 async function consumeRun() {
   const { topic, events, groupId } = params;
   const meter = consumeMeter(events);
-  const consumer = new Consumer({ ...base, groupId, sessionTimeout: 30000, heartbeatInterval: 3000, maxBytesPerPartition: 1024 * 1024, highWaterMark: 1024 });
+  const consumer = new Consumer({
+    ...base,
+    groupId,
+    sessionTimeout: 30000,
+    heartbeatInterval: 3000,
+    maxBytesPerPartition: 1024 * 1024,
+    highWaterMark: 1024,
+  });
   // The client's own default: offsets committed by the stream (autocommit), the fastest it offers.
   const stream = await consumer.consume({ topics: [topic], mode: 'earliest', fallbackMode: 'earliest', autocommit: true });
   stream.on('data', (msg) => meter.onEvent(msg));

@@ -13,7 +13,8 @@ const BENCH_DIR = path.join(REPO_ROOT, 'bench');
 const POSTGRES = { host: process.env.PGHOST ?? '127.0.0.1', port: Number(process.env.PGPORT ?? 5432), user: process.env.PGUSER ?? 'postgres' };
 /** The generated service's pool defaults (config/default.json of a --database postgres service). */
 const POOL = { poolSize: 20, connectionTimeoutMs: 30_000 };
-const ROWS_MIGRATION = '-- Up Migration\nCREATE TABLE bench_rows (id uuid PRIMARY KEY, seq integer NOT NULL);\n\n-- Down Migration\nDROP TABLE bench_rows;\n';
+const ROWS_MIGRATION =
+  '-- Up Migration\nCREATE TABLE bench_rows (id uuid PRIMARY KEY, seq integer NOT NULL);\n\n-- Down Migration\nDROP TABLE bench_rows;\n';
 
 async function onServer(sql) {
   const admin = new pg.Client({ ...POSTGRES, database: 'postgres' });
@@ -60,7 +61,9 @@ export function outboxScenarios({ settings, runChild, freshTopic, common, fmtInt
     return {};
   }
   const service = (mode, delivery, label, params) =>
-    withDatabase(label, (database) => runChild({ script: path.join(serviceDir, 'bench', 'outbox.mjs'), cwd: serviceDir, mode, params: common({ ...params, delivery, database }) }));
+    withDatabase(label, (database) =>
+      runChild({ script: path.join(serviceDir, 'bench', 'outbox.mjs'), cwd: serviceDir, mode, params: common({ ...params, delivery, database }) }),
+    );
   const burstParams = () => ({ events: settings.events >= 100_000 ? 20_000 : settings.events, concurrency: settings.concurrency });
   const latencyParams = () => ({ rate: settings.rate, warmupMs: settings.warmupMs, measureMs: settings.measureMs });
   const events = () => fmtInt(burstParams().events);
@@ -72,8 +75,16 @@ export function outboxScenarios({ settings, runChild, freshTopic, common, fmtInt
       prepare,
       contenders: [
         { id: 'raw-pg', label: 'raw `pg` insert (transaction) + raw kafkajs `send` per request', run: (rep) => rawBurst(rep) },
-        { id: 'direct', label: 'generated unit of work, `database.delivery: direct` (commit, then flush)', run: async (rep) => service('burst', 'direct', 'direct', { ...burstParams(), topic: await freshTopic('outbox', 'direct', rep) }) },
-        { id: 'outbox', label: 'generated unit of work, transactional outbox (row + event in one commit; the relay sends)', run: async (rep) => service('burst', 'outbox', 'outbox', { ...burstParams(), topic: await freshTopic('outbox', 'outbox', rep) }) },
+        {
+          id: 'direct',
+          label: 'generated unit of work, `database.delivery: direct` (commit, then flush)',
+          run: async (rep) => service('burst', 'direct', 'direct', { ...burstParams(), topic: await freshTopic('outbox', 'direct', rep) }),
+        },
+        {
+          id: 'outbox',
+          label: 'generated unit of work, transactional outbox (row + event in one commit; the relay sends)',
+          run: async (rep) => service('burst', 'outbox', 'outbox', { ...burstParams(), topic: await freshTopic('outbox', 'outbox', rep) }),
+        },
       ],
     },
     'outbox-latency': {
@@ -82,8 +93,18 @@ export function outboxScenarios({ settings, runChild, freshTopic, common, fmtInt
       baseline: 'outbox',
       prepare,
       contenders: [
-        { id: 'outbox', label: 'transactional outbox: commit -> NOTIFY -> relay -> broker -> worker -> handler', run: async (rep) => service('latency', 'outbox', 'latency_outbox', { ...latencyParams(), topic: await freshTopic('outbox-latency', 'outbox', rep) }) },
-        { id: 'direct', label: '`database.delivery: direct`: commit -> flush -> broker -> worker -> handler (information)', run: async (rep) => service('latency', 'direct', 'latency_direct', { ...latencyParams(), topic: await freshTopic('outbox-latency', 'direct', rep) }) },
+        {
+          id: 'outbox',
+          label: 'transactional outbox: commit -> NOTIFY -> relay -> broker -> worker -> handler',
+          run: async (rep) =>
+            service('latency', 'outbox', 'latency_outbox', { ...latencyParams(), topic: await freshTopic('outbox-latency', 'outbox', rep) }),
+        },
+        {
+          id: 'direct',
+          label: '`database.delivery: direct`: commit -> flush -> broker -> worker -> handler (information)',
+          run: async (rep) =>
+            service('latency', 'direct', 'latency_direct', { ...latencyParams(), topic: await freshTopic('outbox-latency', 'direct', rep) }),
+        },
       ],
     },
     cleanup: () => workspace && rmSync(workspace, { recursive: true, force: true }),
@@ -91,7 +112,14 @@ export function outboxScenarios({ settings, runChild, freshTopic, common, fmtInt
 
   async function rawBurst(rep) {
     const topic = await freshTopic('outbox', 'raw-pg', rep);
-    return withDatabase('raw', (database) => runChild({ script: path.join(BENCH_DIR, 'children', 'raw-pg.mjs'), cwd: BENCH_DIR, mode: 'burst', params: common({ ...burstParams(), database, topic }) }));
+    return withDatabase('raw', (database) =>
+      runChild({
+        script: path.join(BENCH_DIR, 'children', 'raw-pg.mjs'),
+        cwd: BENCH_DIR,
+        mode: 'burst',
+        params: common({ ...burstParams(), database, topic }),
+      }),
+    );
   }
 }
 

@@ -92,7 +92,9 @@ try {
       .filter(Boolean),
   );
   const lost = [...acked].filter((id) => !onTopic.has(id)).length;
-  console.log(`${mode}: ${sends} sends (${failed} failed), ${acked.size} messages acknowledged, ${onTopic.size} distinct on the topic, ${lost} acknowledged but not on the topic`);
+  console.log(
+    `${mode}: ${sends} sends (${failed} failed), ${acked.size} messages acknowledged, ${onTopic.size} distinct on the topic, ${lost} acknowledged but not on the topic`,
+  );
   process.exitCode = lost > 0 ? 1 : 0;
 } finally {
   await cluster.stop();

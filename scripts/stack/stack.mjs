@@ -155,7 +155,12 @@ export async function fetchJars(options = {}) {
     if (needRegistry) goals.push('dependency:unpack@registry');
     const mvn = process.env.MVN || 'mvn';
     const args = [
-      '-q', '-B', '-Dstyle.color=never', '-f', POM, ...goals,
+      '-q',
+      '-B',
+      '-Dstyle.color=never',
+      '-f',
+      POM,
+      ...goals,
       `-Dstack.kafkaLibDir=${stagedLibs}`,
       `-Dstack.registryDir=${stagedRegistry}`,
       `-Dstack.markersDir=${path.join(staging, 'markers')}`,
@@ -170,7 +175,9 @@ export async function fetchJars(options = {}) {
       res = await runCaptured(mvn, args, { cwd: staging });
     } catch (err) {
       if (err.code === 'ENOENT') {
-        throw new Error(`stack: Maven ('${mvn}') was not found on PATH; it is needed to download Kafka and the registry (Debian: apt-get install -y maven)`);
+        throw new Error(
+          `stack: Maven ('${mvn}') was not found on PATH; it is needed to download Kafka and the registry (Debian: apt-get install -y maven)`,
+        );
       }
       throw err;
     }
@@ -207,9 +214,13 @@ export async function fetchJars(options = {}) {
 // ---------------------------------------------------------------------------------------------------------------
 
 function resolveJava(explicit) {
-  const java = explicit || process.env.KAFKA_EVENTING_STACK_JAVA || (process.env.JAVA_HOME ? path.join(process.env.JAVA_HOME, 'bin', 'java') : 'java');
+  const java =
+    explicit || process.env.KAFKA_EVENTING_STACK_JAVA || (process.env.JAVA_HOME ? path.join(process.env.JAVA_HOME, 'bin', 'java') : 'java');
   const r = spawnSync(java, ['-version'], { encoding: 'utf8' });
-  if (r.error) throw new Error(`stack: cannot run Java ('${java}'): ${r.error.message}. Java ${MIN_JAVA}+ is needed (Debian: apt-get install -y openjdk-17-jdk-headless)`);
+  if (r.error)
+    throw new Error(
+      `stack: cannot run Java ('${java}'): ${r.error.message}. Java ${MIN_JAVA}+ is needed (Debian: apt-get install -y openjdk-17-jdk-headless)`,
+    );
   const m = `${r.stderr}${r.stdout}`.match(/version "(\d+)(?:\.(\d+))?/);
   const major = m ? (m[1] === '1' ? Number(m[2]) : Number(m[1])) : NaN;
   if (!(major >= MIN_JAVA)) throw new Error(`stack: '${java}' is Java ${m ? major : '(unknown version)'}; Java ${MIN_JAVA}+ is needed`);
@@ -381,10 +392,7 @@ class JavaProcess {
     if (!this.running) return this.exitPromise;
     this.child.kill('SIGTERM');
     let timer;
-    const timedOut = await Promise.race([
-      this.exitPromise.then(() => false),
-      new Promise((r) => (timer = setTimeout(() => r(true), timeoutMs))),
-    ]);
+    const timedOut = await Promise.race([this.exitPromise.then(() => false), new Promise((r) => (timer = setTimeout(() => r(true), timeoutMs)))]);
     clearTimeout(timer);
     if (timedOut && this.running) this.child.kill('SIGKILL');
     await this.exitPromise;
@@ -696,8 +704,10 @@ class KafkaNode {
   async start() {
     const t = Date.now();
     this.broker.start();
-    await this.settings.readiness.waitFor(this.broker, `'${KAFKA_STARTED_LINE}' and an answer to ApiVersions on ${this.address}`, async () =>
-      this.broker.logSinceStart().includes(KAFKA_STARTED_LINE) && (await kafkaApiVersionsOk(this.brokerPort)),
+    await this.settings.readiness.waitFor(
+      this.broker,
+      `'${KAFKA_STARTED_LINE}' and an answer to ApiVersions on ${this.address}`,
+      async () => this.broker.logSinceStart().includes(KAFKA_STARTED_LINE) && (await kafkaApiVersionsOk(this.brokerPort)),
     );
     this.settings.log(`${this.name} ready on ${this.address} (Kafka ${versions.kafka}, ${seconds(t)})`);
   }
@@ -812,7 +822,10 @@ async function startLocalStack(options, startup) {
     settings,
   );
   const registry = new Registry(registryPort, options.registryHeap ?? '384m', settings);
-  const stopAll = await superviseAndStart([...broker.processes, registry.process], tempDir, settings, () => [broker.formatAndStart(), registry.start()]);
+  const stopAll = await superviseAndStart([...broker.processes, registry.process], tempDir, settings, () => [
+    broker.formatAndStart(),
+    registry.start(),
+  ]);
 
   let stopped = false;
   const serial = serializer();

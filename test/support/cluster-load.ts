@@ -21,7 +21,15 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 4000 });
 function post(port: number, urlPath: string, body: string, timeoutMs: number): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const request = http.request(
-      { host: '127.0.0.1', port, path: urlPath, method: 'POST', agent, timeout: timeoutMs, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+      {
+        host: '127.0.0.1',
+        port,
+        path: urlPath,
+        method: 'POST',
+        agent,
+        timeout: timeoutMs,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      },
       (response) => {
         let text = '';
         response.setEncoding('utf8');
@@ -62,7 +70,10 @@ export interface RunningLoad {
  * Sends POST /jobs {count: 1, lane, firstSeq} at about `perSecond` requests per second (at most
  * `concurrency` under way), lanes `l0`..`l59` in turn, until stopped.
  */
-export function startLoad(service: ServiceProcess, { perSecond, concurrency = 4000, timeoutMs = 30_000 }: { perSecond: number; concurrency?: number; timeoutMs?: number }): RunningLoad {
+export function startLoad(
+  service: ServiceProcess,
+  { perSecond, concurrency = 4000, timeoutMs = 30_000 }: { perSecond: number; concurrency?: number; timeoutMs?: number },
+): RunningLoad {
   const acked = new Map<string, number>();
   const failures = new Map<string, number>();
   let requests = 0;

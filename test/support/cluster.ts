@@ -54,7 +54,8 @@ export async function leaderOf(cluster: KafkaCluster, topic: string, partition: 
 }
 
 const fullyReplicated = (p: PartitionMetadata): boolean => p.leader >= 0 && p.isr.length === CLUSTER_SIZE && p.isr.includes(p.leader);
-const describePartition = (p: PartitionMetadata & { topic: string }): string => `${p.topic}-${p.partitionId} leader ${p.leader} ISR [${p.isr.join(',')}]`;
+const describePartition = (p: PartitionMetadata & { topic: string }): string =>
+  `${p.topic}-${p.partitionId} leader ${p.leader} ISR [${p.isr.join(',')}]`;
 
 /**
  * Waits until every partition of these topics (of all topics, internal ones included, when none are given) has a
@@ -62,7 +63,7 @@ const describePartition = (p: PartitionMetadata & { topic: string }): string => 
  */
 export async function waitForFullIsr(cluster: KafkaCluster, topics: string[] = [], timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  let lastProblem = 'no answer yet';
+  let lastProblem: string;
   for (;;) {
     try {
       const partitions = await partitionsOf(cluster, topics);

@@ -8,7 +8,9 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync }
 import os from 'node:os';
 import path from 'node:path';
 import helpers, { type RunResult } from 'yeoman-test';
+import type { EventingModel } from '../../generators/lib/model.js';
 import type { Settings } from '../../generators/lib/settings.js';
+import type { JsonFile } from './json-files.js';
 import { GENERATORS } from './paths.js';
 
 export type GeneratorName = keyof typeof GENERATORS;
@@ -84,7 +86,7 @@ export async function runGenerator<Answers>(name: GeneratorName, dir: string, sp
     if (spec.args) context.withArguments(spec.args);
     if (spec.options) context.withOptions(spec.options);
     const plan = spec.prompts;
-    const entries = Object.entries(plan?.settings ?? {}) as [string, { message?: string }][];
+    const entries = Object.entries<{ message?: string }>(plan?.settings ?? {});
     // Any value: the callback replaces it with the planned answer or the question's default.
     context.withAnswers(
       { value: 'unplanned' },
@@ -167,8 +169,9 @@ export function readText(dir: string, file: string): string {
   return readFileSync(path.join(dir, file), 'utf8');
 }
 
-export function readJson<T = Record<string, any>>(dir: string, file: string): T {
-  return JSON.parse(readText(dir, file)) as T;
+/** A JSON file of the service, typed by its path (see json-files.ts). */
+export function readJson<F extends string>(dir: string, file: F): JsonFile<F> {
+  return JSON.parse(readText(dir, file)) as JsonFile<F>;
 }
 
 export function writeText(dir: string, file: string, text: string): void {
@@ -176,14 +179,14 @@ export function writeText(dir: string, file: string, text: string): void {
 }
 
 /** Changes a JSON file in place, the way a user would edit it. */
-export function editJson(dir: string, file: string, edit: (json: Record<string, any>) => void): void {
+export function editJson<F extends string>(dir: string, file: F, edit: (json: JsonFile<F>) => void): void {
   const json = readJson(dir, file);
   edit(json);
   writeText(dir, file, `${JSON.stringify(json, null, 2)}\n`);
 }
 
 /** The model the generators keep in `.yo-rc.json`. */
-export function readModel(dir: string): Record<string, any> {
+export function readModel(dir: string): EventingModel {
   return readJson(dir, '.yo-rc.json')['generator-kafka-eventing'];
 }
 

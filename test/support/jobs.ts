@@ -85,7 +85,10 @@ export async function postJobs(service: ServiceProcess, body: Record<string, unk
 
 /** How often the service logged that its consumer joined its group. */
 export function joins(service: ServiceProcess): number {
-  return service.output().split('\n').filter((line) => line.includes('"msg":"joined consumer group"')).length;
+  return service
+    .output()
+    .split('\n')
+    .filter((line) => line.includes('"msg":"joined consumer group"')).length;
 }
 
 /**

@@ -22,19 +22,20 @@ export interface Job {
   seq: number;
 }
 
+/** Its functions use no `this`: a spec may take them out of the ledger (`const { start } = ledger`). */
 export interface Ledger {
   readonly stack: KafkaStack;
   readonly serviceDir: string;
   /** A database of the test's own (dropped after it). */
-  database(label: string): Promise<TestDatabase>;
+  database: (label: string) => Promise<TestDatabase>;
   /** Starts the service on `db`, its topic and group named after `name`; killed after the test. */
-  start(name: string, db: TestDatabase, overrides?: LedgerOverrides, env?: Record<string, string>): Promise<ServiceProcess>;
-  post(service: ServiceProcess, body: Record<string, unknown>): Promise<{ status: number; jobId?: string }>;
+  start: (name: string, db: TestDatabase, overrides?: LedgerOverrides, env?: Record<string, string>) => Promise<ServiceProcess>;
+  post: (service: ServiceProcess, body: Record<string, unknown>) => Promise<{ status: number; jobId?: string }>;
   /** Posts `perLane` jobs on each of `lanes` lanes: lanes in parallel, each lane's jobs one after the other (seq order). */
-  postLanes(services: ServiceProcess[], lanes: number, perLane: number): Promise<number>;
-  decodeAll(messages: TopicMessage[]): Promise<Job[]>;
+  postLanes: (services: ServiceProcess[], lanes: number, perLane: number) => Promise<number>;
+  decodeAll: (messages: TopicMessage[]) => Promise<Job[]>;
   /** Every event once at least, lanes in seq order (a redelivered run may repeat, never reorder); returns duplicates. */
-  assertOnTopic(topic: string, lanes: number, perLane: number): Promise<number>;
+  assertOnTopic: (topic: string, lanes: number, perLane: number) => Promise<number>;
 }
 
 export interface LedgerOverrides {
@@ -161,7 +162,11 @@ export function useLedger(options: { schemaFormat?: 'json' | 'avro'; name?: stri
         const seqs = events.filter((event) => event.lane === `l${lane}`).map((event) => event.seq);
         // With at-least-once a batch may come again after a crash; first occurrences must be in order.
         const firsts = seqs.filter((seq, index) => seqs.indexOf(seq) === index);
-        assert.deepEqual(firsts, Array.from({ length: perLane }, (_, seq) => seq), `lane l${lane} in order`);
+        assert.deepEqual(
+          firsts,
+          Array.from({ length: perLane }, (_, seq) => seq),
+          `lane l${lane} in order`,
+        );
         for (let index = 1; index < seqs.length; index += 1) {
           const previous = seqs[index - 1] as number;
           const current = seqs[index] as number;

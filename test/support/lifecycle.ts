@@ -3,20 +3,10 @@
  * a service holding a bit of everything, and the checks each command ends with.
  */
 import assert from 'node:assert/strict';
-import {
-  addEvent,
-  addSubscription,
-  changedFiles,
-  createService,
-  ORDER_FIELDS,
-  readText,
-  runGenerator,
-  snapshotFiles,
-  type Run,
-} from './generate.js';
+import { addEvent, addSubscription, changedFiles, createService, ORDER_FIELDS, readText, runGenerator, snapshotFiles, type Run } from './generate.js';
 
 export const ENVS = ['development', 'test', 'production'] as const;
-export const CONFIGS = ENVS.map((env) => `config/${env}.json`);
+export const CONFIGS = ENVS.map((env) => `config/${env}.json` as const);
 
 export const removeEvent = (dir: string, name: string, options: Record<string, unknown> = {}) =>
   runGenerator('event', dir, { args: [name], options: { remove: true, ...options } });

@@ -56,7 +56,7 @@ export async function createDatabase(serviceDir: string, label: string): Promise
   return {
     name,
     env: { DATABASE_HOST: POSTGRES.host, DATABASE_PORT: String(POSTGRES.port), DATABASE_USER: POSTGRES.user, DATABASE_NAME: name },
-    query: async <Row,>(text: string, values?: unknown[]) => (await client.query<Row>(text, values)).rows,
+    query: async <Row>(text: string, values?: unknown[]) => (await client.query<Row>(text, values)).rows,
     count: async (text, values) => Number(Object.values((await client.query(text, values)).rows[0] ?? {})[0] ?? 0),
     drop: async () => {
       await client.end();

@@ -13,7 +13,11 @@ import { generate, linkDependencies, tempDir } from './service.js';
 const run = promisify(execFile);
 
 /** A small model: a published event with every type, an optional and an array field, an external event, a subscription to each. */
-export async function renderSmallService(schemaFormat: SchemaFormat, name = `shop-${schemaFormat}`, kafkaClient: KafkaClient = 'kafkajs'): Promise<string> {
+export async function renderSmallService(
+  schemaFormat: SchemaFormat,
+  name = `shop-${schemaFormat}`,
+  kafkaClient: KafkaClient = 'kafkajs',
+): Promise<string> {
   const workspace = tempDir(`rendered-${schemaFormat}`);
   await generate(workspace, 'app', [name], { schemaFormat, kafkaClient });
   const dir = path.join(workspace, name);

@@ -20,9 +20,14 @@ export function tempDir(prefix: string): string {
 }
 
 /** Runs one generator (app, event or subscription) non-interactively in `cwd`, as `yo` would. */
-export async function generate(cwd: string, generator: keyof typeof GENERATORS, args: string[] = [], options: Record<string, unknown> = {}): Promise<void> {
+export async function generate(
+  cwd: string,
+  generator: keyof typeof GENERATORS,
+  args: string[] = [],
+  options: Record<string, unknown> = {},
+): Promise<void> {
   // A quiet adapter that fails on any question: these runs must need none.
-  const env = createEnv({ cwd, adapter: new TestAdapter({ throwOnMissingAnswer: true }) } as never);
+  const env = createEnv({ cwd, adapter: new TestAdapter({ throwOnMissingAnswer: true }) });
   for (const [name, file] of Object.entries(GENERATORS)) env.register(file, { namespace: `kafka-eventing:${name}` });
   const previous = process.cwd();
   process.chdir(cwd);
@@ -51,13 +56,14 @@ export async function linkDependencies(serviceDir: string): Promise<void> {
   for (const file of vendored) digest.update(readFileSync(path.join(serviceDir, file)));
   const hash = digest.digest('hex').slice(0, 16);
   const cache = path.join(os.homedir(), '.cache', 'kafka-eventing', `service-deps-${hash}`);
-  if (!installed(cache)) await installOnce(cache, wanted, (staging) => {
-    // The vendored runtime, where the file: specifiers point from the staging folder too.
-    for (const file of vendored) {
-      mkdirSync(path.dirname(path.join(staging, file)), { recursive: true });
-      copyFileSync(path.join(serviceDir, file), path.join(staging, file));
-    }
-  });
+  if (!installed(cache))
+    await installOnce(cache, wanted, (staging) => {
+      // The vendored runtime, where the file: specifiers point from the staging folder too.
+      for (const file of vendored) {
+        mkdirSync(path.dirname(path.join(staging, file)), { recursive: true });
+        copyFileSync(path.join(serviceDir, file), path.join(staging, file));
+      }
+    });
   symlinkSync(path.join(cache, 'node_modules'), path.join(serviceDir, 'node_modules'), 'dir');
 }
 
@@ -121,7 +127,7 @@ export async function npm(serviceDir: string, ...args: string[]): Promise<{ stdo
     return await run('npm', args, { cwd: serviceDir, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, CI: 'true' } });
   } catch (error) {
     const failure = error as { stdout?: string; stderr?: string; message: string };
-    throw new Error(`npm ${args.join(' ')} failed in ${serviceDir}:\n${failure.stdout ?? ''}\n${failure.stderr ?? ''}`);
+    throw new Error(`npm ${args.join(' ')} failed in ${serviceDir}:\n${failure.stdout ?? ''}\n${failure.stderr ?? ''}`, { cause: error });
   }
 }
 

@@ -66,6 +66,7 @@ export function runYo(root: string, cwd: string, args: string[], timeout = 50_00
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('error', reject);
     child.on('close', (status) => {
+      // eslint-disable-next-line no-control-regex -- an ANSI escape sequence starts with ESC (\u001b): matching that control character is the point
       const output = `${stdout}\n${stderr}`.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '');
       resolve({ status, stdout, stderr, output });
     });
@@ -112,6 +113,7 @@ export function runYoOnTerminal(root: string, cwd: string, args: string[], timeo
     child.on('error', reject);
     child.on('close', (status) => {
       clearTimeout(idle);
+      // eslint-disable-next-line no-control-regex -- an ANSI escape sequence starts with ESC (\u001b): matching that control character is the point
       const output = `${stdout}\n${stderr}`.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '').replace(/\r/g, '');
       resolve({ status, stdout, stderr, output });
     });
