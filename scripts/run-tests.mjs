@@ -55,6 +55,7 @@ const EXPECTED_SECONDS = {
   'e2e-observability': 23,
   'readme-examples': 20,
   'e2e-tracing': 14,
+  'repository-style': 60,
 };
 
 // Services started by a file listen on ports from TEST_PORT_BASE (test/support/service.ts): one block per running
