@@ -4,7 +4,9 @@
  * view of the runtime every generated service gets.
  */
 import { execFile } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import type { KafkaClient } from '../../generators/lib/kafka-client.js';
 import type { SchemaFormat } from '../../generators/lib/model.js';
@@ -87,4 +89,33 @@ export function typecheck(dir: string): Promise<Outcome> {
 /** The service's mocha tests (what `npm test` runs after the type check), on the in-memory transport. */
 export function serviceTests(dir: string): Promise<Outcome> {
   return runIn(dir, process.execPath, [path.join(dir, 'node_modules', 'mocha', 'bin', 'mocha.js')], { NODE_ENV: 'test' });
+}
+
+interface PrettierApi {
+  resolveConfig(file: string): Promise<Record<string, unknown> | null>;
+  check(source: string, options: Record<string, unknown>): Promise<boolean>;
+}
+
+/**
+ * What `npm run format:check` (prettier --check src test eslint.config.js) checks, run in this process
+ * with the service's own Prettier and .prettierrc.json: no npm and Prettier start per check.
+ */
+export async function formatCheckInProcess(dir: string): Promise<Outcome> {
+  const started = Date.now();
+  const prettier = (await import(pathToFileURL(path.join(dir, 'node_modules', 'prettier', 'index.mjs')).href)) as PrettierApi;
+  const files = ['eslint.config.js', ...['src', 'test'].flatMap((folder) => sourceFiles(dir, folder))];
+  const unformatted: string[] = [];
+  for (const file of files) {
+    const filepath = path.join(dir, file);
+    const options = (await prettier.resolveConfig(filepath)) ?? {};
+    if (!(await prettier.check(readFileSync(filepath, 'utf8'), { ...options, filepath }))) unformatted.push(file);
+  }
+  const output = unformatted.length === 0 ? `${files.length} files use Prettier code style` : `not formatted: ${unformatted.join(', ')}`;
+  return { ok: unformatted.length === 0 && files.length > 1, output, ms: Date.now() - started };
+}
+
+function sourceFiles(dir: string, folder: string): string[] {
+  return readdirSync(path.join(dir, folder), { recursive: true, encoding: 'utf8' })
+    .filter((file) => /\.(ts|js|json)$/.test(file))
+    .map((file) => path.posix.join(folder, file.split(path.sep).join('/')));
 }
