@@ -119,7 +119,19 @@ describe('database: SIGTERM with the broker down @kafka', function () {
         `${pending} rows kept; after restart 100 on the topic, 0 lost, ${duplicates} duplicates\n`,
     );
     assert.equal(exit, 0, stopping.output().split('\n').slice(-8).join('\n'));
-    assert.ok(stopMs <= drainTimeoutMs + 1000, `stopped in ${stopMs} ms: over the ${drainTimeoutMs} ms drain deadline`);
+    // The drain honours its deadline by the service's own clock (its log lines), whatever the machine's load
+    // adds to the signal's delivery and the process's exit; and the process ends within main.ts's hard stop.
+    const timeOf = (message: string) => {
+      const line = lines.find((candidate) => candidate.includes(message));
+      return line === undefined ? undefined : (JSON.parse(line) as { time: number }).time;
+    };
+    const began = timeOf('"msg":"shutting down"');
+    const deadlinePassed = timeOf('drain deadline passed');
+    assert.ok(began !== undefined && deadlinePassed !== undefined, 'the stop logged its start and the deadline');
+    const drainMs = deadlinePassed - began;
+    process.stderr.write(`      drain: ${drainMs} ms by the service's clock; signal to exit ${stopMs} ms\n`);
+    assert.ok(drainMs <= drainTimeoutMs + 500, `the drain took ${drainMs} ms: over the ${drainTimeoutMs} ms drain deadline`);
+    assert.ok(stopMs <= drainTimeoutMs + 5000, `stopped in ${stopMs} ms: past main.ts's hard stop (deadline + 5 s)`);
     assert.equal(pending, 100, 'every outbox row kept for the next start');
     assert.equal(await db.count('SELECT count(*) FROM handled'), 100, 'each handled once');
   });
