@@ -28,6 +28,9 @@ function npxEnv(root: string): NodeJS.ProcessEnv {
     npm_config_update_notifier: 'false',
     npm_config_fund: 'false',
     npm_config_audit: 'false',
+    // The repository is built already (npm test builds first): npx must not run its prepare script, which would
+    // rebuild and repack the runtime under the test files running beside this one.
+    npm_config_ignore_scripts: 'true',
     FORCE_COLOR: '0',
   };
 }
